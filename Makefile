@@ -1,0 +1,23 @@
+# Two entry points: `make up` runs the whole stack, `make test` runs the suite.
+# Each creates the virtualenv and installs what it needs first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+$(BIN)/redress: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(BIN)/redress
+
+.PHONY: install up test lint
+install: $(BIN)/redress
+
+up: install
+	$(BIN)/redress up
+
+test: install
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/mypy redress workflows activities worker.py starter.py

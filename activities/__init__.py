@@ -1,0 +1,3 @@
+from activities.cases import CaseActivities
+
+__all__ = ["CaseActivities"]

@@ -1,0 +1,81 @@
+"""Activities of a case: project it to the store, send notices, issue refunds.
+
+One class with injected dependencies (store engine, gateway, channel, renderer), as in
+the money-transfer sample: tests and deployments swap a part without touching the rest.
+Every method is idempotent by the key its request carries.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from redress.logs import get_logger
+from redress.models import (
+    CaseView,
+    NoticeReceipt,
+    NoticeRequest,
+    RefundReceipt,
+    RefundRequest,
+)
+from redress.notices.channels import NoticeChannel
+from redress.notices.renderer import NoticeRenderer, UnknownTemplate
+from redress.payments.gateway import PaymentsGateway, RefundDeclined
+from redress.store import crud
+
+log = get_logger()
+
+
+class CaseActivities:
+    def __init__(
+        self,
+        engine: Engine,
+        gateway: PaymentsGateway,
+        channel: NoticeChannel,
+        renderer: NoticeRenderer,
+    ) -> None:
+        self.engine = engine
+        self.gateway = gateway
+        self.channel = channel
+        self.renderer = renderer
+
+    @activity.defn(name="project_case")
+    def project_case(self, view: CaseView) -> bool:
+        written = crud.upsert_case(self.engine, view)
+        log.debug("case projected", case_id=view.case_id, version=view.version, written=written)
+        return written
+
+    @activity.defn(name="send_notice")
+    def send_notice(self, request: NoticeRequest) -> NoticeReceipt:
+        sent = self.channel.already_sent(request.idempotency_key)
+        if sent is not None:
+            return sent
+        try:
+            notice = self.renderer.render(request.template, request.locale, request.context)
+        except UnknownTemplate as err:
+            raise ApplicationError(str(err), type="InvalidNotice", non_retryable=True) from err
+        receipt = self.channel.deliver(request, notice)
+        log.info(
+            "notice delivered",
+            case_id=request.case_id,
+            template=request.template,
+            channel=request.recipient.channel,
+            duplicate=receipt.duplicate,
+        )
+        return receipt
+
+    @activity.defn(name="issue_refund")
+    def issue_refund(self, request: RefundRequest) -> RefundReceipt:
+        try:
+            receipt = self.gateway.refund(request)
+        except RefundDeclined as err:
+            raise ApplicationError(str(err), type="RefundDeclined", non_retryable=True) from err
+        log.info(
+            "refund issued",
+            case_id=request.case_id,
+            amount=str(request.amount),
+            refund_id=receipt.refund_id,
+            duplicate=receipt.duplicate,
+        )
+        return receipt

@@ -1,0 +1,129 @@
+"""Cases: read the projection, act through the workflow's Update."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException, Query
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from redress.api.deps import CurrentPrincipal, State
+from redress.api.errors import validation_detail
+from redress.logs import get_logger
+from redress.models import ROLE_ACTIONS, Action, CaseAction, CaseStatus, CaseView
+from redress.store import crud
+from workflows.complaint import ComplaintWorkflow
+
+router = APIRouter(tags=["cases"])
+log = get_logger()
+
+_ACTION = TypeAdapter(Action)
+# ApplicationError types raised by the workflow's validator → HTTP status.
+_STATUS = {"Forbidden": 403, "NotFound": 404, "Conflict": 409, "Invalid": 422}
+
+
+class CaseSummary(BaseModel):
+    case_id: str
+    kind: str
+    status: str
+    outcome: str | None
+    merchant_id: str
+    next_deadline: str | None
+    points: int
+
+
+class CaseList(BaseModel):
+    total: int
+    items: list[CaseSummary]
+
+
+@router.get("/cases", response_model=CaseList)
+def list_cases(
+    state: State,
+    status: CaseStatus | None = None,
+    merchant_id: Annotated[str | None, Query(max_length=128)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> CaseList:
+    total, rows = crud.list_cases(state.engine, status, merchant_id, limit, offset)
+    return CaseList(
+        total=total,
+        items=[
+            CaseSummary(
+                case_id=r.case_id,
+                kind=r.kind,
+                status=r.status,
+                outcome=r.outcome,
+                merchant_id=r.merchant_id,
+                next_deadline=r.next_deadline.isoformat() if r.next_deadline else None,
+                points=r.points,
+            )
+            for r in rows
+        ],
+    )
+
+
+@router.get("/cases/{case_id}", response_model=CaseView)
+async def get_case(case_id: str, state: State) -> CaseView:
+    view = crud.get_case(state.engine, case_id)
+    if view is not None:
+        return view
+    # Just opened and not yet projected: ask the workflow itself.
+    try:
+        handle = state.client.get_workflow_handle(case_id)
+        view = await handle.query(ComplaintWorkflow.case)
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise HTTPException(404, f"no case {case_id!r}") from err
+        raise HTTPException(503, "case engine unavailable, retry later") from err
+    return view
+
+
+@router.post(
+    "/cases/{case_id}/actions",
+    response_model=CaseView,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _ACTION.json_schema()}},
+        }
+    },
+)
+async def act(
+    case_id: str,
+    body: dict[str, Any],
+    state: State,
+    principal: CurrentPrincipal,
+    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+) -> CaseView:
+    try:
+        action = _ACTION.validate_python(body)
+    except ValidationError as err:
+        raise HTTPException(422, validation_detail(err)) from err
+    if action.type not in ROLE_ACTIONS[principal.role]:
+        raise HTTPException(403, f"role {principal.role!r} may not take action {action.type!r}")
+    request_id = idempotency_key or str(uuid.uuid4())
+    cmd = CaseAction(actor=principal.actor, role=principal.role, action=action, request_id=request_id)  # type: ignore[arg-type]
+    handle = state.client.get_workflow_handle(case_id)
+    try:
+        # The update ID makes a retried request (same Idempotency-Key) act once.
+        view = await handle.execute_update(ComplaintWorkflow.act, cmd, id=request_id)
+    except WorkflowUpdateFailedError as err:
+        cause = err.cause
+        if isinstance(cause, ApplicationError):
+            status = _STATUS.get(cause.type or "", 409)
+            log.info("action refused", case_id=case_id, action=action.type, reason=cause.message)
+            raise HTTPException(status, cause.message) from err
+        raise HTTPException(409, str(cause or err)) from err
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            if crud.get_case(state.engine, case_id) is not None:
+                raise HTTPException(409, f"case {case_id!r} is closed") from err
+            raise HTTPException(404, f"no case {case_id!r}") from err
+        raise HTTPException(503, "case engine unavailable, retry later") from err
+    log.info("action taken", case_id=case_id, action=action.type, actor=principal.actor)
+    return view

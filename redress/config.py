@@ -1,0 +1,70 @@
+"""One settings object, read from the environment (REDRESS_*)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    policy: str = "default"
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    webhook_secret: str = ""
+    # token (or "sha256:<hex>" of it) → role
+    api_tokens: dict[str, str] = field(default_factory=dict)
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    temporal_address: str = ""
+    temporal_namespace: str = "default"
+    temporal_port: int = 7233
+    ui_port: int = 8233
+    task_queue: str = "redress"
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        e = dict(os.environ if env is None else env)
+        data_dir = Path(e.get("REDRESS_DATA_DIR", "var"))
+        return cls(
+            policy=e.get("REDRESS_POLICY", "default"),
+            data_dir=data_dir,
+            database_url=e.get("REDRESS_DATABASE_URL", ""),
+            webhook_secret=e.get("REDRESS_WEBHOOK_SECRET", ""),
+            api_tokens=parse_tokens(e.get("REDRESS_API_TOKENS", "")),
+            api_host=e.get("REDRESS_API_HOST", "127.0.0.1"),
+            api_port=int(e.get("REDRESS_API_PORT", "8000")),
+            temporal_address=e.get("REDRESS_TEMPORAL_ADDRESS", ""),
+            temporal_namespace=e.get("REDRESS_TEMPORAL_NAMESPACE", "default"),
+            temporal_port=int(e.get("REDRESS_TEMPORAL_PORT", "7233")),
+            ui_port=int(e.get("REDRESS_UI_PORT", "8233")),
+            task_queue=e.get("REDRESS_TASK_QUEUE", "redress"),
+            log_level=e.get("REDRESS_LOG_LEVEL", "INFO"),
+        )
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'redress.db').resolve()}"
+
+    @property
+    def address(self) -> str:
+        return self.temporal_address or f"127.0.0.1:{self.temporal_port}"
+
+
+def parse_tokens(raw: str) -> dict[str, str]:
+    """`token:role,token2:role2`; a token may be given hashed as `sha256:<hex>:role`."""
+    tokens: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        secret, _, role = item.rpartition(":")
+        if not secret or role not in ("agent", "supervisor", "platform"):
+            raise ValueError(f"REDRESS_API_TOKENS entry {item!r} is not token:role")
+        key = secret if secret.startswith("sha256:") else hash_token(secret)
+        tokens[key] = role
+    return tokens
+
+
+def hash_token(token: str) -> str:
+    return "sha256:" + hashlib.sha256(token.encode()).hexdigest()

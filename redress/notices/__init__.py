@@ -1,0 +1,1 @@
+"""Plain-text notices (user and merchant) rendered from per-locale Jinja templates."""

@@ -1,0 +1,136 @@
+"""Policies: every deadline, window and threshold of a case, as data.
+
+A policy is a TOML file. `load_policy` reads one (a bundled name or a path) and
+`Policy.snapshot` freezes it, with its working-day calendar resolved, into the value
+that travels in a workflow's input: editing the file later never changes a running case.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, model_validator
+
+from redress.calendar import CalendarSnapshot, resolve_calendar
+
+POLICIES_DIR = Path(__file__).resolve().parents[1] / "policies"
+
+_UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1, "ms": 0.001}
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|w|d|h|m|s)")
+
+
+def parse_duration(value: Any) -> Any:
+    """'96h', '7d', '1h30m', '250ms' or a number of seconds → timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    if isinstance(value, str):
+        text = value.strip().lower().replace(" ", "")
+        if text and _PART.sub("", text) == "":
+            return timedelta(seconds=sum(float(n) * _UNITS[u] for n, u in _PART.findall(text)))
+        raise ValueError(f"not a duration: {value!r} (use e.g. '96h', '7d', '30s')")
+    return value
+
+
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(parse_duration),
+    PlainSerializer(lambda td: td.total_seconds(), return_type=float),
+]
+
+
+class Span(BaseModel):
+    """A deadline that is either a plain duration or a count of working days."""
+
+    seconds: float | None = None
+    working_days: int | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            m = re.fullmatch(r"\s*(\d+)\s*(wd|working[_ ]?days?)\s*", value.lower())
+            if m:
+                return {"working_days": int(m.group(1))}
+            return {"seconds": parse_duration(value).total_seconds()}
+        if isinstance(value, int | float):
+            return {"seconds": float(value)}
+        return value
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Span:
+        if (self.seconds is None) == (self.working_days is None):
+            raise ValueError("give either a duration or a number of working days")
+        return self
+
+    def after(self, start: datetime, calendar: CalendarSnapshot) -> datetime:
+        if self.working_days is not None:
+            return calendar.add_working_days(start, self.working_days)
+        return start + timedelta(seconds=self.seconds or 0)
+
+
+class CalendarPolicy(BaseModel):
+    kind: Literal["working_days", "24x7"] = "working_days"
+    country: str = "CN"
+    utc_offset_minutes: int = 480
+    weekend: list[int] = Field(default_factory=lambda: [5, 6])
+    extra_holidays: list[date] = Field(default_factory=list)
+    extra_workdays: list[date] = Field(default_factory=list)
+
+
+class ComplaintPolicy(BaseModel):
+    """Merchant-side trade complaints, rules M1–M8 (seeds/003)."""
+
+    handle_within: Duration  # M1: 96 h from the complaint's creation
+    reminders_before: list[Duration]  # warnings before the M1 deadline
+    outcome_wait: Duration  # after handling: wait for the user's/platform's outcome
+    response_overdue_points: int = Field(ge=0)  # M2
+    response_appeal_window: Duration  # M3: 7 days from the penalty
+    appeal_review: Span  # M4: 3 working days
+    refund_within: Duration  # M6: 7 days after a "must refund" verdict
+    refund_overdue_points: int = Field(ge=0)  # M7
+    refund_appeal_window: Duration  # M8: 30 days from the penalty
+
+
+class Policy(BaseModel):
+    name: str
+    complaint: ComplaintPolicy
+    calendar: CalendarPolicy = Field(default_factory=CalendarPolicy)
+
+    def snapshot(self, at: datetime) -> PolicySnapshot:
+        cal = self.calendar
+        calendar = resolve_calendar(
+            cal.kind,
+            cal.country,
+            cal.utc_offset_minutes,
+            cal.weekend,
+            cal.extra_holidays,
+            cal.extra_workdays,
+            # Appeals can be filed a month after a penalty; two years cover any case.
+            range(at.year, at.year + 2),
+        )
+        return PolicySnapshot(name=self.name, complaint=self.complaint, calendar=calendar)
+
+
+class PolicySnapshot(BaseModel):
+    name: str
+    complaint: ComplaintPolicy
+    calendar: CalendarSnapshot
+
+
+def load_policy(ref: str = "default") -> Policy:
+    """A bundled policy by name (`default`, `fast`) or a TOML file by path."""
+    path = POLICIES_DIR / f"{ref}.toml"
+    if not path.exists():
+        path = Path(ref)
+    if not path.exists():
+        bundled = ", ".join(sorted(p.stem for p in POLICIES_DIR.glob("*.toml")))
+        raise FileNotFoundError(f"no policy {ref!r}: give a bundled name ({bundled}) or a path")
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    data.setdefault("name", path.stem)
+    return Policy.model_validate(data)

@@ -1,0 +1,64 @@
+"""Typed search attributes: what the Web UI and `temporal workflow list` filter on.
+
+No personal data here: IDs of merchants and cases only, never users or contacts.
+"""
+
+from __future__ import annotations
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
+from temporalio.client import Client
+from temporalio.common import SearchAttributeKey
+from temporalio.service import RPCError, RPCStatusCode
+
+CASE_STATUS = SearchAttributeKey.for_keyword("RedressStatus")
+MERCHANT = SearchAttributeKey.for_keyword("RedressMerchant")
+KIND = SearchAttributeKey.for_keyword("RedressKind")
+NEXT_DEADLINE = SearchAttributeKey.for_datetime("RedressNextDeadline")
+PENALIZED = SearchAttributeKey.for_bool("RedressPenalized")
+POINTS = SearchAttributeKey.for_int("RedressPoints")
+
+ALL: list[SearchAttributeKey] = [CASE_STATUS, MERCHANT, KIND, NEXT_DEADLINE, PENALIZED, POINTS]
+
+_INDEXED = {
+    "KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    "DATETIME": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+    "BOOL": IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+    "INT": IndexedValueType.INDEXED_VALUE_TYPE_INT,
+}
+
+
+def dev_server_flags() -> list[str]:
+    """`--search-attribute` flags for `temporal server start-dev`."""
+    names = {"KEYWORD": "Keyword", "DATETIME": "Datetime", "BOOL": "Bool", "INT": "Int"}
+    return [
+        arg
+        for key in ALL
+        for arg in ("--search-attribute", f"{key.name}={names[key.indexed_value_type.name]}")
+    ]
+
+
+async def ensure_registered(client: Client) -> None:
+    """Register missing attributes on the client's namespace (a cluster started elsewhere)."""
+    wanted = {key.name: _INDEXED[key.indexed_value_type.name] for key in ALL}
+    try:
+        existing = await client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=client.namespace)
+        )
+        missing = {k: v for k, v in wanted.items() if k not in existing.custom_attributes}
+    except RPCError as err:
+        # The time-skipping test server can add attributes but not list them.
+        if err.status != RPCStatusCode.UNIMPLEMENTED:
+            raise
+        missing = wanted
+    if missing:
+        try:
+            await client.operator_service.add_search_attributes(
+                AddSearchAttributesRequest(namespace=client.namespace, search_attributes=missing)
+            )
+        except RPCError as err:
+            if err.status != RPCStatusCode.ALREADY_EXISTS:
+                raise

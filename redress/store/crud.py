@@ -1,0 +1,82 @@
+"""Reads and writes of the case store, each one short transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from redress.models import CaseView
+from redress.store.tables import CaseRecord
+
+
+def _next_deadline(view: CaseView) -> datetime | None:
+    return min(view.deadlines.values(), default=None)
+
+
+def upsert_case(engine: Engine, view: CaseView) -> bool:
+    """Write the projection unless a newer version is already there (retries arrive late)."""
+    data = view.model_dump(mode="json")
+    values = dict(
+        workflow_id=view.workflow_id,
+        kind=view.kind,
+        status=view.status,
+        outcome=view.outcome,
+        merchant_id=view.merchant_id,
+        created_at=view.created_at,
+        updated_at=datetime.now(UTC),
+        next_deadline=_next_deadline(view),
+        points=sum(p.points for p in view.penalties if p.state != "revoked"),
+        version=view.version,
+        data=data,
+    )
+    with Session(engine) as session:
+        row = session.get(CaseRecord, view.case_id)
+        if row is None:
+            session.add(CaseRecord(case_id=view.case_id, **values))
+            try:
+                session.commit()
+                return True
+            except IntegrityError:  # a concurrent insert won; fall through to the update
+                session.rollback()
+                row = session.get(CaseRecord, view.case_id)
+                assert row is not None
+        if row.version >= view.version:
+            return False
+        for key, value in values.items():
+            setattr(row, key, value)
+        session.add(row)
+        session.commit()
+        return True
+
+
+def get_case(engine: Engine, case_id: str) -> CaseView | None:
+    with Session(engine) as session:
+        row = session.get(CaseRecord, case_id)
+        return CaseView.model_validate(row.data) if row else None
+
+
+def list_cases(
+    engine: Engine,
+    status: str | None = None,
+    merchant_id: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[int, list[CaseRecord]]:
+    with Session(engine) as session:
+        query = select(CaseRecord)
+        count = select(func.count()).select_from(CaseRecord)
+        if status:
+            query = query.where(CaseRecord.status == status)
+            count = count.where(CaseRecord.status == status)
+        if merchant_id:
+            query = query.where(CaseRecord.merchant_id == merchant_id)
+            count = count.where(CaseRecord.merchant_id == merchant_id)
+        total = session.exec(count).one()
+        rows = session.exec(
+            query.order_by(col(CaseRecord.created_at).desc()).offset(offset).limit(limit)
+        ).all()
+        return int(total), list(rows)

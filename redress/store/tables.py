@@ -1,0 +1,58 @@
+"""Case-store tables. The workflow is the source of truth; these rows are its
+queryable projection, plus the idempotency records of refunds and notices."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+
+class CaseRecord(SQLModel, table=True):
+    __tablename__ = "cases"
+
+    case_id: str = Field(primary_key=True, max_length=160)
+    workflow_id: str = Field(max_length=200)
+    kind: str = Field(max_length=40)
+    status: str = Field(index=True, max_length=40)
+    outcome: str | None = Field(default=None, max_length=60)
+    merchant_id: str = Field(index=True, max_length=128)
+    created_at: datetime
+    updated_at: datetime
+    next_deadline: datetime | None = Field(default=None, index=True)
+    points: int = 0
+    version: int = 0
+    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class RefundRecord(SQLModel, table=True):
+    """Refunds issued by the simulated gateway, one per idempotency key."""
+
+    __tablename__ = "simulated_refunds"
+
+    idempotency_key: str = Field(primary_key=True, max_length=200)
+    refund_id: str = Field(max_length=64)
+    case_id: str = Field(index=True, max_length=160)
+    trade_no: str = Field(max_length=128)
+    amount: str = Field(max_length=32)
+    currency: str = Field(max_length=3)
+    issued_at: datetime
+
+
+class NoticeRecord(SQLModel, table=True):
+    """Notices delivered by the recording channel, one per idempotency key."""
+
+    __tablename__ = "notice_deliveries"
+
+    idempotency_key: str = Field(primary_key=True, max_length=200)
+    case_id: str = Field(index=True, max_length=160)
+    template: str = Field(max_length=60)
+    locale: str = Field(max_length=8)
+    recipient_kind: str = Field(max_length=16)
+    channel: str = Field(max_length=16)
+    address: str = Field(max_length=256)
+    subject: str
+    body: str
+    delivered_at: datetime

@@ -1,0 +1,3 @@
+from workflows.complaint import ComplaintWorkflow
+
+__all__ = ["ComplaintWorkflow"]
