@@ -1,0 +1,113 @@
+"""Record workflow histories for the replay tests.
+
+    .venv/bin/python -m tests.replay.record
+
+Runs one case per branch on the time-skipping server and writes each history to
+tests/replay/histories/. Record anew (and commit) only for a deliberate, patched change:
+the committed files are what running cases look like, and replaying them proves a new
+workflow version still understands them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+from temporalio.client import WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from redress.models import (
+    Appeal,
+    AppealDecision,
+    CaseAction,
+    PlatformVerdict,
+    Refund,
+    RefuseRefund,
+    Reply,
+)
+from redress.search_attributes import ensure_registered
+from redress.store.db import make_engine
+from tests.conftest import binary, case_input, make_complaint
+from worker import build_worker
+from workflows.complaint import ComplaintWorkflow
+
+HISTORIES = Path(__file__).parent / "histories"
+
+Handle = WorkflowHandle[ComplaintWorkflow, object]
+
+
+def agent(action: object) -> CaseAction:
+    return CaseAction(actor="agent-1", role="agent", action=action)  # type: ignore[arg-type]
+
+
+def platform(action: object) -> CaseAction:
+    return CaseAction(actor="platform-1", role="platform", action=action)  # type: ignore[arg-type]
+
+
+async def handled_in_time(env: WorkflowEnvironment, h: Handle) -> None:
+    await h.execute_update(ComplaintWorkflow.act, agent(Reply(message="Shipped today")))
+    await env.sleep(timedelta(days=8))
+
+
+async def penalty_appeal_approved(env: WorkflowEnvironment, h: Handle) -> None:
+    await env.sleep(timedelta(hours=97))
+    await h.execute_update(
+        ComplaintWorkflow.act,
+        agent(Appeal(penalty_id="P1", statement="refunded", evidence=["refund.png"])),
+    )
+    await h.execute_update(
+        ComplaintWorkflow.act, platform(AppealDecision(penalty_id="P1", approved=True))
+    )
+    await env.sleep(timedelta(days=8))
+
+
+async def refund_overdue(env: WorkflowEnvironment, h: Handle) -> None:
+    await h.execute_update(
+        ComplaintWorkflow.act,
+        agent(RefuseRefund(explanation="delivered", evidence=["pod.png"])),
+    )
+    await h.execute_update(ComplaintWorkflow.act, platform(PlatformVerdict(verdict="must_refund")))
+    await env.sleep(timedelta(days=8))
+    await h.execute_update(ComplaintWorkflow.act, agent(Refund(amount=100)))  # type: ignore[arg-type]
+    await env.sleep(timedelta(days=31))
+
+
+SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Handle], Awaitable[None]]] = {
+    "complaint_handled_in_time": handled_in_time,
+    "complaint_penalty_appeal_approved": penalty_appeal_approved,
+    "complaint_refund_overdue": refund_overdue,
+}
+
+
+async def main() -> None:
+    HISTORIES.mkdir(parents=True, exist_ok=True)
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=binary("temporal-test-server"),
+        data_converter=pydantic_data_converter,
+    )
+    await ensure_registered(env.client)
+    with TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{tmp}/cases.db")
+        async with build_worker(env.client, engine, "record"):
+            for name, scenario in SCENARIOS.items():
+                complaint = make_complaint(
+                    id=f"REC-{name}", created_at=datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+                )
+                inp = case_input(complaint)
+                h = await env.client.start_workflow(
+                    ComplaintWorkflow.run, inp, id=inp.case_id, task_queue="record"
+                )
+                await scenario(env, h)
+                await h.result()
+                history = await h.fetch_history()
+                (HISTORIES / f"{name}.json").write_text(history.to_json())
+                print(f"recorded {name}: {len(history.events)} events")
+    await env.shutdown()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,72 @@
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+from pydantic import ValidationError
+
+from redress.calendar import CalendarSnapshot
+from redress.policy import POLICIES_DIR, Span, load_policy, parse_duration
+
+CST = timezone(timedelta(hours=8))
+
+
+def test_default_policy_carries_the_published_numbers() -> None:
+    rules = load_policy("default").complaint
+    assert rules.handle_within == timedelta(hours=96)  # M1
+    assert rules.response_overdue_points == 1  # M2
+    assert rules.response_appeal_window == timedelta(days=7)  # M3
+    assert rules.appeal_review == Span(working_days=3)  # M4
+    assert rules.refund_within == timedelta(days=7)  # M6
+    assert rules.refund_overdue_points == 1  # M7
+    assert rules.refund_appeal_window == timedelta(days=30)  # M8
+
+
+def test_fast_policy_runs_in_seconds() -> None:
+    policy = load_policy("fast")
+    assert policy.complaint.handle_within <= timedelta(minutes=2)
+    assert policy.calendar.kind == "24x7"
+
+
+def test_durations() -> None:
+    assert parse_duration("1h30m") == timedelta(minutes=90)
+    assert parse_duration("250ms") == timedelta(milliseconds=250)
+    assert parse_duration(5) == timedelta(seconds=5)
+    with pytest.raises(ValueError, match="not a duration"):
+        parse_duration("soon")
+
+
+def test_policy_file_by_path_and_bad_values(tmp_path) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text((POLICIES_DIR / "default.toml").read_text().replace('"96h"', '"48h"'))
+    assert load_policy(str(path)).complaint.handle_within == timedelta(hours=48)
+    path.write_text(path.read_text().replace('"48h"', '"whenever"'))
+    with pytest.raises(ValidationError, match="not a duration"):
+        load_policy(str(path))
+    with pytest.raises(FileNotFoundError, match="bundled name"):
+        load_policy("nope")
+
+
+def test_snapshot_is_plain_data_and_round_trips() -> None:
+    snap = load_policy("default").snapshot(datetime(2026, 9, 1, tzinfo=UTC))
+    again = type(snap).model_validate_json(snap.model_dump_json())
+    assert again == snap
+    assert date(2026, 10, 1) in snap.calendar.holidays  # National Day
+    assert date(2026, 10, 10) in snap.calendar.workdays  # make-up Saturday (调休)
+
+
+def test_working_days_skip_holidays_and_count_makeup_days() -> None:
+    cal = load_policy("default").snapshot(datetime(2026, 9, 1, tzinfo=UTC)).calendar
+    # Appeal filed on 30 Sep: 1–7 Oct are holidays; Thu 8, Fri 9, Sat 10 (make-up) count.
+    due = cal.add_working_days(datetime(2026, 9, 30, 15, 0, tzinfo=CST), 3)
+    assert due == datetime(2026, 10, 11, 0, 0, tzinfo=CST)
+    # Friday: Mon, Tue, Wed → midnight after Wednesday.
+    due = cal.add_working_days(datetime(2026, 11, 20, 10, 0, tzinfo=CST), 3)
+    assert due == datetime(2026, 11, 26, 0, 0, tzinfo=CST)
+    # Late on a UTC evening that is already the next day in Shanghai.
+    due = cal.add_working_days(datetime(2026, 11, 19, 20, 0, tzinfo=UTC), 1)
+    assert due == datetime(2026, 11, 24, 0, 0, tzinfo=CST)
+
+
+def test_24x7_calendar_counts_every_day() -> None:
+    cal = CalendarSnapshot(kind="24x7")
+    start = datetime(2026, 10, 1, 12, 0, tzinfo=CST)
+    assert cal.add_working_days(start, 3) == datetime(2026, 10, 5, 0, 0, tzinfo=CST)
