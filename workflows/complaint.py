@@ -85,6 +85,7 @@ class ComplaintWorkflow:
         self._outbox: list[NoticeRequest] = []
         self._version = 0
         self._wake = False
+        self._received = False  # intake done: actions wait for it (they may arrive first)
         self._lock = asyncio.Lock()
         self._sa_state: tuple[Any, ...] | None = None
 
@@ -107,6 +108,8 @@ class ComplaintWorkflow:
         )
         self._notify("acknowledgement", "user", "ack", respond_by=self._respond_by)
         async with self._lock:
+            self._fire_due()  # a complaint older than 96 h is penalized before any action
+            self._received = True
             await self._flush()
 
         while True:
@@ -257,6 +260,7 @@ class ComplaintWorkflow:
 
     @workflow.update(name="act")
     async def act(self, cmd: CaseAction) -> CaseView:
+        await workflow.wait_condition(lambda: self._received)
         async with self._lock:
             self._check(cmd)  # again: the state may have moved since validation
             await self._perform(cmd)
@@ -270,6 +274,7 @@ class ComplaintWorkflow:
     @workflow.signal(name="act_signal")
     async def act_signal(self, cmd: CaseAction) -> None:
         """The same actions from the Web UI; a refusal lands in the timeline."""
+        await workflow.wait_condition(lambda: self._received)
         async with self._lock:
             try:
                 self._check(cmd)
@@ -364,6 +369,9 @@ class ComplaintWorkflow:
                 "refund_refused", actor, explanation=a.explanation, evidence=list(a.evidence)
             )
             self._status = "platform_review"
+            # Refusing with evidence handles the complaint: an overdue case's "unhandled"
+            # clock stops, or a later must-refund verdict would close it before refund_by.
+            self._late_until = None
         elif a.type == "platform_verdict":
             self._event("platform_verdict", actor, verdict=a.verdict, note=a.note)
             if a.verdict == "must_refund":

@@ -107,11 +107,20 @@ async def act(
     if action.type not in ROLE_ACTIONS[principal.role]:
         raise HTTPException(403, f"role {principal.role!r} may not take action {action.type!r}")
     request_id = idempotency_key or str(uuid.uuid4())
-    cmd = CaseAction(actor=principal.actor, role=principal.role, action=action, request_id=request_id)  # type: ignore[arg-type]
+    cmd = CaseAction(
+        actor=principal.actor,
+        role=principal.role,  # type: ignore[arg-type]
+        action=action,
+        request_id=request_id,
+    )
     handle = state.client.get_workflow_handle(case_id)
     try:
         # The update ID makes a retried request (same Idempotency-Key) act once.
-        view = await handle.execute_update(ComplaintWorkflow.act, cmd, id=request_id)
+        view: CaseView = await handle.execute_update(
+            ComplaintWorkflow.act,  # type: ignore[arg-type]
+            cmd,
+            id=request_id,
+        )
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         if isinstance(cause, ApplicationError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
@@ -20,7 +21,7 @@ def _next_deadline(view: CaseView) -> datetime | None:
 def upsert_case(engine: Engine, view: CaseView) -> bool:
     """Write the projection unless a newer version is already there (retries arrive late)."""
     data = view.model_dump(mode="json")
-    values = dict(
+    values: dict[str, Any] = dict(
         workflow_id=view.workflow_id,
         kind=view.kind,
         status=view.status,
