@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Query
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from redress.api.deps import CurrentPrincipal, State
+from redress.api.deps import AppState, CurrentPrincipal, Principal, State
 from redress.api.errors import validation_detail
 from redress.logs import get_logger
 from redress.models import ROLE_ACTIONS, Action, CaseAction, CaseStatus, CaseView
 from redress.store import crud
+from redress.store.tables import AuditEntry
 from workflows.complaint import ComplaintWorkflow
 
 router = APIRouter(tags=["cases"])
@@ -69,7 +72,7 @@ def list_cases(
 
 @router.get("/cases/{case_id}", response_model=CaseView)
 async def get_case(case_id: str, state: State) -> CaseView:
-    view = crud.get_case(state.engine, case_id)
+    view = await run_in_threadpool(crud.get_case, state.engine, case_id)
     if view is not None:
         return view
     # Just opened and not yet projected: ask the workflow itself.
@@ -100,13 +103,50 @@ async def act(
     principal: CurrentPrincipal,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> CaseView:
+    request_id = idempotency_key or str(uuid.uuid4())
+    action_type = str(body.get("type", "?"))[:32]
+    audit = (state, case_id, principal, request_id, action_type)
+    try:
+        view = await _act(case_id, body, state, principal, request_id)
+    except HTTPException as err:
+        await _audit(*audit, err.status_code, err.detail)
+        raise
+    await _audit(*audit, 200, "")
+    return view
+
+
+async def _audit(
+    state: AppState,
+    case_id: str,
+    principal: Principal,
+    request_id: str,
+    action: str,
+    status_code: int,
+    reason: Any,
+) -> None:
+    entry = AuditEntry(
+        at=datetime.now(UTC),
+        request_id=request_id,
+        case_id=case_id[:160],
+        actor=principal.actor,
+        role=principal.role,
+        action=action,
+        accepted=status_code < 300,
+        status_code=status_code,
+        reason=str(reason)[:1000],
+    )
+    await run_in_threadpool(crud.record_audit, state.engine, entry)
+
+
+async def _act(
+    case_id: str, body: dict[str, Any], state: AppState, principal: Principal, request_id: str
+) -> CaseView:
     try:
         action = _ACTION.validate_python(body)
     except ValidationError as err:
         raise HTTPException(422, validation_detail(err)) from err
     if action.type not in ROLE_ACTIONS[principal.role]:
         raise HTTPException(403, f"role {principal.role!r} may not take action {action.type!r}")
-    request_id = idempotency_key or str(uuid.uuid4())
     cmd = CaseAction(
         actor=principal.actor,
         role=principal.role,  # type: ignore[arg-type]
@@ -130,7 +170,7 @@ async def act(
         raise HTTPException(409, str(cause or err)) from err
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
-            if crud.get_case(state.engine, case_id) is not None:
+            if await run_in_threadpool(crud.get_case, state.engine, case_id) is not None:
                 raise HTTPException(409, f"case {case_id!r} is closed") from err
             raise HTTPException(404, f"no case {case_id!r}") from err
         raise HTTPException(503, "case engine unavailable, retry later") from err

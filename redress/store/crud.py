@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from redress.models import CaseView
-from redress.store.tables import CaseRecord
+from redress.store.tables import AuditEntry, CaseRecord
 
 
 def _next_deadline(view: CaseView) -> datetime | None:
@@ -81,3 +81,9 @@ def list_cases(
             query.order_by(col(CaseRecord.created_at).desc()).offset(offset).limit(limit)
         ).all()
         return int(total), list(rows)
+
+
+def record_audit(engine: Engine, entry: AuditEntry) -> None:
+    with Session(engine) as session:
+        session.add(entry)
+        session.commit()

@@ -56,3 +56,20 @@ class NoticeRecord(SQLModel, table=True):
     subject: str
     body: str
     delivered_at: datetime
+
+
+class AuditEntry(SQLModel, table=True):
+    """Every reviewer action the API received, accepted or refused."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    request_id: str = Field(max_length=128)
+    case_id: str = Field(index=True, max_length=160)
+    actor: str = Field(max_length=128)
+    role: str = Field(max_length=16)
+    action: str = Field(max_length=32)
+    accepted: bool
+    status_code: int
+    reason: str = ""

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError
 
-from redress.store.tables import NoticeRecord
+from redress.store.tables import AuditEntry, NoticeRecord
 from tests.conftest import running_worker
 from workflows.complaint import ComplaintWorkflow
 from tests.e2e.conftest import Stack, complaint_event
@@ -119,6 +119,16 @@ async def test_action_auth_and_refusals(stack: Stack) -> None:
         assert r.status_code == 404
         case = (await stack.http.get(f"/cases/{case_id}")).json()
         assert case["refunded"] == "0" and case["status"] == "awaiting_response"
+        with Session(stack.engine) as s:
+            audit = s.exec(select(AuditEntry).where(AuditEntry.case_id == case_id)).all()
+        # Every authenticated attempt, refused or not, with who, what, when and why.
+        assert [(a.role, a.action, a.status_code) for a in audit] == [
+            ("platform", "refund", 403),
+            ("agent", "refund", 422),
+            ("agent", "refund", 422),
+            ("platform", "platform_verdict", 409),
+        ]
+        assert all(a.request_id and a.actor and a.at and not a.accepted for a in audit)
 
 
 async def test_worker_restart_mid_case(stack: Stack) -> None:
