@@ -14,7 +14,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from redress.api.deps import AppState, CurrentPrincipal, Principal, State
-from redress.api.errors import validation_detail
+from redress.api.errors import has_lone_surrogates, printable, validation_detail
 from redress.logs import get_logger
 from redress.models import ROLE_ACTIONS, Action, CaseAction, CaseStatus, CaseView
 from redress.store import crud
@@ -104,7 +104,7 @@ async def act(
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> CaseView:
     request_id = idempotency_key or str(uuid.uuid4())
-    action_type = str(body.get("type", "?"))[:32]
+    action_type = printable(body.get("type", "?"))[:32]
     audit = (state, case_id, principal, request_id, action_type)
     try:
         view = await _act(case_id, body, state, principal, request_id)
@@ -133,7 +133,7 @@ async def _audit(
         action=action,
         accepted=status_code < 300,
         status_code=status_code,
-        reason=str(reason)[:1000],
+        reason=printable(reason)[:1000],
     )
     await run_in_threadpool(crud.record_audit, state.engine, entry)
 
@@ -141,6 +141,8 @@ async def _audit(
 async def _act(
     case_id: str, body: dict[str, Any], state: AppState, principal: Principal, request_id: str
 ) -> CaseView:
+    if has_lone_surrogates(body):
+        raise HTTPException(422, "body holds invalid Unicode (a lone surrogate escape)")
     try:
         action = _ACTION.validate_python(body)
     except ValidationError as err:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, StringConstraints, ValidationError
 from temporalio.service import RPCError
 
 from redress.api.deps import State
-from redress.api.errors import validation_detail
+from redress.api.errors import has_lone_surrogates, validation_detail
 from redress.api.signing import WebhookVerificationError
 from redress.intake import open_complaint_case
 from redress.logs import get_logger
@@ -65,6 +65,8 @@ async def generic_webhook(request: Request, state: State) -> Any:
         raise HTTPException(422, "body is not UTF-8") from err
     except (json.JSONDecodeError, RecursionError) as err:
         raise HTTPException(422, f"body is not valid JSON: {err}") from err
+    if has_lone_surrogates(payload):
+        raise HTTPException(422, "body holds invalid Unicode (a lone surrogate escape)")
     try:
         event = ComplaintCreated.model_validate(payload)
     except ValidationError as err:

@@ -71,8 +71,8 @@ class Stack:
     async def act(self, case_id: str, role: str, action: dict[str, Any]) -> httpx.Response:
         return await self.http.post(
             f"/cases/{case_id}/actions",
-            json=action,
-            headers={"Authorization": f"Bearer {TOKENS[role]}"},
+            content=json.dumps(action),  # ASCII-escaped, so any string survives the trip
+            headers={"Authorization": f"Bearer {TOKENS[role]}", "content-type": "application/json"},
         )
 
     async def wait_for(
