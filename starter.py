@@ -1,6 +1,6 @@
 """The redress API and webhook server.
 
-    python starter.py         # listens on REDRESS_API_PORT (8000)
+python starter.py         # listens on REDRESS_API_PORT (8000)
 """
 
 from __future__ import annotations

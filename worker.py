@@ -1,6 +1,6 @@
 """The redress worker: runs case workflows and their activities.
 
-    python worker.py          # against REDRESS_TEMPORAL_ADDRESS or 127.0.0.1:7233
+python worker.py          # against REDRESS_TEMPORAL_ADDRESS or 127.0.0.1:7233
 """
 
 from __future__ import annotations

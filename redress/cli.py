@@ -1,10 +1,10 @@
 """`redress` command line: run the stack, or one part of it, and try it out.
 
-    redress up            dev server (unless REDRESS_TEMPORAL_ADDRESS), worker and API
-    redress worker        the worker alone (same as `python worker.py`)
-    redress api           the API alone (same as `python starter.py`)
-    redress policy [REF]  print a policy as the workflows will see it
-    redress send-sample   post a signed sample complaint to the running API
+redress up            dev server (unless REDRESS_TEMPORAL_ADDRESS), worker and API
+redress worker        the worker alone (same as `python worker.py`)
+redress api           the API alone (same as `python starter.py`)
+redress policy [REF]  print a policy as the workflows will see it
+redress send-sample   post a signed sample complaint to the running API
 """
 
 from __future__ import annotations
@@ -123,7 +123,9 @@ def cmd_up(_: argparse.Namespace) -> int:
                     ),
                 )
             )
-        ui = "" if settings.temporal_address else f"  Web UI   http://127.0.0.1:{settings.ui_port}\n"
+        ui = (
+            "" if settings.temporal_address else f"  Web UI   http://127.0.0.1:{settings.ui_port}\n"
+        )
         print(
             f"redress is up (policy {settings.policy}, data in {settings.data_dir})\n"
             f"  API      http://{settings.api_host}:{settings.api_port}/docs\n{ui}"

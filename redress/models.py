@@ -31,7 +31,38 @@ Amount = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
 
 # ISO 4217 codes a complaint may carry; others are refused with a clear message.
 CURRENCIES = frozenset(
-    ["CNY", "HKD", "MOP", "TWD", "USD", "EUR", "GBP", "JPY", "KRW", "SGD", "AUD", "CAD", "NZD", "CHF", "SEK", "NOK", "DKK", "THB", "MYR", "IDR", "PHP", "VND", "INR", "AED", "SAR", "BRL", "MXN", "RUB", "TRY", "ZAR"]
+    [
+        "CNY",
+        "HKD",
+        "MOP",
+        "TWD",
+        "USD",
+        "EUR",
+        "GBP",
+        "JPY",
+        "KRW",
+        "SGD",
+        "AUD",
+        "CAD",
+        "NZD",
+        "CHF",
+        "SEK",
+        "NOK",
+        "DKK",
+        "THB",
+        "MYR",
+        "IDR",
+        "PHP",
+        "VND",
+        "INR",
+        "AED",
+        "SAR",
+        "BRL",
+        "MXN",
+        "RUB",
+        "TRY",
+        "ZAR",
+    ]
 )
 
 Role = Literal["agent", "supervisor", "platform"]

@@ -10,12 +10,13 @@ sleeps until the next deadline or until a handler changes the state.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -58,7 +59,7 @@ OPEN_REFUND_STATES: tuple[CaseStatus, ...] = (
 
 
 def refuse(kind: str, message: str) -> ApplicationError:
-    """A refused action: `kind` is Forbidden, NotFound, Conflict or Invalid (HTTP 403/404/409/422)."""
+    """A refused action; `kind` (Forbidden, NotFound, Conflict, Invalid) maps to 403/404/409/422."""
     return ApplicationError(message, type=kind, non_retryable=True)
 
 
@@ -123,10 +124,8 @@ class ComplaintWorkflow:
             timeout = (next_at - workflow.now()) if next_at else None
             if timeout is not None and timeout <= timedelta(0):
                 continue
-            try:
+            with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(lambda: self._wake, timeout=timeout)
-            except TimeoutError:
-                pass
         await workflow.wait_condition(workflow.all_handlers_finished)
         return CaseResult(
             case_id=inp.case_id,
@@ -280,9 +279,7 @@ class ComplaintWorkflow:
                 self._check(cmd)
                 await self._perform(cmd)
             except ApplicationError as err:
-                self._event(
-                    "action_refused", cmd.actor, action=cmd.action.type, reason=err.message
-                )
+                self._event("action_refused", cmd.actor, action=cmd.action.type, reason=err.message)
             await self._flush()
 
     @workflow.query(name="case")
@@ -481,7 +478,10 @@ class ComplaintWorkflow:
                     "amount": str(c.amount),
                     "currency": c.currency,
                     "category": c.category,
-                    **{k: v.isoformat() if isinstance(v, datetime) else v for k, v in context.items()},
+                    **{
+                        k: v.isoformat() if isinstance(v, datetime) else v
+                        for k, v in context.items()
+                    },
                 },
             )
         )
@@ -520,7 +520,7 @@ class ComplaintWorkflow:
         state = (self._status, next_deadline, penalized, self._points())
         if state != self._sa_state:
             self._sa_state = state
-            updates = [
+            updates: list[SearchAttributeUpdate[Any]] = [
                 sa.CASE_STATUS.value_set(self._status),
                 sa.PENALIZED.value_set(penalized),
                 sa.POINTS.value_set(self._points()),
@@ -531,7 +531,9 @@ class ComplaintWorkflow:
             workflow.upsert_search_attributes(updates)
         lines = [f"**{self._status}**" + (f" ({self._outcome})" if self._outcome else "")]
         lines += [f"- {name}: {at.isoformat()}" for name, at in sorted(self._deadlines().items())]
-        lines += [f"- penalty {p.id}: {p.reason}, {p.points} pt, {p.state}" for p in self._penalties]
+        lines += [
+            f"- penalty {p.id}: {p.reason}, {p.points} pt, {p.state}" for p in self._penalties
+        ]
         workflow.set_current_details("\n".join(lines))
 
     def _view(self) -> CaseView:

@@ -40,9 +40,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, err: RequestValidationError) -> JSONResponse:
-        parts = [
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors()[:10]
-        ]
+        parts = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors()[:10]]
         return JSONResponse({"detail": "; ".join(parts)}, status_code=422)
 
     @app.get("/healthz", tags=["ops"])

@@ -39,13 +39,9 @@ def get_state(request: Request) -> AppState:
 State = Annotated[AppState, Depends(get_state)]
 
 
-def get_principal(
-    state: State, authorization: Annotated[str | None, Header()] = None
-) -> Principal:
+def get_principal(state: State, authorization: Annotated[str | None, Header()] = None) -> Principal:
     if not authorization or not authorization.lower().startswith("bearer "):
-        raise HTTPException(
-            401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
     token = authorization[7:].strip()
     digest = "sha256:" + hashlib.sha256(token.encode()).hexdigest()
     role = None

@@ -75,9 +75,7 @@ class Stack:
             headers={"Authorization": f"Bearer {TOKENS[role]}", "content-type": "application/json"},
         )
 
-    async def wait_for(
-        self, case_id: str, check: Any, timeout: float = 30.0
-    ) -> dict[str, Any]:
+    async def wait_for(self, case_id: str, check: Any, timeout: float = 30.0) -> dict[str, Any]:
         """Poll GET /cases/{id} until `check(case)` holds."""
         deadline = asyncio.get_running_loop().time() + timeout
         last: Any = None
@@ -108,7 +106,11 @@ def complaint_event(**overrides: Any) -> dict[str, Any]:
         },
     }
     complaint.update(overrides)
-    return {"event_id": f"evt-{uuid.uuid4().hex[:8]}", "type": "complaint.created", "complaint": complaint}
+    return {
+        "event_id": f"evt-{uuid.uuid4().hex[:8]}",
+        "type": "complaint.created",
+        "complaint": complaint,
+    }
 
 
 @pytest.fixture

@@ -14,7 +14,9 @@ from tests.e2e.conftest import Stack, complaint_event
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -78,9 +80,25 @@ async def test_webhook_arbitrary_bytes_never_5xx(stack: Stack, raw: bytes) -> No
 
 
 @FUZZ
-@given(body=st.dictionaries(st.sampled_from(["type", "amount", "message", "penalty_id", "verdict",
-                                             "approved", "evidence", "explanation", "statement"]),
-                            NASTY, max_size=5))
+@given(
+    body=st.dictionaries(
+        st.sampled_from(
+            [
+                "type",
+                "amount",
+                "message",
+                "penalty_id",
+                "verdict",
+                "approved",
+                "evidence",
+                "explanation",
+                "statement",
+            ]
+        ),
+        NASTY,
+        max_size=5,
+    )
+)
 async def test_actions_never_5xx(stack: Stack, body: dict[str, Any]) -> None:
     for role in ("agent", "platform"):
         r = await stack.act("complaint-generic-none", role, body)

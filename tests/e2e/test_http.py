@@ -10,8 +10,8 @@ from temporalio.service import RPCError
 
 from redress.store.tables import AuditEntry, NoticeRecord
 from tests.conftest import running_worker
-from workflows.complaint import ComplaintWorkflow
 from tests.e2e.conftest import Stack, complaint_event
+from workflows.complaint import ComplaintWorkflow
 
 
 async def _workflow_exists(stack: Stack, workflow_id: str) -> bool:
@@ -113,7 +113,9 @@ async def test_action_auth_and_refusals(stack: Stack) -> None:
         assert r.status_code == 422 and "exceeds" in r.json()["detail"]
         r = await stack.act(case_id, "agent", {"type": "refund"})
         assert r.status_code == 422 and "amount" in r.json()["detail"]
-        r = await stack.act(case_id, "platform", {"type": "platform_verdict", "verdict": "no_refund"})
+        r = await stack.act(
+            case_id, "platform", {"type": "platform_verdict", "verdict": "no_refund"}
+        )
         assert r.status_code == 409 and "awaiting_response" in r.json()["detail"]
         r = await stack.act("complaint-generic-nope", "agent", action)
         assert r.status_code == 404
@@ -145,8 +147,12 @@ async def test_worker_restart_mid_case(stack: Stack) -> None:
         r = await stack.act(
             case_id,
             "agent",
-            {"type": "appeal", "penalty_id": penalty["id"], "statement": "Refunded the user.",
-             "evidence": ["refund-record.png"]},
+            {
+                "type": "appeal",
+                "penalty_id": penalty["id"],
+                "statement": "Refunded the user.",
+                "evidence": ["refund-record.png"],
+            },
         )
         assert r.status_code == 200, r.text
         r = await stack.act(

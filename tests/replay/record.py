@@ -94,9 +94,8 @@ async def main() -> None:
         engine = make_engine(f"sqlite:///{tmp}/cases.db")
         async with build_worker(env.client, engine, "record"):
             for name, scenario in SCENARIOS.items():
-                complaint = make_complaint(
-                    id=f"REC-{name}", created_at=datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-                )
+                # Test-server time starts at the wall clock: the case opens fresh.
+                complaint = make_complaint(id=f"REC-{name}", created_at=datetime.now(UTC))
                 inp = case_input(complaint)
                 h = await env.client.start_workflow(
                     ComplaintWorkflow.run, inp, id=inp.case_id, task_queue="record"

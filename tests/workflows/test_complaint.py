@@ -18,7 +18,10 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.enums.v1 import EventType, WorkflowExecutionStatus
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
@@ -44,6 +47,7 @@ H96 = timedelta(hours=96)
 DAY = timedelta(days=1)
 
 Handle = WorkflowHandle[ComplaintWorkflow, CaseResult]
+RUNNING = WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
 
 
 def agent(action: Any) -> CaseAction:
@@ -101,8 +105,39 @@ async def cases(
     async with running_worker(ts_env.client, engine, task_queue):
         yield c
         for handle in c.handles:
-            with contextlib.suppress(RPCError):  # already completed
-                await handle.terminate("test over")
+            await retire(ts_env.client, handle)
+
+
+async def retire(client: Client, handle: Handle) -> None:
+    """Terminate a case once it is idle. The test server holds its clock while an activity
+    or workflow task is outstanding: a case terminated mid-task, or left running without a
+    worker, would stop time skipping for every later test."""
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + 10
+    request = DescribeWorkflowExecutionRequest(
+        namespace=client.namespace,
+        execution=WorkflowExecution(workflow_id=handle.id, run_id=handle.result_run_id or ""),
+    )
+    while True:
+        # The raw RPC: the SDK's describe() cannot decode the unset RedressNextDeadline the
+        # test server returns for a case with no deadline left.
+        raw = await client.workflow_service.describe_workflow_execution(request)
+        if raw.workflow_execution_info.status != RUNNING:
+            return
+        # The test server never fills pending_workflow_task: read it from the history.
+        task_open = False
+        async for e in handle.fetch_history_events():
+            if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
+                task_open = True
+            elif e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+                task_open = False
+        if not raw.pending_activities and not task_open:
+            break
+        if loop.time() > give_up:
+            raise AssertionError(f"{handle.id} never went idle")
+        await asyncio.sleep(0.02)
+    with contextlib.suppress(RPCError):  # completed in the meantime
+        await handle.terminate("test over")
 
 
 async def view(handle: Handle) -> CaseView:
