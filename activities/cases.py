@@ -27,6 +27,11 @@ from redress.store import crud
 log = get_logger()
 
 
+def _log(case_id: str):  # type: ignore[no-untyped-def]
+    """A logger bound to the case and the workflow running it."""
+    return log.bind(case_id=case_id, workflow_id=activity.info().workflow_id)
+
+
 class CaseActivities:
     def __init__(
         self,
@@ -43,7 +48,7 @@ class CaseActivities:
     @activity.defn(name="project_case")
     def project_case(self, view: CaseView) -> bool:
         written = crud.upsert_case(self.engine, view)
-        log.debug("case projected", case_id=view.case_id, version=view.version, written=written)
+        _log(view.case_id).debug("case projected", version=view.version, written=written)
         return written
 
     @activity.defn(name="send_notice")
@@ -56,9 +61,8 @@ class CaseActivities:
         except UnknownTemplate as err:
             raise ApplicationError(str(err), type="InvalidNotice", non_retryable=True) from err
         receipt = self.channel.deliver(request, notice)
-        log.info(
+        _log(request.case_id).info(
             "notice delivered",
-            case_id=request.case_id,
             template=request.template,
             channel=request.recipient.channel,
             duplicate=receipt.duplicate,
@@ -71,9 +75,8 @@ class CaseActivities:
             receipt = self.gateway.refund(request)
         except RefundDeclined as err:
             raise ApplicationError(str(err), type="RefundDeclined", non_retryable=True) from err
-        log.info(
+        _log(request.case_id).info(
             "refund issued",
-            case_id=request.case_id,
             amount=str(request.amount),
             refund_id=receipt.refund_id,
             duplicate=receipt.duplicate,
