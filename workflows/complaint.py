@@ -46,7 +46,9 @@ RETRY = RetryPolicy(
     maximum_interval=timedelta(seconds=30),
     non_retryable_error_types=["RefundDeclined", "InvalidNotice"],
 )
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
+# Short enough that work lost with a killed worker is retried soon; each call is one
+# store write, render or gateway request.
+ACTIVITY_TIMEOUT = timedelta(seconds=10)
 
 HANDLING_STATES: tuple[CaseStatus, ...] = ("awaiting_response", "overdue")
 OPEN_REFUND_STATES: tuple[CaseStatus, ...] = (
