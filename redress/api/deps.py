@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
+from redress.api.replay import ReplayGuard
 from redress.api.signing import WebhookSigner
 from redress.config import Settings
 from redress.policy import Policy
@@ -23,6 +24,7 @@ class AppState:
     engine: Engine
     policy: Policy
     signer: WebhookSigner | None
+    replays: ReplayGuard = field(default_factory=ReplayGuard)
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,12 @@ async def generic_webhook(request: Request, state: State) -> Any:
         state.signer.verify(request.headers, body)
     except WebhookVerificationError as err:
         raise HTTPException(401, str(err)) from err
+    if not state.replays.first_time(
+        request.headers["webhook-id"],
+        request.headers["webhook-timestamp"],
+        request.headers["webhook-signature"],
+    ):
+        raise HTTPException(401, "replayed delivery: this webhook-id and signature were seen")
     try:
         payload = json.loads(body.decode("utf-8"))
     except UnicodeDecodeError as err:

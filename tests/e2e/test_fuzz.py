@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+import uuid
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -74,7 +76,7 @@ async def test_webhook_arbitrary_json_never_5xx(stack: Stack, body: Any) -> None
 @FUZZ
 @given(raw=st.binary(max_size=300))
 async def test_webhook_arbitrary_bytes_never_5xx(stack: Stack, raw: bytes) -> None:
-    headers = stack.signer.headers("msg_fuzz", raw)
+    headers = stack.signer.headers(f"msg_{uuid.uuid4().hex}", raw)
     r = await stack.http.post("/webhooks/generic", content=raw, headers=headers)
     assert r.status_code == 422, r.text
 
@@ -127,3 +129,17 @@ async def test_flood_of_duplicates_opens_one_case(stack: Stack) -> None:
     codes = sorted(r.status_code for r in responses)
     assert codes.count(202) == 1 and codes.count(200) == 49
     assert len({r.json()["case_id"] for r in responses}) == 1
+
+
+async def test_replayed_delivery_is_refused_but_a_retry_is_not(stack: Stack) -> None:
+    body = json.dumps(complaint_event()).encode()
+    headers = stack.signer.headers("msg_replay", body)
+    headers["content-type"] = "application/json"
+    first = await stack.http.post("/webhooks/generic", content=body, headers=headers)
+    assert first.status_code == 202
+    replay = await stack.http.post("/webhooks/generic", content=body, headers=headers)
+    assert replay.status_code == 401 and "replayed" in replay.json()["detail"]
+    # The provider's own retry: same webhook-id, new timestamp and signature.
+    retry_headers = stack.signer.headers("msg_replay", body, timestamp=int(time.time()) + 1)
+    retry = await stack.http.post("/webhooks/generic", content=body, headers=retry_headers)
+    assert retry.status_code == 200 and retry.json()["duplicate"] is True
