@@ -8,9 +8,11 @@ from sqlmodel import Session, select
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError
 
+from redress.intake import open_complaint_case
+from redress.models import Complaint
 from redress.store.tables import AuditEntry, NoticeRecord
 from tests.conftest import running_worker
-from tests.e2e.conftest import Stack, complaint_event
+from tests.e2e.conftest import Stack, complaint_event, quick_policy
 from workflows.complaint import ComplaintWorkflow
 
 
@@ -173,3 +175,20 @@ async def test_worker_restart_mid_case(stack: Stack) -> None:
         assert "deadline_reminder" not in templates  # stale once the deadline itself passed
         assert (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
         assert json.dumps(case)  # the projection is plain JSON
+
+
+async def test_provider_retry_after_api_died_before_answering(stack: Stack) -> None:
+    """The case was started, then the API died before its 202 left: the retry finds it."""
+    event = complaint_event()
+    complaint = Complaint.model_validate(event["complaint"])
+    started = await open_complaint_case(
+        stack.env.client, stack.task_queue, quick_policy(), "generic", complaint
+    )
+    assert not started.duplicate
+    r = await stack.post_webhook(event)
+    assert r.status_code == 200
+    assert r.json() == {
+        "case_id": started.case_id,
+        "workflow_id": started.case_id,
+        "duplicate": True,
+    }
