@@ -10,21 +10,57 @@ import signal
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.engine import Engine
-from temporalio.client import Client
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleIntervalSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleSpec,
+    ScheduleUpdate,
+)
 from temporalio.worker import Worker
 
 from activities.cases import CaseActivities
 from redress.config import Settings
 from redress.logs import configure_logging, get_logger
+from redress.models import RetentionInput
 from redress.notices.channels import RecordingChannel
 from redress.notices.renderer import get_renderer
 from redress.payments.gateway import SimulatedGateway
+from redress.policy import Policy, load_policy
 from redress.search_attributes import ensure_registered
 from redress.store.db import make_engine
 from redress.temporal import connect
-from workflows import ComplaintWorkflow
+from workflows import ComplaintWorkflow, RetentionWorkflow
 
 log = get_logger()
+
+
+RETENTION_SCHEDULE_ID = "redress-retention"
+
+
+async def ensure_retention_schedule(client: Client, policy: Policy, task_queue: str) -> None:
+    """Create (or bring up to date) the Schedule that purges expired records (C1)."""
+    action = ScheduleActionStartWorkflow(
+        RetentionWorkflow.run,
+        RetentionInput(keep_for_seconds=policy.retention.records_for.total_seconds()),
+        id=RETENTION_SCHEDULE_ID,
+        task_queue=task_queue,
+    )
+    schedule = Schedule(
+        action=action,
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=policy.retention.purge_every)]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+    try:
+        await client.create_schedule(RETENTION_SCHEDULE_ID, schedule)
+    except ScheduleAlreadyRunningError:
+        await client.get_schedule_handle(RETENTION_SCHEDULE_ID).update(
+            lambda _: ScheduleUpdate(schedule=schedule)
+        )
 
 
 def build_worker(client: Client, engine: Engine, task_queue: str, max_threads: int = 16) -> Worker:
@@ -38,8 +74,8 @@ def build_worker(client: Client, engine: Engine, task_queue: str, max_threads: i
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[ComplaintWorkflow],
-        activities=[acts.project_case, acts.send_notice, acts.issue_refund],
+        workflows=[ComplaintWorkflow, RetentionWorkflow],
+        activities=[acts.project_case, acts.send_notice, acts.issue_refund, acts.purge_expired],
         activity_executor=ThreadPoolExecutor(max_workers=max_threads),
         max_concurrent_activities=max_threads,
     )
@@ -52,6 +88,7 @@ async def main() -> None:
     engine = make_engine(settings.db_url)
     client = await connect(settings)
     await ensure_registered(client)
+    await ensure_retention_schedule(client, load_policy(settings.policy), settings.task_queue)
     worker = build_worker(client, engine, settings.task_queue)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -16,6 +16,8 @@ from redress.models import (
     CaseView,
     NoticeReceipt,
     NoticeRequest,
+    PurgeRequest,
+    PurgeResult,
     RefundReceipt,
     RefundRequest,
 )
@@ -82,3 +84,9 @@ class CaseActivities:
             duplicate=receipt.duplicate,
         )
         return receipt
+
+    @activity.defn(name="purge_expired")
+    def purge_expired(self, request: PurgeRequest) -> PurgeResult:
+        counts = crud.purge_closed_before(self.engine, request.closed_before)
+        log.info("retention purge", closed_before=request.closed_before.isoformat(), **counts)
+        return PurgeResult(**counts)

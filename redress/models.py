@@ -300,3 +300,18 @@ class RefundReceipt(BaseModel):
     amount: Decimal
     issued_at: datetime
     duplicate: bool
+
+
+class RetentionInput(BaseModel):
+    keep_for_seconds: float
+
+
+class PurgeRequest(BaseModel):
+    closed_before: datetime
+
+
+class PurgeResult(BaseModel):
+    cases: int
+    refunds: int
+    notices: int
+    audit_entries: int

@@ -97,10 +97,18 @@ class ComplaintPolicy(BaseModel):
     refund_appeal_window: Duration  # M8: 30 days from the penalty
 
 
+class RetentionPolicy(BaseModel):
+    """C1: keep transaction records at least 360 days, then purge them on a schedule."""
+
+    records_for: Duration = Field(default=timedelta(days=360))
+    purge_every: Duration = Field(default=timedelta(days=1))
+
+
 class Policy(BaseModel):
     name: str
     complaint: ComplaintPolicy
     calendar: CalendarPolicy = Field(default_factory=CalendarPolicy)
+    retention: RetentionPolicy = Field(default_factory=RetentionPolicy)
 
     def snapshot(self, at: datetime) -> PolicySnapshot:
         cal = self.calendar

@@ -1,3 +1,4 @@
 from workflows.complaint import ComplaintWorkflow
+from workflows.retention import RetentionWorkflow
 
-__all__ = ["ComplaintWorkflow"]
+__all__ = ["ComplaintWorkflow", "RetentionWorkflow"]

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from redress.models import CaseView
-from redress.store.tables import AuditEntry, CaseRecord
+from redress.store.tables import AuditEntry, CaseRecord, NoticeRecord, RefundRecord
 
 
 def _next_deadline(view: CaseView) -> datetime | None:
@@ -87,3 +87,31 @@ def record_audit(engine: Engine, entry: AuditEntry) -> None:
     with Session(engine) as session:
         session.add(entry)
         session.commit()
+
+
+def purge_closed_before(engine: Engine, cutoff: datetime) -> dict[str, int]:
+    """Delete closed cases last touched before `cutoff`, with their refunds, notices and
+    audit entries. Open cases are never purged, however old."""
+    from sqlmodel import delete
+
+    with Session(engine) as session:
+        ids = list(
+            session.exec(
+                select(CaseRecord.case_id).where(
+                    CaseRecord.status == "closed", col(CaseRecord.updated_at) < cutoff
+                )
+            ).all()
+        )
+        counts = {"cases": len(ids), "refunds": 0, "notices": 0, "audit_entries": 0}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for table, key in (
+                (RefundRecord, "refunds"),
+                (NoticeRecord, "notices"),
+                (AuditEntry, "audit_entries"),
+            ):
+                res = session.exec(delete(table).where(col(table.case_id).in_(chunk)))  # type: ignore[call-overload]
+                counts[key] += res.rowcount or 0
+            session.exec(delete(CaseRecord).where(col(CaseRecord.case_id).in_(chunk)))  # type: ignore[call-overload]
+        session.commit()
+        return counts
