@@ -28,12 +28,14 @@ from redress.models import (
     Refund,
     RefuseRefund,
     Reply,
+    RetentionInput,
 )
 from redress.search_attributes import ensure_registered
 from redress.store.db import make_engine
 from tests.conftest import binary, case_input, make_complaint
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
+from workflows.retention import RetentionWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
 
@@ -105,6 +107,16 @@ async def main() -> None:
                 history = await h.fetch_history()
                 (HISTORIES / f"{name}.json").write_text(history.to_json())
                 print(f"recorded {name}: {len(history.events)} events")
+            retention = await env.client.start_workflow(
+                RetentionWorkflow.run,
+                RetentionInput(keep_for_seconds=360 * 86400),
+                id="REC-retention",
+                task_queue="record",
+            )
+            await retention.result()
+            history = await retention.fetch_history()
+            (HISTORIES / "retention_purge.json").write_text(history.to_json())
+            print(f"recorded retention_purge: {len(history.events)} events")
     await env.shutdown()
 
 

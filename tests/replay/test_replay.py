@@ -14,16 +14,20 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from workflows.complaint import ComplaintWorkflow
+from workflows.retention import RetentionWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 
 def test_histories_are_recorded() -> None:
-    assert len(HISTORIES) >= 3
+    kinds = {p.stem.split("_")[0] for p in HISTORIES}
+    assert kinds == {"complaint", "retention"}  # every workflow kind has histories
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_replay(path: Path) -> None:
-    replayer = Replayer(workflows=[ComplaintWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(
+        workflows=[ComplaintWorkflow, RetentionWorkflow], data_converter=pydantic_data_converter
+    )
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     await replayer.replay_workflow(history)
