@@ -108,6 +108,11 @@ def cmd_up(_: argparse.Namespace) -> int:
                     "--log-level",
                     "warn",
                     *dev_server_flags(),
+                    *(
+                        ["--ui-codec-endpoint", f"http://127.0.0.1:{settings.api_port}/codec"]
+                        if settings.payload_keys
+                        else []
+                    ),
                 ],
                 start_new_session=True,
             )

@@ -24,6 +24,10 @@ class Settings:
     ui_port: int = 8233
     task_queue: str = "redress"
     log_level: str = "INFO"
+    # `key_id:base64key,…`; the first key encrypts payloads, all of them decrypt (see codec.py)
+    payload_keys: str = ""
+    # origin(s) of the Temporal Web UI allowed to call /codec; empty: the local dev server's UI
+    codec_cors_origin: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -43,6 +47,8 @@ class Settings:
             ui_port=int(e.get("REDRESS_UI_PORT", "8233")),
             task_queue=e.get("REDRESS_TASK_QUEUE", "redress"),
             log_level=e.get("REDRESS_LOG_LEVEL", "INFO"),
+            payload_keys=e.get("REDRESS_PAYLOAD_KEYS", ""),
+            codec_cors_origin=e.get("REDRESS_CODEC_CORS_ORIGIN", ""),
         )
 
     @property
@@ -52,6 +58,12 @@ class Settings:
     @property
     def address(self) -> str:
         return self.temporal_address or f"127.0.0.1:{self.temporal_port}"
+
+    @property
+    def codec_origins(self) -> list[str]:
+        """Web UI origins allowed to call the codec endpoint (comma-separated setting)."""
+        configured = [o.strip().rstrip("/") for o in self.codec_cors_origin.split(",")]
+        return [o for o in configured if o] or [f"http://127.0.0.1:{self.ui_port}"]
 
 
 def parse_tokens(raw: str) -> dict[str, str]:
