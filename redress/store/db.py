@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DatabaseError
 from sqlmodel import SQLModel, create_engine
 
 from redress.store import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -30,5 +31,17 @@ def make_engine(url: str, create: bool = True) -> Engine:
             cur.close()
 
     if create:
-        SQLModel.metadata.create_all(engine)
+        create_tables(engine)
     return engine
+
+
+def create_tables(engine: Engine, attempts: int = 5) -> None:
+    """Create missing tables. The worker and the API may start together on a fresh file:
+    when both try, the loser sees "already exists" and simply checks again."""
+    for attempt in range(attempts):
+        try:
+            SQLModel.metadata.create_all(engine)
+            return
+        except DatabaseError as err:
+            if "already exists" not in str(err) or attempt == attempts - 1:
+                raise

@@ -83,3 +83,15 @@ def test_simulated_gateway_refunds_once_per_key(store: Engine) -> None:
     again = gateway.refund(req)
     assert not first.duplicate and again.duplicate
     assert first.refund_id == again.refund_id
+
+
+def test_concurrent_table_creation_on_a_fresh_file(tmp_path) -> None:
+    """`redress up` starts the worker and the API at once on an empty data folder."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    with ThreadPoolExecutor(8) as pool:
+        engines = list(pool.map(lambda _: make_engine(url), range(8)))
+    assert crud.upsert_case(engines[0], view("c1", 1))
+    for engine in engines:
+        engine.dispose()
