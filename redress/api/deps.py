@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
@@ -41,9 +42,35 @@ def get_state(request: Request) -> AppState:
 State = Annotated[AppState, Depends(get_state)]
 
 
-def get_principal(state: State, authorization: Annotated[str | None, Header()] = None) -> Principal:
+def _refuse_unauthenticated(state: AppState, request: Request, reason: str) -> HTTPException:
+    """Unauthenticated attempts on a case land in the audit log too, as `anonymous`."""
+    case_id = request.path_params.get("case_id")
+    if case_id is not None:
+        from redress.store.crud import record_audit
+        from redress.store.tables import AuditEntry
+
+        record_audit(
+            state.engine,
+            AuditEntry(
+                at=datetime.now(UTC),
+                request_id=request.headers.get("idempotency-key", "")[:128] or "-",
+                case_id=str(case_id)[:160],
+                actor="anonymous",
+                role="",
+                action="?",
+                accepted=False,
+                status_code=401,
+                reason=reason,
+            ),
+        )
+    return HTTPException(401, reason, headers={"WWW-Authenticate": "Bearer"})
+
+
+def get_principal(
+    state: State, request: Request, authorization: Annotated[str | None, Header()] = None
+) -> Principal:
     if not authorization or not authorization.lower().startswith("bearer "):
-        raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
+        raise _refuse_unauthenticated(state, request, "missing bearer token")
     token = authorization[7:].strip()
     digest = "sha256:" + hashlib.sha256(token.encode()).hexdigest()
     role = None
@@ -52,7 +79,7 @@ def get_principal(state: State, authorization: Annotated[str | None, Header()] =
         if hmac.compare_digest(stored, digest):
             role = stored_role
     if role is None:
-        raise HTTPException(401, "unknown token", headers={"WWW-Authenticate": "Bearer"})
+        raise _refuse_unauthenticated(state, request, "unknown token")
     return Principal(actor=f"{role}-{digest[7:15]}", role=role)
 
 

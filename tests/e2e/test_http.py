@@ -127,12 +127,15 @@ async def test_action_auth_and_refusals(stack: Stack) -> None:
             audit = s.exec(select(AuditEntry).where(AuditEntry.case_id == case_id)).all()
         # Every authenticated attempt, refused or not, with who, what, when and why.
         assert [(a.role, a.action, a.status_code) for a in audit] == [
+            ("", "?", 401),
+            ("", "?", 401),
             ("platform", "refund", 403),
             ("agent", "refund", 422),
             ("agent", "refund", 422),
             ("platform", "platform_verdict", 409),
         ]
         assert all(a.request_id and a.actor and a.at and not a.accepted for a in audit)
+        assert [a.actor for a in audit[:2]] == ["anonymous", "anonymous"]
 
 
 async def test_worker_restart_mid_case(stack: Stack) -> None:
