@@ -28,6 +28,10 @@ class Settings:
     payload_keys: str = ""
     # origin(s) of the Temporal Web UI allowed to call /codec; empty: the local dev server's UI
     codec_cors_origin: str = ""
+    # Web UI sign-in (OIDC): tokens the UI passes to /codec are verified against this JWKS.
+    oidc_jwks_url: str = ""
+    oidc_issuer: str = ""
+    oidc_audience: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -49,6 +53,9 @@ class Settings:
             log_level=e.get("REDRESS_LOG_LEVEL", "INFO"),
             payload_keys=e.get("REDRESS_PAYLOAD_KEYS", ""),
             codec_cors_origin=e.get("REDRESS_CODEC_CORS_ORIGIN", ""),
+            oidc_jwks_url=e.get("REDRESS_OIDC_JWKS_URL", ""),
+            oidc_issuer=e.get("REDRESS_OIDC_ISSUER", ""),
+            oidc_audience=e.get("REDRESS_OIDC_AUDIENCE", ""),
         )
 
     @property

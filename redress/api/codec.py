@@ -19,7 +19,7 @@ from fastapi.routing import APIRoute
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
 
-from redress.api.deps import CurrentPrincipal, get_state
+from redress.api.deps import CurrentViewer, get_state
 from redress.codec import EncryptionCodec, codec_for
 
 MAX_BODY = 16 * 1024 * 1024  # the UI sends a page of history at a time; payloads are ≤ 2 MiB
@@ -127,13 +127,13 @@ async def _apply(
 
 
 @router.post("/decode", openapi_extra=_BODY_SCHEMA)
-async def decode(request: Request, _: CurrentPrincipal) -> JSONResponse:
+async def decode(request: Request, _: CurrentViewer) -> JSONResponse:
     """Decrypt payloads (others pass through unchanged)."""
     return await _apply(request, _codec(request).decode)
 
 
 @router.post("/encode", openapi_extra=_BODY_SCHEMA)
-async def encode(request: Request, _: CurrentPrincipal) -> JSONResponse:
+async def encode(request: Request, _: CurrentViewer) -> JSONResponse:
     """Encrypt payloads with the active key (the UI uses it for signals and starts)."""
     return await _apply(request, _codec(request).encode)
 

@@ -84,3 +84,32 @@ def get_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def get_viewer(
+    state: State, request: Request, authorization: Annotated[str | None, Header()] = None
+) -> Principal:
+    """Who may read decoded payloads: an API token holder, or a Web UI user whose OIDC
+    access token verifies (when `REDRESS_OIDC_JWKS_URL` is set)."""
+    settings = state.settings
+    if authorization and authorization.lower().startswith("bearer ") and settings.oidc_jwks_url:
+        token = authorization[7:].strip()
+        if token.count(".") == 2:  # a JWT, not one of our opaque tokens
+            import jwt
+
+            from redress.api.oidc import verifier_for
+
+            verifier = verifier_for(
+                settings.oidc_jwks_url, settings.oidc_issuer, settings.oidc_audience
+            )
+            try:
+                subject = verifier.subject(token)
+            except jwt.InvalidTokenError as err:
+                raise HTTPException(
+                    401, f"invalid sign-in token: {err}", headers={"WWW-Authenticate": "Bearer"}
+                ) from err
+            return Principal(actor=f"oidc:{subject}"[:128], role="viewer")
+    return get_principal(state, request, authorization)
+
+
+CurrentViewer = Annotated[Principal, Depends(get_viewer)]
