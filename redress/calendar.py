@@ -9,6 +9,7 @@ library version a replaying worker happens to have.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -59,7 +60,34 @@ def resolve_calendar(
     extra_workdays: list[date],
     years: range,
 ) -> CalendarSnapshot:
-    """Build a snapshot for `years` from the `holidays` package plus policy overrides."""
+    """Build a snapshot for `years` from the `holidays` package plus policy overrides.
+
+    Every case opened in the same years gets the same snapshot, so it is computed once per
+    process (it dominated the webhook handler's time in profiles)."""
+    return _resolve(
+        kind,
+        country,
+        utc_offset_minutes,
+        tuple(weekend),
+        tuple(extra_holidays),
+        tuple(extra_workdays),
+        years.start,
+        years.stop,
+    )
+
+
+@lru_cache(maxsize=64)
+def _resolve(
+    kind: Literal["working_days", "24x7"],
+    country: str,
+    utc_offset_minutes: int,
+    weekend: tuple[int, ...],
+    extra_holidays: tuple[date, ...],
+    extra_workdays: tuple[date, ...],
+    start_year: int,
+    stop_year: int,
+) -> CalendarSnapshot:
+    years = range(start_year, stop_year)
     hols: set[date] = set(extra_holidays)
     works: set[date] = set(extra_workdays)
     if kind == "working_days" and country:
@@ -71,7 +99,7 @@ def resolve_calendar(
     return CalendarSnapshot(
         kind=kind,
         utc_offset_minutes=utc_offset_minutes,
-        weekend=weekend,
+        weekend=list(weekend),
         holidays=sorted(hols),
         workdays=sorted(works),
     )
