@@ -1,0 +1,52 @@
+"""How much load each scenario sends, per scale. Every count is also a bound."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    noop_starts: int  # 1: bare start_workflow calls
+    skeleton_cases: int  # 1: bench skeleton cases end to end
+    intake_probe: int  # 2 and 4: closed-loop webhooks, the "0 open" / "N open" probe
+    open_loop_s: float  # 2: seconds per open-loop step
+    whole_cases: int  # 3: complaint → reply → closed
+    open_cases: int  # 4: open complaint cases (with long timers) to reach
+    deadline_cases: int  # 5: cases whose handle_within fires during the run (at most)
+    deadline_window_s: float  # 5: ... arriving over at most this long
+    concurrency: int = 32  # clients in flight in closed loops
+    deadline_lead_s: float = 5.0  # 5: the deadline is this long after the webhook
+    drain_timeout_s: float = 600.0  # longest wait for the worker to catch up
+
+
+SCALES: dict[str, Scale] = {
+    # For the smoke test: every code path, about a minute.
+    "small": Scale(
+        name="small",
+        noop_starts=100,
+        skeleton_cases=30,
+        intake_probe=60,
+        open_loop_s=1.5,
+        whole_cases=30,
+        open_cases=600,
+        deadline_cases=20,
+        deadline_window_s=8.0,
+        concurrency=16,
+        drain_timeout_s=90.0,
+    ),
+    # The figures: 10,000 open cases dominate the run time (the worker opens ~10-15/s).
+    "full": Scale(
+        name="full",
+        noop_starts=1000,
+        skeleton_cases=300,
+        intake_probe=500,
+        open_loop_s=8.0,
+        whole_cases=300,
+        open_cases=10_000,
+        deadline_cases=100,
+        deadline_window_s=40.0,
+        drain_timeout_s=900.0,
+    ),
+}

@@ -1,0 +1,1 @@
+"""The five scenarios, in the order the runner plays them."""

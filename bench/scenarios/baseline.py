@@ -1,0 +1,50 @@
+"""1. Baselines: what Temporal alone does on this machine, with bench-defined workflows."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from bench.context import Ctx
+from bench.load import closed_loop
+from bench.workloads import NoopWorkflow, SkeletonCase
+
+
+async def run(ctx: Ctx) -> dict[str, Any]:
+    s, client, queue = ctx.scale, ctx.client, ctx.stack.bench_queue
+
+    async def start(i: int) -> tuple[bool, str]:
+        await client.start_workflow(
+            NoopWorkflow.run, id=f"bench-noop-{ctx.run}-{i}", task_queue=queue
+        )
+        return True, ""
+
+    await closed_loop(lambda i: start(-1 - i), s.concurrency, s.concurrency, 60)  # warm-up
+    cpu = ctx.cpu()
+    starts = await closed_loop(start, s.noop_starts, s.concurrency, time_cap=300)
+    starts_cpu = cpu.per_item(starts.ok, starts.wall_s)
+    ctx.log(f"  bare starts: {starts.rate:.1f}/s ({starts.ok} in {starts.wall_s:.1f}s)")
+    # The bench worker finishes the no-ops before the next measurement (bounded wait).
+    t0 = time.perf_counter()
+    running = 'WorkflowType="BenchNoop" AND ExecutionStatus="Running"'
+    while await ctx.running(running) and time.perf_counter() - t0 < s.drain_timeout_s:
+        await asyncio.sleep(0.5)
+
+    async def case(i: int) -> tuple[bool, str]:
+        case_id = f"bench-skeleton-{ctx.run}-{i}"
+        handle = await client.start_workflow(
+            SkeletonCase.run, case_id, id=case_id, task_queue=queue
+        )
+        await handle.signal(SkeletonCase.act)
+        return await handle.result() == case_id, "wrong result"
+
+    cpu = ctx.cpu()
+    cases = await closed_loop(case, s.skeleton_cases, s.concurrency, time_cap=300)
+    cases_cpu = cpu.per_item(cases.ok, cases.wall_s)
+    ctx.log(f"  skeleton cases: {cases.rate:.1f}/s ({cases.ok} in {cases.wall_s:.1f}s)")
+    return {
+        "bare_starts": {**starts.summary(), "cpu": starts_cpu},
+        "skeleton_cases": {**cases.summary(), "cpu": cases_cpu},
+        "concurrency": s.concurrency,
+    }

@@ -1,0 +1,111 @@
+"""2. Intake: signed webhooks over real HTTP.
+
+A closed loop (C clients) gives the rate the API can reach; open loops then check which
+rate it sustains (every request answered, p99 under 1 s: no queue building up), stepping
+down 15 % at a time, and finally measure latency at half that rate. Between phases the
+worker catches up, so each phase starts quiet. The closed loop runs before any complaint
+case exists: it is also scenario 4's "0 open" figure.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from typing import Any
+
+from bench.context import Ctx
+from bench.load import LoopResult, closed_loop, open_loop, pct
+
+MAX_TRIES = 4
+STEP_DOWN = 0.85
+SUSTAINED_P99_S = 1.0
+
+
+def sustained(res: LoopResult) -> bool:
+    return res.shed == 0 and not res.errors and pct(res.latencies, 99) <= SUSTAINED_P99_S
+
+
+async def closed_probe(ctx: Ctx, kind: str, merchant: str) -> dict[str, Any]:
+    """The intake-rate probe used with 0 and with N open cases: same C, same count."""
+    s = ctx.scale
+    async with ctx.api(s.concurrency) as api:
+        open_before = await ctx.running()
+        cpu, t0_wall = ctx.cpu(), time.time()
+        res = await closed_loop(
+            lambda i: api.webhook(kind, i, merchant), s.intake_probe, s.concurrency, 300
+        )
+        used = cpu.per_item(res.ok, res.wall_s)
+    drained = await ctx.drain(merchant, res.ok)
+    # How fast the worker got through them: first webhook to the last case-store write.
+    last = ctx.store.last_write(merchant)
+    worker_rate = res.ok / (last.timestamp() - t0_wall) if last else None
+    return {
+        **res.summary(),
+        "open_before": open_before,
+        "cpu": used,
+        "worker_rate": None if worker_rate is None else round(worker_rate, 2),
+        **drained,
+    }
+
+
+async def warm_up(ctx: Ctx) -> int:
+    """A few cases first, so the 0-open probe does not pay the API's and worker's first-use
+    costs (imports, schema builds, connections) that the N-open probe no longer pays."""
+    n, merchant = 2 * ctx.scale.concurrency, f"M-WARM-{ctx.run}"
+    async with ctx.api(ctx.scale.concurrency) as api:
+        res = await closed_loop(
+            lambda i: api.webhook("wu", i, merchant), n, ctx.scale.concurrency, 120
+        )
+    await ctx.drain(merchant, res.ok)
+    return res.ok
+
+
+async def run(ctx: Ctx) -> dict[str, Any]:
+    s = ctx.scale
+    merchant = f"M-INTAKE-{ctx.run}"
+    warm = await warm_up(ctx)
+    probe = await closed_probe(ctx, "pr", f"M-PROBE0-{ctx.run}")
+    ctx.log(f"  closed loop C={s.concurrency}: {probe['rate']:.1f}/s, p99 {probe['p99_ms']} ms")
+    seq = itertools.count()
+    accepted = 0
+
+    async def open_phase(rate: float, seconds: float) -> LoopResult:
+        nonlocal accepted
+        n = max(1, int(rate * seconds))
+        async with ctx.api(256) as api:
+            res = await open_loop(
+                lambda _: api.webhook("in", next(seq), merchant), rate, n, seconds + 30
+            )
+        accepted += res.ok
+        await ctx.drain(merchant, accepted)
+        return res
+
+    rate, tries = probe["rate"], []
+    best: LoopResult | None = None
+    for _ in range(MAX_TRIES):
+        res = await open_phase(rate, s.open_loop_s)
+        tries.append(res.summary())
+        last = tries[-1]
+        ctx.log(f"  open loop {rate:.1f}/s: p50 {last['p50_ms']} ms, p99 {last['p99_ms']} ms")
+        if sustained(res):
+            best = res
+            break
+        rate *= STEP_DOWN
+    top = best or res
+    half_rate = (top.offered_rate or rate) / 2
+    # Long enough for a p99 that is not just the slowest two requests.
+    half = await open_phase(half_rate, min(4 * s.open_loop_s, max(s.open_loop_s, 400 / half_rate)))
+    last = half.summary()
+    ctx.log(f"  open loop {half_rate:.1f}/s: p50 {last['p50_ms']} ms, p99 {last['p99_ms']} ms")
+    return {
+        "warm_up_cases": warm,
+        "probe_0_open": probe,
+        "open_loop_tries": tries,
+        "sustainable": {**top.summary(), "sustained": best is not None},
+        "sustainable_rate": top.offered_rate,
+        "half_rate": {**half.summary()},
+        "latencies_ms": {
+            "sustainable": [round(x * 1000, 2) for x in top.latencies],
+            "half": [round(x * 1000, 2) for x in half.latencies],
+        },
+    }

@@ -1,0 +1,39 @@
+"""The bench's whole code path at its small scale: every scenario reports figures and the
+JSON and PNG files are written. No timing assertions: this machine's speed is not a test."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from bench.report import dig
+from bench.runner import run_bench
+from bench.scales import SCALES
+
+FIGURES = {
+    "baseline": ["bare_starts.rate", "skeleton_cases.rate"],
+    "intake": ["probe_0_open.rate", "sustainable_rate", "half_rate.p99_ms"],
+    "whole": ["rate", "closed", "notices"],
+    "deadlines": ["store_lag_s.p99", "imposed_lag_s.p99", "penalized"],
+    "open_cases": ["rss_mb.worker.VmRSS", "rss_mb.temporal.VmRSS", "probe_n_open.rate"],
+}
+
+
+async def test_bench_small(tmp_path: Path) -> None:
+    results = await run_bench(SCALES["small"], tmp_path, log=print)
+
+    scenarios = results["scenarios"]
+    for scenario, paths in FIGURES.items():
+        assert "error" not in scenarios[scenario], scenarios[scenario]
+        for path in paths:
+            value = dig(scenarios[scenario], path)
+            assert isinstance(value, int | float) and not math.isnan(value), (scenario, path)
+            assert value > 0, (scenario, path, value)
+    assert len(results["targets"]) == 6
+    assert all(t["verdict"] in ("PASS", "FAIL") for t in results["targets"])
+
+    written = json.loads((tmp_path / "bench-small.json").read_text())
+    assert written["meta"]["scale"] == "small"
+    png = tmp_path / "bench-small.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
