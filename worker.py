@@ -85,6 +85,7 @@ def build_worker(client: Client, engine: Engine, task_queue: str, max_threads: i
             restrictions=SandboxRestrictions.default.with_passthrough_all_modules()
         ),
         max_concurrent_activities=max_threads,
+        max_concurrent_local_activities=max_threads,
     )
 
 

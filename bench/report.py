@@ -261,24 +261,36 @@ def plot(results: dict[str, Any], path: Path) -> None:
     ax.set_title("throughput (per second)")
     ax.tick_params(axis="x", rotation=30)
 
-    ax = axes[0][1]
-    for key, label in (("sustainable", "at sustainable rate"), ("half", "at half rate")):
-        values = sorted(dig(sc, f"intake.latencies_ms.{key}") or [])
-        if values:
-            ax.plot(values, [i / len(values) for i in range(1, len(values) + 1)], label=label)
-    ax.axvline(100, color="red", linestyle="--", label="100 ms target")
-    ax.set_xscale("log")
-    ax.set_title("intake latency CDF (ms, open loop)")
-    ax.legend()
+    def cdf(ax: Any, series: dict[str, str], target: float, unit: str, title: str) -> None:
+        for label, path in series.items():
+            values = sorted(dig(sc, path) or [])
+            if values:
+                ax.plot(values, [i / len(values) for i in range(1, len(values) + 1)], label=label)
+        ax.axvline(target, color="red", linestyle="--", label=f"{target:g} {unit} target")
+        ax.set_title(title)
+        ax.legend()
 
-    ax = axes[1][0]
-    for key, label in (("store", "to store write"), ("imposed", "to imposed_at")):
-        values = sorted(dig(sc, f"deadlines.samples_s.{key}") or [])
-        if values:
-            ax.plot(values, [i / len(values) for i in range(1, len(values) + 1)], label=label)
-    ax.axvline(2, color="red", linestyle="--", label="2 s target")
-    ax.set_title("deadline lag CDF (s)")
-    ax.legend()
+    cdf(
+        axes[0][1],
+        {
+            "at sustainable rate": "intake.latencies_ms.sustainable",
+            "at half rate": "intake.latencies_ms.half",
+        },
+        100,
+        "ms",
+        "intake latency CDF (ms, open loop)",
+    )
+    axes[0][1].set_xscale("log")
+    cdf(
+        axes[1][0],
+        {
+            "to store write": "deadlines.samples_s.store",
+            "to imposed_at": "deadlines.samples_s.imposed",
+        },
+        2,
+        "s",
+        "deadline lag CDF (s)",
+    )
 
     ax = axes[1][1]
     mem = {

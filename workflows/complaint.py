@@ -50,6 +50,13 @@ RETRY = RetryPolicy(
 # store write, render or gateway request.
 ACTIVITY_TIMEOUT = timedelta(seconds=10)
 
+# Cases started from this version on write the projection and send notices as local
+# activities: both are short, idempotent by key and run beside the workflow, so a state
+# change costs one workflow task instead of three plus an activity task per effect (the
+# dev server's CPU per case, which bounds throughput, fell by about half). Refunds stay
+# regular activities: they call out to a gateway and show as pending in the Web UI.
+LOCAL_EFFECTS = "local-effects"
+
 HANDLING_STATES: tuple[CaseStatus, ...] = ("awaiting_response", "overdue")
 OPEN_REFUND_STATES: tuple[CaseStatus, ...] = (
     "awaiting_response",
@@ -91,11 +98,16 @@ class ComplaintWorkflow:
         self._received = False  # intake done: actions wait for it (they may arrive first)
         self._lock = asyncio.Lock()
         self._sa_state: tuple[Any, ...] | None = None
+        self._local_effects = False
 
     # --- main loop ----------------------------------------------------------------------
 
     @workflow.run
     async def run(self, inp: ComplaintCaseInput) -> CaseResult:
+        if workflow.patched(LOCAL_EFFECTS):
+            self._local_effects = True
+            # The intake set the search attributes at start: upsert only what changes.
+            self._sa_state = self._start_search_attributes()
         now = workflow.now()
         c = self._complaint
         # Reminders whose moment passed before the case reached us are skipped, not sent late.
@@ -495,9 +507,14 @@ class ComplaintWorkflow:
         outbox, self._outbox = self._outbox, []
         self._update_search_attributes()
         view = self._view()
+        run_effect: Any = (
+            workflow.execute_local_activity_method
+            if self._local_effects
+            else workflow.execute_activity_method
+        )
         await asyncio.gather(
             *(
-                workflow.execute_activity_method(
+                run_effect(
                     CaseActivities.send_notice,
                     notice,
                     start_to_close_timeout=ACTIVITY_TIMEOUT,
@@ -505,7 +522,7 @@ class ComplaintWorkflow:
                 )
                 for notice in outbox
             ),
-            workflow.execute_activity_method(
+            run_effect(
                 CaseActivities.project_case,
                 view,
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
@@ -516,16 +533,30 @@ class ComplaintWorkflow:
     def _points(self) -> int:
         return sum(p.points for p in self._penalties if p.state != "revoked")
 
-    def _update_search_attributes(self) -> None:
+    def _search_attribute_state(self) -> tuple[Any, ...]:
         next_deadline = min(self._deadlines().values(), default=None)
         penalized = any(p.state != "revoked" for p in self._penalties)
-        state = (self._status, next_deadline, penalized, self._points())
+        return (self._status, next_deadline, penalized, self._points())
+
+    @staticmethod
+    def _start_search_attributes() -> tuple[Any, ...]:
+        current = workflow.info().typed_search_attributes
+        return (
+            current.get(sa.CASE_STATUS),
+            current.get(sa.NEXT_DEADLINE),
+            current.get(sa.PENALIZED),
+            current.get(sa.POINTS),
+        )
+
+    def _update_search_attributes(self) -> None:
+        state = self._search_attribute_state()
+        status, next_deadline, penalized, points = state
         if state != self._sa_state:
             self._sa_state = state
             updates: list[SearchAttributeUpdate[Any]] = [
-                sa.CASE_STATUS.value_set(self._status),
+                sa.CASE_STATUS.value_set(status),
                 sa.PENALIZED.value_set(penalized),
-                sa.POINTS.value_set(self._points()),
+                sa.POINTS.value_set(points),
                 sa.NEXT_DEADLINE.value_set(next_deadline)
                 if next_deadline
                 else sa.NEXT_DEADLINE.value_unset(),

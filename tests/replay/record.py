@@ -1,16 +1,18 @@
 """Record workflow histories for the replay tests.
 
-    .venv/bin/python -m tests.replay.record
+    .venv/bin/python -m tests.replay.record v3
 
-Runs one case per branch on the time-skipping server and writes each history to
-tests/replay/histories/. Record anew (and commit) only for a deliberate, patched change:
-the committed files are what running cases look like, and replaying them proves a new
-workflow version still understands them.
+Runs one case per branch on the time-skipping server, started the way the webhook starts
+them, and writes each history to tests/replay/histories/<branch>-<version>.json. Record a
+new version (and commit it beside the old ones) only for a deliberate, patched change: the
+committed files are what running cases look like, and replaying every one of them proves a
+new workflow version still understands cases started under each earlier one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +22,7 @@ from temporalio.client import WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from redress.intake import open_complaint_case
 from redress.models import (
     Appeal,
     AppealDecision,
@@ -30,9 +33,10 @@ from redress.models import (
     Reply,
     RetentionInput,
 )
+from redress.policy import load_policy
 from redress.search_attributes import ensure_registered
 from redress.store.db import make_engine
-from tests.conftest import binary, case_input, make_complaint
+from tests.conftest import binary, make_complaint
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
 from workflows.retention import RetentionWorkflow
@@ -85,7 +89,7 @@ SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Handle], Awaitable[None]]] =
 }
 
 
-async def main() -> None:
+async def main(version: str) -> None:
     HISTORIES.mkdir(parents=True, exist_ok=True)
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=binary("temporal-test-server"),
@@ -97,28 +101,30 @@ async def main() -> None:
         async with build_worker(env.client, engine, "record"):
             for name, scenario in SCENARIOS.items():
                 # Test-server time starts at the wall clock: the case opens fresh.
-                complaint = make_complaint(id=f"REC-{name}", created_at=datetime.now(UTC))
-                inp = case_input(complaint)
-                h = await env.client.start_workflow(
-                    ComplaintWorkflow.run, inp, id=inp.case_id, task_queue="record"
+                complaint = make_complaint(id=f"REC-{name}-{version}", created_at=datetime.now(UTC))
+                opened = await open_complaint_case(
+                    env.client, "record", load_policy("default"), "test", complaint
                 )
+                h = env.client.get_workflow_handle_for(ComplaintWorkflow.run, opened.case_id)
                 await scenario(env, h)
                 await h.result()
                 history = await h.fetch_history()
-                (HISTORIES / f"{name}.json").write_text(history.to_json())
+                (HISTORIES / f"{name}-{version}.json").write_text(history.to_json())
                 print(f"recorded {name}: {len(history.events)} events")
             retention = await env.client.start_workflow(
                 RetentionWorkflow.run,
                 RetentionInput(keep_for_seconds=360 * 86400),
-                id="REC-retention",
+                id=f"REC-retention-{version}",
                 task_queue="record",
             )
             await retention.result()
             history = await retention.fetch_history()
-            (HISTORIES / "retention_purge.json").write_text(history.to_json())
+            (HISTORIES / f"retention_purge-{version}.json").write_text(history.to_json())
             print(f"recorded retention_purge: {len(history.events)} events")
     await env.shutdown()
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m tests.replay.record VERSION  (e.g. v3)")
+    asyncio.run(main(sys.argv[1]))

@@ -26,6 +26,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
+from redress.intake import open_complaint_case
 from redress.models import (
     Appeal,
     AppealDecision,
@@ -39,6 +40,7 @@ from redress.models import (
     Reply,
     Resolve,
 )
+from redress.policy import load_policy
 from redress.store.tables import CaseRecord, NoticeRecord, RefundRecord
 from tests.conftest import case_input, make_complaint, running_worker
 from workflows.complaint import ComplaintWorkflow
@@ -501,3 +503,48 @@ async def test_same_update_id_refunds_once(cases: Cases) -> None:
     [row] = cases.refunds(inp.case_id)
     assert row.idempotency_key == f"{inp.case_id}:refund:1"
     assert len(cases.notices(inp.case_id, "refund_done")) == 1
+
+
+# --- what a case costs the server -----------------------------------------------------
+
+
+async def test_case_opened_by_intake_effects_run_beside_the_workflow(
+    ts_env: WorkflowEnvironment, engine: Engine, task_queue: str
+) -> None:
+    """Notices and projections are local activities (no activity tasks, no extra workflow
+    tasks), and the first task does not upsert the search attributes the intake set.
+    Refunds stay regular activities."""
+    complaint = make_complaint(created_at=await ts_env.get_current_time())
+    async with running_worker(ts_env.client, engine, task_queue):
+        opened = await open_complaint_case(
+            ts_env.client, task_queue, load_policy("default"), "test", complaint
+        )
+        h: Handle = ts_env.client.get_workflow_handle_for(ComplaintWorkflow.run, opened.case_id)
+        await act(h, REPLY)
+        await act(h, agent(Refund(amount=Decimal("10.00"))))
+        await ts_env.sleep(timedelta(days=8))  # past the outcome wait
+        assert (await h.result()).outcome == "accepted"
+    events = [e async for e in h.fetch_history_events()]
+    kinds = [e.event_type for e in events]
+    scheduled = [
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    ]
+    assert scheduled == ["issue_refund"]
+    # start; reply; refund (one activity in the update); outcome timer → close.
+    assert kinds.count(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) == 5
+    upserts = [
+        set(e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields)
+        for e in events
+        if e.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES
+    ]
+    # The patch marker's own upsert, then one per status change (replied, closed).
+    assert upserts[0] == {"TemporalChangeVersion"}
+    assert len(upserts) == 3
+    assert len(cases_notices(engine, opened.case_id)) == 2  # acknowledgement, refund done
+
+
+def cases_notices(engine: Engine, case_id: str) -> list[NoticeRecord]:
+    with Session(engine) as s:
+        return list(s.exec(select(NoticeRecord).where(NoticeRecord.case_id == case_id)).all())
