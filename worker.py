@@ -21,7 +21,7 @@ from temporalio.client import (
     ScheduleSpec,
     ScheduleUpdate,
 )
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.cases import CaseActivities
@@ -64,7 +64,13 @@ async def ensure_retention_schedule(client: Client, policy: Policy, task_queue: 
         )
 
 
-def build_worker(client: Client, engine: Engine, task_queue: str, max_threads: int = 16) -> Worker:
+def build_worker(
+    client: Client,
+    engine: Engine,
+    task_queue: str,
+    max_threads: int = 16,
+    sandbox: bool = True,
+) -> Worker:
     """A worker with the default parts: simulated gateway, recording channel."""
     acts = CaseActivities(
         engine=engine,
@@ -78,12 +84,14 @@ def build_worker(client: Client, engine: Engine, task_queue: str, max_threads: i
         workflows=[ComplaintWorkflow, RetentionWorkflow],
         activities=[acts.project_case, acts.send_notice, acts.issue_refund, acts.purge_expired],
         activity_executor=ThreadPoolExecutor(max_workers=max_threads),
-        # Keep the sandbox's checks but import each module once per process, not once per
-        # workflow run: re-importing dominated the worker's CPU in profiles. Our workflow
+        # Sandboxed: keep the checks but import each module once per process, not once per
+        # workflow run (re-importing dominated the worker's CPU in profiles); our workflow
         # modules keep no module-level mutable state, which is what makes this safe.
         workflow_runner=SandboxedWorkflowRunner(
             restrictions=SandboxRestrictions.default.with_passthrough_all_modules()
-        ),
+        )
+        if sandbox
+        else UnsandboxedWorkflowRunner(),
         max_concurrent_activities=max_threads,
         max_concurrent_local_activities=max_threads,
     )
@@ -97,7 +105,7 @@ async def main() -> None:
     client = await connect(settings)
     await ensure_registered(client)
     await ensure_retention_schedule(client, load_policy(settings.policy), settings.task_queue)
-    worker = build_worker(client, engine, settings.task_queue)
+    worker = build_worker(client, engine, settings.task_queue, sandbox=settings.workflow_sandbox)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -10,7 +10,8 @@ from typing import Any
 
 from temporalio.client import Client
 
-from bench.load import Api, http_client
+from bench.http import lean_client
+from bench.load import Api
 from bench.procs import CpuMeter, ProcessSet
 from bench.scales import Scale
 from bench.stack import Stack
@@ -35,7 +36,7 @@ class Ctx:
 
     @asynccontextmanager
     async def api(self, connections: int) -> AsyncIterator[Api]:
-        async with http_client(self.stack.api_url, connections) as http:
+        async with lean_client(self.stack.api_url, connections) as http:
             yield Api(http, WebhookSigner(self.stack.secret), self.stack.tokens["agent"], self.run)
 
     def cpu(self) -> CpuMeter:

@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
-
+from bench.http import LeanClient
 from redress.api.signing import WebhookSigner
 from redress.intake import case_id_for
 
@@ -131,7 +130,7 @@ async def open_loop(
 class Api:
     """Talks to the redress API like a payment platform and a reviewer would."""
 
-    http: httpx.AsyncClient
+    http: LeanClient
     signer: WebhookSigner
     agent_token: str
     run: str  # keeps complaint IDs unique across runs
@@ -169,22 +168,19 @@ class Api:
         ).encode()
         headers = self.signer.headers(f"msg_{uuid.uuid4().hex}", body)
         headers["content-type"] = "application/json"
-        r = await self.http.post("/webhooks/generic", content=body, headers=headers)
-        return r.status_code == 202, f"http {r.status_code}"
+        status, _ = await self.http.post("/webhooks/generic", body, headers)
+        return status == 202, f"http {status}"
 
     async def reply(self, case_id: str) -> tuple[bool, str]:
-        r = await self.http.post(
+        status, _ = await self.http.post(
             f"/cases/{case_id}/actions",
-            json={"type": "reply", "message": "Refund on its way"},
-            headers={"Authorization": f"Bearer {self.agent_token}"},
+            _REPLY,
+            {"authorization": f"Bearer {self.agent_token}", "content-type": "application/json"},
         )
-        return r.status_code == 200, f"http {r.status_code}"
+        return status == 200, f"http {status}"
 
 
-def http_client(base_url: str, connections: int) -> httpx.AsyncClient:
-    """A fresh client per phase: no keep-alive connection outlives the server's idle timeout."""
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    return httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits)
+_REPLY = json.dumps({"type": "reply", "message": "Refund on its way"}).encode()
 
 
 def backdated(handle_within: timedelta, lead_s: float) -> tuple[datetime, datetime]:

@@ -30,7 +30,7 @@ def targets(sc: dict[str, Any]) -> list[dict[str, Any]]:
         (
             "intake ≥ 0.9 × bare start rate",
             "intake.sustainable_rate",
-            "baseline.bare_starts.rate",
+            "intake.paired.bare_rate",
             0.9,
             ">=",
         ),
@@ -96,10 +96,15 @@ def figures(sc: dict[str, Any]) -> list[tuple[str, str, str]]:
     not_sustained = dig(sc, "intake.sustainable.sustained") is False
     rows = [
         ("1", f"bare start_workflow, no-op (C={c})", v("baseline.bare_starts.rate", " /s")),
+        (
+            "2",
+            f"paired rounds: bare starts / intake, medians (C={c})",
+            pair("intake.paired.bare_rate", "intake.paired.intake_rate", "/s"),
+        ),
         ("1", f"skeleton case end to end (C={c})", v("baseline.skeleton_cases.rate", " cases/s")),
         (
             "2",
-            f"intake closed loop (C={c}, {dig(sc, 'intake.probe_0_open.open_before')} open "
+            f"  intake closed loop (C={c}, {dig(sc, 'intake.probe_0_open.open_before')} open "
             "= warm-up only)",
             v("intake.probe_0_open.rate", " /s"),
         ),

@@ -16,6 +16,7 @@ class Scale:
     open_cases: int  # 4: open complaint cases (with long timers) to reach
     deadline_cases: int  # 5: cases whose handle_within fires during the run (at most)
     deadline_window_s: float  # 5: ... arriving over at most this long
+    paired_rounds: int = 3  # 2 and 4: bare/intake probe pairs (and N-open probes), medians
     concurrency: int = 32  # clients in flight in closed loops
     deadline_lead_s: float = 5.0  # 5: the deadline is this long after the webhook
     drain_timeout_s: float = 600.0  # longest wait for the worker to catch up
@@ -33,6 +34,7 @@ SCALES: dict[str, Scale] = {
         open_cases=600,
         deadline_cases=20,
         deadline_window_s=8.0,
+        paired_rounds=2,
         concurrency=16,
         drain_timeout_s=90.0,
     ),

@@ -24,6 +24,8 @@ class Settings:
     ui_port: int = 8233
     task_queue: str = "redress"
     log_level: str = "INFO"
+    # Run workflow code in the SDK's sandbox (catches non-deterministic calls at run time).
+    workflow_sandbox: bool = True
     # `key_id:base64key,…`; the first key encrypts payloads, all of them decrypt (see codec.py)
     payload_keys: str = ""
     # origin(s) of the Temporal Web UI allowed to call /codec; empty: the local dev server's UI
@@ -51,6 +53,7 @@ class Settings:
             ui_port=int(e.get("REDRESS_UI_PORT", "8233")),
             task_queue=e.get("REDRESS_TASK_QUEUE", "redress"),
             log_level=e.get("REDRESS_LOG_LEVEL", "INFO"),
+            workflow_sandbox=_flag(e.get("REDRESS_WORKFLOW_SANDBOX", "on")),
             payload_keys=e.get("REDRESS_PAYLOAD_KEYS", ""),
             codec_cors_origin=e.get("REDRESS_CODEC_CORS_ORIGIN", ""),
             oidc_jwks_url=e.get("REDRESS_OIDC_JWKS_URL", ""),
@@ -71,6 +74,15 @@ class Settings:
         """Web UI origins allowed to call the codec endpoint (comma-separated setting)."""
         configured = [o.strip().rstrip("/") for o in self.codec_cors_origin.split(",")]
         return [o for o in configured if o] or [f"http://127.0.0.1:{self.ui_port}"]
+
+
+def _flag(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "on", "true", "yes"):
+        return True
+    if value in ("0", "off", "false", "no"):
+        return False
+    raise ValueError(f"expected on/off, got {raw!r}")
 
 
 def parse_tokens(raw: str) -> dict[str, str]:

@@ -11,25 +11,39 @@ from bench.load import closed_loop
 from bench.workloads import NoopWorkflow, SkeletonCase
 
 
-async def run(ctx: Ctx) -> dict[str, Any]:
+async def bare_start_probe(ctx: Ctx, tag: str) -> dict[str, Any]:
+    """`noop_starts` bare `start_workflow` calls from C clients; then the bench worker
+    finishes the no-ops (bounded wait), so the next measurement starts quiet."""
     s, client, queue = ctx.scale, ctx.client, ctx.stack.bench_queue
 
     async def start(i: int) -> tuple[bool, str]:
         await client.start_workflow(
-            NoopWorkflow.run, id=f"bench-noop-{ctx.run}-{i}", task_queue=queue
+            NoopWorkflow.run, id=f"bench-noop-{ctx.run}-{tag}-{i}", task_queue=queue
         )
         return True, ""
 
-    await closed_loop(lambda i: start(-1 - i), s.concurrency, s.concurrency, 60)  # warm-up
     cpu = ctx.cpu()
     starts = await closed_loop(start, s.noop_starts, s.concurrency, time_cap=300)
-    starts_cpu = cpu.per_item(starts.ok, starts.wall_s)
-    ctx.log(f"  bare starts: {starts.rate:.1f}/s ({starts.ok} in {starts.wall_s:.1f}s)")
-    # The bench worker finishes the no-ops before the next measurement (bounded wait).
+    used = cpu.per_item(starts.ok, starts.wall_s)
     t0 = time.perf_counter()
     running = 'WorkflowType="BenchNoop" AND ExecutionStatus="Running"'
     while await ctx.running(running) and time.perf_counter() - t0 < s.drain_timeout_s:
         await asyncio.sleep(0.5)
+    return {**starts.summary(), "cpu": used}
+
+
+async def run(ctx: Ctx) -> dict[str, Any]:
+    s, client, queue = ctx.scale, ctx.client, ctx.stack.bench_queue
+
+    async def warm(i: int) -> tuple[bool, str]:
+        await client.start_workflow(
+            NoopWorkflow.run, id=f"bench-noop-{ctx.run}-warm-{i}", task_queue=queue
+        )
+        return True, ""
+
+    await closed_loop(warm, s.concurrency, s.concurrency, 60)
+    starts = await bare_start_probe(ctx, "first")
+    ctx.log(f"  bare starts: {starts['rate']:.1f}/s ({starts['ok']} in {starts['wall_s']:.1f}s)")
 
     async def case(i: int) -> tuple[bool, str]:
         case_id = f"bench-skeleton-{ctx.run}-{i}"
@@ -44,7 +58,7 @@ async def run(ctx: Ctx) -> dict[str, Any]:
     cases_cpu = cpu.per_item(cases.ok, cases.wall_s)
     ctx.log(f"  skeleton cases: {cases.rate:.1f}/s ({cases.ok} in {cases.wall_s:.1f}s)")
     return {
-        "bare_starts": {**starts.summary(), "cpu": starts_cpu},
+        "bare_starts": starts,
         "skeleton_cases": {**cases.summary(), "cpu": cases_cpu},
         "concurrency": s.concurrency,
     }

@@ -1,10 +1,13 @@
 """2. Intake: signed webhooks over real HTTP.
 
-A closed loop (C clients) gives the rate the API can reach; open loops then check which
-rate it sustains (every request answered, p99 under 1 s: no queue building up), stepping
-down 15 % at a time, and finally measure latency at half that rate. Between phases the
-worker catches up, so each phase starts quiet. The closed loop runs before any complaint
-case exists: it is also scenario 4's "0 open" figure.
+A closed loop (C clients) gives the rate the API reaches. It alternates with the bare
+`start_workflow` closed loop (same C, same server) for `paired_rounds` rounds, and the
+target compares the medians: on a shared machine the server's speed drifts over a run,
+and pairing keeps both sides of a ratio under the same conditions. Open loops then check
+which rate the API sustains (every request answered, p99 under 1 s: no queue building
+up), stepping down 15 % at a time, and finally measure latency at half that rate. Between
+phases the worker catches up, so each phase starts quiet. The closed loops run before
+the open cases exist: they are also scenario 4's "0 open" figure.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 
 from bench.context import Ctx
 from bench.load import LoopResult, closed_loop, open_loop, pct
+from bench.scenarios.baseline import bare_start_probe
 
 MAX_TRIES = 4
 STEP_DOWN = 0.85
@@ -60,12 +64,40 @@ async def warm_up(ctx: Ctx) -> int:
     return res.ok
 
 
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+async def paired_probes(ctx: Ctx, kind: str, rounds: int) -> dict[str, Any]:
+    """Bare starts and intake probes, alternating; medians and the per-round figures."""
+    bare: list[dict[str, Any]] = []
+    intake: list[dict[str, Any]] = []
+    for r in range(rounds):
+        bare.append(await bare_start_probe(ctx, f"{kind}{r}"))
+        intake.append(await closed_probe(ctx, f"{kind}{r}", f"M-{kind.upper()}{r}-{ctx.run}"))
+        ctx.log(
+            f"  round {r + 1}: bare starts {bare[-1]['rate']:.1f}/s, "
+            f"intake {intake[-1]['rate']:.1f}/s (C={ctx.scale.concurrency})"
+        )
+    return {
+        "bare_rate": round(median([b["rate"] for b in bare]), 2),
+        "intake_rate": round(median([i["rate"] for i in intake]), 2),
+        "bare": bare,
+        "intake": intake,
+    }
+
+
 async def run(ctx: Ctx) -> dict[str, Any]:
     s = ctx.scale
     merchant = f"M-INTAKE-{ctx.run}"
     warm = await warm_up(ctx)
-    probe = await closed_probe(ctx, "pr", f"M-PROBE0-{ctx.run}")
-    ctx.log(f"  closed loop C={s.concurrency}: {probe['rate']:.1f}/s, p99 {probe['p99_ms']} ms")
+    paired = await paired_probes(ctx, "pr", s.paired_rounds)
+    # The round closest to the median stands for "the" 0-open probe (its CPU, worker rate).
+    probe = min(paired["intake"], key=lambda p: abs(p["rate"] - paired["intake_rate"]))
+    probe = {**probe, "rate": paired["intake_rate"]}
+    ctx.log(f"  closed loop C={s.concurrency}: median {probe['rate']:.1f}/s")
     seq = itertools.count()
     accepted = 0
 
@@ -99,6 +131,7 @@ async def run(ctx: Ctx) -> dict[str, Any]:
     ctx.log(f"  open loop {half_rate:.1f}/s: p50 {last['p50_ms']} ms, p99 {last['p99_ms']} ms")
     return {
         "warm_up_cases": warm,
+        "paired": paired,
         "probe_0_open": probe,
         "open_loop_tries": tries,
         "sustainable": {**top.summary(), "sustained": best is not None},

@@ -14,7 +14,7 @@ from typing import Any
 from bench.context import Ctx
 from bench.load import closed_loop
 from bench.procs import rss_mb
-from bench.scenarios.intake import closed_probe
+from bench.scenarios.intake import closed_probe, median
 from bench.store import file_mb
 
 OPEN_CASES = 'WorkflowType="ComplaintWorkflow" AND ExecutionStatus="Running"'
@@ -48,8 +48,13 @@ async def run(ctx: Ctx) -> dict[str, Any]:
         f"  {projected} projected in {elapsed:.1f}s; {running} running; worker RSS "
         f"{memory['worker']['VmRSS']:.0f} MiB (peak {memory['worker']['VmHWM']:.0f})"
     )
-    probe = await closed_probe(ctx, "pn", f"M-PROBEN-{ctx.run}")
-    ctx.log(f"  closed loop with {probe['open_before']} open: {probe['rate']:.1f}/s")
+    # As many probes as with 0 open, and their median: one probe is one noisy sample.
+    probes = [
+        await closed_probe(ctx, f"pn{r}", f"M-PROBEN{r}-{ctx.run}") for r in range(s.paired_rounds)
+    ]
+    probe = {**probes[0], "rate": round(median([p["rate"] for p in probes]), 2)}
+    probe["rates"] = [p["rate"] for p in probes]
+    ctx.log(f"  closed loop with {probe['open_before']} open: median {probe['rate']:.1f}/s")
     return {
         "open_cases": s.open_cases,
         "open_before": already,

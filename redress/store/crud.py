@@ -6,12 +6,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from redress.models import CaseView
 from redress.store.tables import AuditEntry, CaseRecord, NoticeRecord, RefundRecord
+
+# The case store runs on SQLite or PostgreSQL; both speak INSERT … ON CONFLICT.
+_INSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 def _next_deadline(view: CaseView) -> datetime | None:
@@ -19,9 +22,12 @@ def _next_deadline(view: CaseView) -> datetime | None:
 
 
 def upsert_case(engine: Engine, view: CaseView) -> bool:
-    """Write the projection unless a newer version is already there (retries arrive late)."""
-    data = view.model_dump(mode="json")
+    """Write the projection unless a newer version is already there (retries arrive late).
+
+    One statement, one round trip: INSERT … ON CONFLICT DO UPDATE … WHERE the stored
+    version is older. Returns whether the row was written."""
     values: dict[str, Any] = dict(
+        case_id=view.case_id,
         workflow_id=view.workflow_id,
         kind=view.kind,
         status=view.status,
@@ -32,26 +38,17 @@ def upsert_case(engine: Engine, view: CaseView) -> bool:
         next_deadline=_next_deadline(view),
         points=sum(p.points for p in view.penalties if p.state != "revoked"),
         version=view.version,
-        data=data,
+        data=view.model_dump(mode="json"),
     )
-    with Session(engine) as session:
-        row = session.get(CaseRecord, view.case_id)
-        if row is None:
-            session.add(CaseRecord(case_id=view.case_id, **values))
-            try:
-                session.commit()
-                return True
-            except IntegrityError:  # a concurrent insert won; fall through to the update
-                session.rollback()
-                row = session.get(CaseRecord, view.case_id)
-                assert row is not None
-        if row.version >= view.version:
-            return False
-        for key, value in values.items():
-            setattr(row, key, value)
-        session.add(row)
-        session.commit()
-        return True
+    table = CaseRecord.__table__  # type: ignore[attr-defined]
+    stmt: Any = _INSERT[engine.dialect.name](table).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.case_id],
+        set_={key: stmt.excluded[key] for key in values if key != "case_id"},
+        where=table.c.version < stmt.excluded.version,
+    ).returning(table.c.version)  # a row back only when written (rowcount differs by driver)
+    with engine.begin() as conn:
+        return conn.execute(stmt).first() is not None
 
 
 def get_case(engine: Engine, case_id: str) -> CaseView | None:

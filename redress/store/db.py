@@ -11,8 +11,12 @@ from sqlmodel import SQLModel, create_engine
 
 from redress.store import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
+SUPPORTED = ("sqlite", "postgresql")
+
 
 def make_engine(url: str, create: bool = True) -> Engine:
+    if not url.startswith(SUPPORTED):
+        raise ValueError(f"the case store runs on SQLite or PostgreSQL, not {url.split(':')[0]!r}")
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if url.startswith("sqlite"):
         # The API and the worker may share one file: WAL lets readers and a writer overlap.

@@ -13,7 +13,13 @@ from bench.scales import SCALES
 
 FIGURES = {
     "baseline": ["bare_starts.rate", "skeleton_cases.rate"],
-    "intake": ["probe_0_open.rate", "sustainable_rate", "half_rate.p99_ms"],
+    "intake": [
+        "paired.bare_rate",
+        "paired.intake_rate",
+        "probe_0_open.rate",
+        "sustainable_rate",
+        "half_rate.p99_ms",
+    ],
     "whole": ["rate", "closed", "notices"],
     "deadlines": ["store_lag_s.p99", "imposed_lag_s.p99", "penalized"],
     "open_cases": ["rss_mb.worker.VmRSS", "rss_mb.temporal.VmRSS", "probe_n_open.rate"],
