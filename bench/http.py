@@ -42,10 +42,10 @@ class LeanClient:
             head += [f"{k}: {v}" for k, v in headers.items()]
             head.append(f"content-length: {len(body)}")
             request = ("\r\n".join(head) + "\r\n\r\n").encode() + body
-            # A kept-alive connection the server has just closed fails at once: one retry
-            # on a fresh connection (the server never saw that request).
+            # A kept-alive connection the server has closed (idle timeout) fails at once:
+            # one retry, always on a new connection (the server never saw that request).
             for attempt in (0, 1):
-                conn = self._idle.pop() if self._idle else await self._connect()
+                conn = self._idle.pop() if self._idle and not attempt else await self._connect()
                 try:
                     status, data, keep = await asyncio.wait_for(
                         self._exchange(conn, request), self.timeout

@@ -125,8 +125,8 @@ async def run(ctx: Ctx) -> dict[str, Any]:
         rate *= STEP_DOWN
     top = best or res
     half_rate = (top.offered_rate or rate) / 2
-    # Long enough for a p99 that is not just the slowest two requests.
-    half = await open_phase(half_rate, min(4 * s.open_loop_s, max(s.open_loop_s, 400 / half_rate)))
+    # Long enough for a p99 that is not just the slowest few requests (~1,000 at full scale).
+    half = await open_phase(half_rate, min(4 * s.open_loop_s, max(s.open_loop_s, 1000 / half_rate)))
     last = half.summary()
     ctx.log(f"  open loop {half_rate:.1f}/s: p50 {last['p50_ms']} ms, p99 {last['p99_ms']} ms")
     return {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import event
@@ -29,14 +31,27 @@ def make_engine(url: str, create: bool = True) -> Engine:
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=30000")
+            _switch_to_wal(cur)
+            cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
     if create:
         create_tables(engine)
     return engine
+
+
+def _switch_to_wal(cur: Any, attempts: int = 100) -> None:
+    """Switching a fresh file to WAL takes an exclusive lock, and SQLite answers "locked" at
+    once, without the busy handler, while other first connections hold theirs."""
+    for attempt in range(attempts):
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or attempt == attempts - 1:
+                raise
+            time.sleep(0.02)
 
 
 def create_tables(engine: Engine, attempts: int = 5) -> None:

@@ -532,8 +532,9 @@ async def test_case_opened_by_intake_effects_run_beside_the_workflow(
         if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
     ]
     assert scheduled == ["issue_refund"]
-    # start; reply; refund (one activity in the update); outcome timer → close.
-    assert kinds.count(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) == 5
+    # start; reply; refund (one activity in the update); outcome timer → close: at most five
+    # workflow tasks (two may share one), where regular activities took nine or more.
+    assert kinds.count(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) <= 5
     upserts = [
         set(e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields)
         for e in events
