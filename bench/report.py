@@ -128,6 +128,17 @@ def figures(sc: dict[str, Any]) -> list[tuple[str, str, str]]:
             f"intake at half rate ({v('intake.half_rate.offered_rate', ' /s')}) p50 / p99",
             pair("intake.half_rate.p50_ms", "intake.half_rate.p99_ms", "ms"),
         ),
+        (
+            "2",
+            "  bare starts at that same rate p50 / p99",
+            pair("intake.bare_half_rate.p50_ms", "intake.bare_half_rate.p99_ms", "ms"),
+        ),
+        (
+            "2",
+            f"intake at 0.75 × worker rate ({v('intake.worker_paced.offered_rate', ' /s')}) "
+            "p50 / p99",
+            pair("intake.worker_paced.p50_ms", "intake.worker_paced.p99_ms", "ms"),
+        ),
         ("3", "whole cases (webhook → reply → closed)", v("whole.rate", " cases/s")),
         (
             "3",

@@ -7,29 +7,43 @@ import time
 from typing import Any
 
 from bench.context import Ctx
-from bench.load import closed_loop
+from bench.load import Job, LoopResult, closed_loop, open_loop
 from bench.workloads import NoopWorkflow, SkeletonCase
 
 
-async def bare_start_probe(ctx: Ctx, tag: str) -> dict[str, Any]:
-    """`noop_starts` bare `start_workflow` calls from C clients; then the bench worker
-    finishes the no-ops (bounded wait), so the next measurement starts quiet."""
-    s, client, queue = ctx.scale, ctx.client, ctx.stack.bench_queue
-
+def _bare_start(ctx: Ctx, tag: str) -> Job:
     async def start(i: int) -> tuple[bool, str]:
-        await client.start_workflow(
-            NoopWorkflow.run, id=f"bench-noop-{ctx.run}-{tag}-{i}", task_queue=queue
+        await ctx.client.start_workflow(
+            NoopWorkflow.run, id=f"bench-noop-{ctx.run}-{tag}-{i}", task_queue=ctx.stack.bench_queue
         )
         return True, ""
 
-    cpu = ctx.cpu()
-    starts = await closed_loop(start, s.noop_starts, s.concurrency, time_cap=300)
-    used = cpu.per_item(starts.ok, starts.wall_s)
+    return start
+
+
+async def _drain_noops(ctx: Ctx) -> None:
+    """The bench worker finishes the no-ops (bounded wait): the next measurement starts quiet."""
     t0 = time.perf_counter()
     running = 'WorkflowType="BenchNoop" AND ExecutionStatus="Running"'
-    while await ctx.running(running) and time.perf_counter() - t0 < s.drain_timeout_s:
+    while await ctx.running(running) and time.perf_counter() - t0 < ctx.scale.drain_timeout_s:
         await asyncio.sleep(0.5)
+
+
+async def bare_start_probe(ctx: Ctx, tag: str) -> dict[str, Any]:
+    """`noop_starts` bare `start_workflow` calls from C clients."""
+    s = ctx.scale
+    cpu = ctx.cpu()
+    starts = await closed_loop(_bare_start(ctx, tag), s.noop_starts, s.concurrency, 300)
+    used = cpu.per_item(starts.ok, starts.wall_s)
+    await _drain_noops(ctx)
     return {**starts.summary(), "cpu": used}
+
+
+async def bare_open_loop(ctx: Ctx, tag: str, rate: float, seconds: float) -> LoopResult:
+    """Bare starts on a fixed schedule: the engine's own latency at a given rate."""
+    res = await open_loop(_bare_start(ctx, tag), rate, max(1, int(rate * seconds)), seconds + 30)
+    await _drain_noops(ctx)
+    return res
 
 
 async def run(ctx: Ctx) -> dict[str, Any]:

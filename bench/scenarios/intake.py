@@ -18,7 +18,7 @@ from typing import Any
 
 from bench.context import Ctx
 from bench.load import LoopResult, closed_loop, open_loop, pct
-from bench.scenarios.baseline import bare_start_probe
+from bench.scenarios.baseline import bare_open_loop, bare_start_probe
 
 MAX_TRIES = 4
 STEP_DOWN = 0.85
@@ -126,9 +126,23 @@ async def run(ctx: Ctx) -> dict[str, Any]:
     top = best or res
     half_rate = (top.offered_rate or rate) / 2
     # Long enough for a p99 that is not just the slowest few requests (~1,000 at full scale).
-    half = await open_phase(half_rate, min(4 * s.open_loop_s, max(s.open_loop_s, 1000 / half_rate)))
+    half_s = min(4 * s.open_loop_s, max(s.open_loop_s, 1000 / half_rate))
+    half = await open_phase(half_rate, half_s)
     last = half.summary()
     ctx.log(f"  open loop {half_rate:.1f}/s: p50 {last['p50_ms']} ms, p99 {last['p99_ms']} ms")
+    # The bare engine at the same rate, for reference: its no-ops queue up for the bench
+    # worker's first workflow tasks the same way.
+    bare_half = await bare_open_loop(ctx, "half", half_rate, half_s)
+    last = bare_half.summary()
+    ctx.log(f"  bare starts {half_rate:.1f}/s: p50 {last['p50_ms']} ms, p99 {last['p99_ms']} ms")
+    # The same at a rate the worker keeps up with: below it, the processing of the cases
+    # does not compete with their intake for the server (see README, "Performance").
+    keep_up_rate = 0.75 * float(probe["worker_rate"] or half_rate)
+    keep_up = await open_phase(
+        keep_up_rate, min(4 * s.open_loop_s, max(s.open_loop_s, 1000 / keep_up_rate))
+    )
+    last = keep_up.summary()
+    ctx.log(f"  open loop {keep_up_rate:.1f}/s: p50 {last['p50_ms']} ms, p99 {last['p99_ms']} ms")
     return {
         "warm_up_cases": warm,
         "paired": paired,
@@ -137,6 +151,8 @@ async def run(ctx: Ctx) -> dict[str, Any]:
         "sustainable": {**top.summary(), "sustained": best is not None},
         "sustainable_rate": top.offered_rate,
         "half_rate": {**half.summary()},
+        "bare_half_rate": {**bare_half.summary()},
+        "worker_paced": {**keep_up.summary()},
         "latencies_ms": {
             "sustainable": [round(x * 1000, 2) for x in top.latencies],
             "half": [round(x * 1000, 2) for x in half.latencies],

@@ -19,6 +19,7 @@ FIGURES = {
         "probe_0_open.rate",
         "sustainable_rate",
         "half_rate.p99_ms",
+        "worker_paced.p99_ms",
     ],
     "whole": ["rate", "closed", "notices"],
     "deadlines": ["store_lag_s.p99", "imposed_lag_s.p99", "penalized"],
