@@ -48,14 +48,7 @@ async def bare_open_loop(ctx: Ctx, tag: str, rate: float, seconds: float) -> Loo
 
 async def run(ctx: Ctx) -> dict[str, Any]:
     s, client, queue = ctx.scale, ctx.client, ctx.stack.bench_queue
-
-    async def warm(i: int) -> tuple[bool, str]:
-        await client.start_workflow(
-            NoopWorkflow.run, id=f"bench-noop-{ctx.run}-warm-{i}", task_queue=queue
-        )
-        return True, ""
-
-    await closed_loop(warm, s.concurrency, s.concurrency, 60)
+    await closed_loop(_bare_start(ctx, "warm"), s.concurrency, s.concurrency, 60)
     starts = await bare_start_probe(ctx, "first")
     ctx.log(f"  bare starts: {starts['rate']:.1f}/s ({starts['ok']} in {starts['wall_s']:.1f}s)")
 

@@ -64,6 +64,12 @@ async def warm_up(ctx: Ctx) -> int:
     return res.ok
 
 
+def latency_phase_s(step_s: float, rate: float) -> float:
+    """Long enough for a p99 that is not just the slowest few requests (~1,000 at full
+    scale), at most four open-loop steps."""
+    return min(4 * step_s, max(step_s, 1000 / rate))
+
+
 def median(values: list[float]) -> float:
     ordered = sorted(values)
     mid = len(ordered) // 2
@@ -125,8 +131,7 @@ async def run(ctx: Ctx) -> dict[str, Any]:
         rate *= STEP_DOWN
     top = best or res
     half_rate = (top.offered_rate or rate) / 2
-    # Long enough for a p99 that is not just the slowest few requests (~1,000 at full scale).
-    half_s = min(4 * s.open_loop_s, max(s.open_loop_s, 1000 / half_rate))
+    half_s = latency_phase_s(s.open_loop_s, half_rate)
     half = await open_phase(half_rate, half_s)
     last = half.summary()
     ctx.log(f"  open loop {half_rate:.1f}/s: p50 {last['p50_ms']} ms, p99 {last['p99_ms']} ms")
@@ -138,9 +143,7 @@ async def run(ctx: Ctx) -> dict[str, Any]:
     # The same at a rate the worker keeps up with: below it, the processing of the cases
     # does not compete with their intake for the server (see README, "Performance").
     keep_up_rate = 0.75 * float(probe["worker_rate"] or half_rate)
-    keep_up = await open_phase(
-        keep_up_rate, min(4 * s.open_loop_s, max(s.open_loop_s, 1000 / keep_up_rate))
-    )
+    keep_up = await open_phase(keep_up_rate, latency_phase_s(s.open_loop_s, keep_up_rate))
     last = keep_up.summary()
     ctx.log(f"  open loop {keep_up_rate:.1f}/s: p50 {last['p50_ms']} ms, p99 {last['p99_ms']} ms")
     return {

@@ -6,15 +6,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from redress.models import CaseView
+from redress.store.db import INSERT_BY_DIALECT
 from redress.store.tables import AuditEntry, CaseRecord, NoticeRecord, RefundRecord
-
-# The case store runs on SQLite or PostgreSQL; both speak INSERT … ON CONFLICT.
-_INSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 def _next_deadline(view: CaseView) -> datetime | None:
@@ -41,7 +38,7 @@ def upsert_case(engine: Engine, view: CaseView) -> bool:
         data=view.model_dump(mode="json"),
     )
     table = CaseRecord.__table__  # type: ignore[attr-defined]
-    stmt: Any = _INSERT[engine.dialect.name](table).values(**values)
+    stmt: Any = INSERT_BY_DIALECT[engine.dialect.name](table).values(**values)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.case_id],
         set_={key: stmt.excluded[key] for key in values if key != "case_id"},

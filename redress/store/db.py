@@ -7,13 +7,17 @@ import time
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import SQLModel, create_engine
 
 from redress.store import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
-SUPPORTED = ("sqlite", "postgresql")
+# The case store runs on SQLite or PostgreSQL; both speak INSERT … ON CONFLICT, and crud
+# builds its upserts with the dialect's own insert.
+INSERT_BY_DIALECT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+SUPPORTED = tuple(INSERT_BY_DIALECT)
 
 
 def make_engine(url: str, create: bool = True) -> Engine:
