@@ -31,7 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     def interrupt(*_: object) -> None:
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, interrupt)  # SIGTERM stops the stack like Ctrl-C
+    # SIGTERM stops the stack like Ctrl-C; SIGINT explicitly, as a background job ignores it.
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     try:
         asyncio.run(run_bench(SCALES[args.scale], args.out, server_args=args.dev_server_arg))
     except KeyboardInterrupt:

@@ -89,7 +89,13 @@ def cmd_up(_: argparse.Namespace) -> int:
             except subprocess.TimeoutExpired:
                 proc.kill()
 
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    # Both explicitly: a process started from a background job inherits SIGINT ignored,
+    # and Python then installs no handler of its own.
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     try:
         if not settings.temporal_address:
             server = subprocess.Popen(

@@ -42,7 +42,13 @@ def test_up_serves_a_case_and_stops_cleanly(tmp_path: Path) -> None:
         "REDRESS_TASK_QUEUE": f"up-{ports['REDRESS_API_PORT']}",
     }
     env.pop("REDRESS_TEMPORAL_ADDRESS", None)
-    up = subprocess.Popen([BIN / "redress", "up"], env=env, cwd=tmp_path)
+    # Started with SIGINT ignored, as from a background job: Ctrl-C must still stop it.
+    up = subprocess.Popen(
+        [BIN / "redress", "up"],
+        env=env,
+        cwd=tmp_path,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
     try:
         api = f"http://127.0.0.1:{ports['REDRESS_API_PORT']}"
         _wait_http(f"{api}/healthz", 90)
