@@ -42,6 +42,15 @@ def targets(sc: dict[str, Any]) -> list[dict[str, Any]]:
             ">=",
         ),
         ("intake p99 at half rate ≤ 100 ms", "intake.half_rate.p99_ms", 100.0, 1.0, "<="),
+        # Not a target: the engine's own p99 at that rate, so a day when the bare engine
+        # alone misses 100 ms reads as such.
+        (
+            "  the same ÷ bare starts' p99 at that rate",
+            "intake.half_rate.p99_ms",
+            "intake.bare_half_rate.p99_ms",
+            None,
+            "",
+        ),
         (
             f"worker RSS with {n_open:,} open ≤ 400 MB",
             "open_cases.rss_mb.worker.VmRSS",
@@ -63,15 +72,20 @@ def targets(sc: dict[str, Any]) -> list[dict[str, Any]]:
         measured = _num(dig(sc, measured_path))
         reference = _num(ref) if not isinstance(ref, str) else _num(dig(sc, ref))
         ratio = measured / reference if measured is not None and reference else None
-        ok = None if ratio is None else (ratio >= bound if op == ">=" else ratio <= bound)
+        if bound is None:
+            bound_text, verdict = "", "(ref)"
+        else:
+            ok = None if ratio is None else (ratio >= bound if op == ">=" else ratio <= bound)
+            bound_text = f"{op} {bound:g}"
+            verdict = "n/a" if ok is None else ("PASS" if ok else "FAIL")
         out.append(
             {
                 "target": name,
                 "measured": measured,
                 "reference": reference,
                 "ratio": None if ratio is None else round(ratio, 3),
-                "bound": f"{op} {bound:g}",
-                "verdict": "n/a" if ok is None else ("PASS" if ok else "FAIL"),
+                "bound": bound_text,
+                "verdict": verdict,
             }
         )
     return out

@@ -73,14 +73,11 @@ def _binary(name: str) -> str:
     return found
 
 
-async def start_stack(procs: ProcessSet, data_dir: Path, server_args: Sequence[str] = ()) -> Stack:
-    """Start everything; on failure the caller's `procs.stop_all()` cleans up.
-
-    `server_args` go to `temporal server start-dev` after the ones `redress up` uses
-    (e.g. `--sqlite-pragma journal_mode=wal` to compare a server setting).
-    """
-    policy_path = data_dir / "bench-policy.toml"
-    policy_path.write_text(POLICY_TOML)
+async def start_dev_server(
+    procs: ProcessSet, data_dir: Path, server_args: Sequence[str] = ()
+) -> str:
+    """`temporal server start-dev` on a SQLite file in `data_dir`, with the flags `redress up`
+    uses, then `server_args` (e.g. `--sqlite-pragma journal_mode=wal`); returns its address."""
     grpc_port = free_port()
     server = procs.spawn(
         "temporal",
@@ -106,7 +103,14 @@ async def start_stack(procs: ProcessSet, data_dir: Path, server_args: Sequence[s
         ],
     )
     await wait_port(grpc_port, server)
-    address = f"127.0.0.1:{grpc_port}"
+    return f"127.0.0.1:{grpc_port}"
+
+
+async def start_stack(procs: ProcessSet, data_dir: Path, server_args: Sequence[str] = ()) -> Stack:
+    """Start everything; on failure the caller's `procs.stop_all()` cleans up."""
+    policy_path = data_dir / "bench-policy.toml"
+    policy_path.write_text(POLICY_TOML)
+    address = await start_dev_server(procs, data_dir, server_args)
     api_port = free_port()
     tokens = {role: f"{role}-{secrets.token_urlsafe(12)}" for role in ("agent", "platform")}
     stack = Stack(
