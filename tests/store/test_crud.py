@@ -12,7 +12,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from redress.models import CaseView, RefundRequest
+from redress.models import CaseView, NoticeRequest, Recipient, RefundRequest
+from redress.notices.channels import RecordingChannel
+from redress.notices.renderer import RenderedNotice
 from redress.payments.gateway import SimulatedGateway
 from redress.store import crud
 from redress.store.db import make_engine
@@ -83,6 +85,33 @@ def test_simulated_gateway_refunds_once_per_key(store: Engine) -> None:
     again = gateway.refund(req)
     assert not first.duplicate and again.duplicate
     assert first.refund_id == again.refund_id
+
+
+def test_recording_channel_delivers_once_per_key(store: Engine) -> None:
+    channel = RecordingChannel(store)
+    req = NoticeRequest(
+        idempotency_key="c1:ack",
+        case_id="c1",
+        template="acknowledgement",
+        locale="en",
+        recipient=Recipient(kind="user", channel="sms", address="+8613800000000"),
+        context={},
+    )
+
+    def notice(subject: str) -> RenderedNotice:
+        return RenderedNotice(template="acknowledgement", locale="en", subject=subject, body="b")
+
+    assert channel.already_sent("c1:ack") is None
+    first = channel.deliver(req, notice("s"))
+    # A retried activity that missed the pre-check still finds the first delivery.
+    again = channel.deliver(req, notice("s2"))
+    seen = channel.already_sent("c1:ack")
+    assert not first.duplicate and again.duplicate and seen is not None and seen.duplicate
+    assert again.delivered_at == first.delivered_at == seen.delivered_at
+    assert first.delivered_at.tzinfo is not None
+    with store.connect() as conn:
+        rows = conn.execute(text("SELECT subject FROM notice_deliveries")).all()
+    assert rows == [("s",)]
 
 
 def test_concurrent_table_creation_on_a_fresh_file(tmp_path) -> None:
