@@ -22,11 +22,11 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from bench.load import open_loop, pct
@@ -34,6 +34,7 @@ from bench.procs import ProcessSet, cpu_seconds
 from bench.stack import start_dev_server
 from bench.workloads import FirstTask, FirstTaskProbe, noop_activity
 from redress import search_attributes as sa
+from redress.intake import start_search_attributes
 
 # (label, shape, eager start); None: nobody polls the queue, the start alone.
 CASE = FirstTask(patch=True, local_activities=2)
@@ -66,15 +67,8 @@ async def measure(
     seconds: float,
 ) -> dict[str, Any]:
     queue = f"first-task-{uuid.uuid4().hex[:8]}"
-    attrs = TypedSearchAttributes(
-        [
-            SearchAttributePair(sa.CASE_STATUS, "awaiting_response"),
-            SearchAttributePair(sa.MERCHANT, "M-FIRST-TASK"),
-            SearchAttributePair(sa.KIND, "merchant_complaint"),
-            SearchAttributePair(sa.PENALIZED, False),
-            SearchAttributePair(sa.POINTS, 0),
-        ]
-    )
+    # As the intake sets them, so the start writes the same visibility record.
+    attrs = start_search_attributes("M-FIRST-TASK", datetime.now(UTC) + timedelta(days=4))
     worker = Worker(
         client,
         task_queue=queue,

@@ -44,6 +44,20 @@ def summary_for(complaint: Complaint) -> str:
     )
 
 
+def start_search_attributes(merchant_id: str, respond_by: datetime) -> TypedSearchAttributes:
+    """What a new case shows in the Web UI's list from its first moment (no personal data)."""
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(sa.CASE_STATUS, "awaiting_response"),
+            SearchAttributePair(sa.MERCHANT, merchant_id),
+            SearchAttributePair(sa.KIND, "merchant_complaint"),
+            SearchAttributePair(sa.NEXT_DEADLINE, respond_by),
+            SearchAttributePair(sa.PENALIZED, False),
+            SearchAttributePair(sa.POINTS, 0),
+        ]
+    )
+
+
 async def open_complaint_case(
     client: Client,
     task_queue: str,
@@ -71,16 +85,7 @@ async def open_complaint_case(
             task_queue=task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-            search_attributes=TypedSearchAttributes(
-                [
-                    SearchAttributePair(sa.CASE_STATUS, "awaiting_response"),
-                    SearchAttributePair(sa.MERCHANT, complaint.merchant_id),
-                    SearchAttributePair(sa.KIND, "merchant_complaint"),
-                    SearchAttributePair(sa.NEXT_DEADLINE, respond_by),
-                    SearchAttributePair(sa.PENALIZED, False),
-                    SearchAttributePair(sa.POINTS, 0),
-                ]
-            ),
+            search_attributes=start_search_attributes(complaint.merchant_id, respond_by),
             static_summary=summary_for(complaint),
         )
     except WorkflowAlreadyStartedError:
