@@ -82,7 +82,13 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflows=[ComplaintWorkflow, RetentionWorkflow],
-        activities=[acts.project_case, acts.send_notice, acts.issue_refund, acts.purge_expired],
+        activities=[
+            acts.apply_effects,
+            acts.project_case,
+            acts.send_notice,
+            acts.issue_refund,
+            acts.purge_expired,
+        ],
         activity_executor=ThreadPoolExecutor(max_workers=max_threads),
         # Sandboxed: keep the checks but import each module once per process, not once per
         # workflow run (re-importing dominated the worker's CPU in profiles); our workflow

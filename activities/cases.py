@@ -13,7 +13,9 @@ from temporalio.exceptions import ApplicationError
 
 from redress.logs import get_logger
 from redress.models import (
+    CaseEffects,
     CaseView,
+    EffectsDone,
     NoticeReceipt,
     NoticeRequest,
     PurgeRequest,
@@ -47,6 +49,17 @@ class CaseActivities:
         self.channel = channel
         self.renderer = renderer
 
+    @activity.defn(name="apply_effects")
+    def apply_effects(self, effects: CaseEffects) -> EffectsDone:
+        """A state change's projection, then its notices: one call, each step keyed, so a
+        retry rewrites nothing and sends nothing twice. The projection goes first: the
+        store shows the change even while a notice is held up."""
+        projected = self.project_case(effects.view)
+        return EffectsDone(
+            projected=projected, receipts=[self.send_notice(n) for n in effects.notices]
+        )
+
+    # Cases started before "batched" effects run these two as separate activities.
     @activity.defn(name="project_case")
     def project_case(self, view: CaseView) -> bool:
         written = crud.upsert_case(self.engine, view)

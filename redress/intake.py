@@ -20,7 +20,7 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from redress import search_attributes as sa
-from redress.models import Complaint, ComplaintCaseInput
+from redress.models import CURRENT_EFFECTS, Complaint, ComplaintCaseInput
 from redress.policy import Policy
 from workflows.complaint import ComplaintWorkflow
 
@@ -80,6 +80,7 @@ async def open_complaint_case(
                 policy=snapshot,
                 received_at=now,
                 event_id=event_id,
+                effects=CURRENT_EFFECTS,
             ),
             id=case_id,
             task_queue=task_queue,

@@ -247,6 +247,13 @@ class CaseView(BaseModel):
 # --- workflow and activity inputs/outputs -----------------------------------------------
 
 
+# How a case carries out its effects (projection, notices), fixed when it starts and kept
+# in its history: "batched" = one local activity per state change. Cases started before
+# the field existed hold None and keep what the `local-effects` patch chose for them.
+Effects = Literal["batched"]
+CURRENT_EFFECTS: Effects = "batched"
+
+
 class ComplaintCaseInput(BaseModel):
     case_id: str
     source: str
@@ -254,6 +261,7 @@ class ComplaintCaseInput(BaseModel):
     policy: PolicySnapshot
     received_at: datetime
     event_id: str | None = None
+    effects: Effects | None = None
 
 
 class CaseResult(BaseModel):
@@ -283,6 +291,18 @@ class NoticeReceipt(BaseModel):
     idempotency_key: str
     delivered_at: datetime
     duplicate: bool
+
+
+class CaseEffects(BaseModel):
+    """One state change's effects: the projection to write and the notices it queued."""
+
+    view: CaseView
+    notices: list[NoticeRequest] = Field(default_factory=list)
+
+
+class EffectsDone(BaseModel):
+    projected: bool
+    receipts: list[NoticeReceipt]
 
 
 class RefundRequest(BaseModel):

@@ -19,7 +19,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from redress.models import Complaint, ComplaintCaseInput
+from redress.models import CURRENT_EFFECTS, Complaint, ComplaintCaseInput
 from redress.policy import Policy, load_policy
 from redress.search_attributes import ALL as SEARCH_ATTRIBUTES
 from redress.search_attributes import ensure_registered
@@ -109,4 +109,5 @@ def case_input(complaint: Complaint, policy: Policy | None = None) -> ComplaintC
         complaint=complaint,
         policy=policy.snapshot(complaint.created_at),
         received_at=datetime.now(UTC),
+        effects=CURRENT_EFFECTS,
     )

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeUpdate
@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         ROLE_ACTIONS,
         AppealRecord,
         CaseAction,
+        CaseEffects,
         CaseResult,
         CaseStatus,
         CaseView,
@@ -50,12 +51,17 @@ RETRY = RetryPolicy(
 # store write, render or gateway request.
 ACTIVITY_TIMEOUT = timedelta(seconds=10)
 
-# Cases started from this version on write the projection and send notices as local
-# activities: both are short, idempotent by key and run beside the workflow, so a state
-# change costs one workflow task instead of three plus an activity task per effect (the
-# dev server's CPU per case, which bounds throughput, fell by about half). Refunds stay
-# regular activities: they call out to a gateway and show as pending in the Web UI.
+# How a case carries out a state change's effects (projection, notices); refunds are
+# always regular activities (they call out to a gateway and show as pending in the Web UI).
+# - "batched" (the case's input says so; every case the intake opens now): one local
+#   activity per state change. No patch marker: the choice is in the input, so a new case
+#   costs the server no marker and no `TemporalChangeVersion` upsert.
+# - "local": cases started under the `local-effects` patch before that, one local
+#   activity per effect (a state change cost one workflow task instead of three plus an
+#   activity task per effect: the dev server's CPU per case fell by about half).
+# - "activities": cases started before the patch, a regular activity per effect.
 LOCAL_EFFECTS = "local-effects"
+EffectsPath = Literal["batched", "local", "activities"]
 
 HANDLING_STATES: tuple[CaseStatus, ...] = ("awaiting_response", "overdue")
 OPEN_REFUND_STATES: tuple[CaseStatus, ...] = (
@@ -98,14 +104,19 @@ class ComplaintWorkflow:
         self._received = False  # intake done: actions wait for it (they may arrive first)
         self._lock = asyncio.Lock()
         self._sa_state: tuple[Any, ...] | None = None
-        self._local_effects = False
+        self._effects: EffectsPath = "activities"
 
     # --- main loop ----------------------------------------------------------------------
 
     @workflow.run
     async def run(self, inp: ComplaintCaseInput) -> CaseResult:
-        if workflow.patched(LOCAL_EFFECTS):
-            self._local_effects = True
+        # Checked in this order so that a batched case never records the patch marker,
+        # while cases started before replay exactly what they recorded.
+        if inp.effects == "batched":
+            self._effects = "batched"
+        elif workflow.patched(LOCAL_EFFECTS):
+            self._effects = "local"
+        if self._effects != "activities":
             # The intake set the search attributes at start: upsert only what changes.
             self._sa_state = self._start_search_attributes()
         now = workflow.now()
@@ -502,14 +513,22 @@ class ComplaintWorkflow:
         self._event("notice", "system", template=template, to=to, channel=recipient.channel)
 
     async def _flush(self) -> None:
-        """Send queued notices and write the projection, in parallel; refresh the UI fields."""
+        """Write the projection and send queued notices; refresh the UI fields."""
         self._version += 1
         outbox, self._outbox = self._outbox, []
         self._update_search_attributes()
         view = self._view()
+        if self._effects == "batched":
+            await workflow.execute_local_activity_method(
+                CaseActivities.apply_effects,
+                CaseEffects(view=view, notices=outbox),
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=RETRY,
+            )
+            return
         run_effect: Any = (
             workflow.execute_local_activity_method
-            if self._local_effects
+            if self._effects == "local"
             else workflow.execute_activity_method
         )
         await asyncio.gather(

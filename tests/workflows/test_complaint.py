@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import EventType, WorkflowExecutionStatus
+from temporalio.api.history.v1 import HistoryEvent
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
@@ -511,9 +512,9 @@ async def test_same_update_id_refunds_once(cases: Cases) -> None:
 async def test_case_opened_by_intake_effects_run_beside_the_workflow(
     ts_env: WorkflowEnvironment, engine: Engine, task_queue: str
 ) -> None:
-    """Notices and projections are local activities (no activity tasks, no extra workflow
-    tasks), and the first task does not upsert the search attributes the intake set.
-    Refunds stay regular activities."""
+    """Each state change's effects (projection, notices) are one local activity: no activity
+    tasks, no extra workflow tasks, no patch marker, and the first task does not upsert the
+    search attributes the intake set. Refunds stay regular activities."""
     complaint = make_complaint(created_at=await ts_env.get_current_time())
     async with running_worker(ts_env.client, engine, task_queue):
         opened = await open_complaint_case(
@@ -535,15 +536,47 @@ async def test_case_opened_by_intake_effects_run_beside_the_workflow(
     # start; reply; refund (one activity in the update); outcome timer → close: at most five
     # workflow tasks (two may share one), where regular activities took nine or more.
     assert kinds.count(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) <= 5
+    # One local activity per state change: received, replied, refunded, closed.
+    assert markers(events) == ["core_local_activity"] * 4
     upserts = [
         set(e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields)
         for e in events
         if e.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES
     ]
-    # The patch marker's own upsert, then one per status change (replied, closed).
-    assert upserts[0] == {"TemporalChangeVersion"}
-    assert len(upserts) == 3
+    # One per status change (replied, closed); none at the start.
+    assert len(upserts) == 2
+    assert all("TemporalChangeVersion" not in u for u in upserts)
     assert len(cases_notices(engine, opened.case_id)) == 2  # acknowledgement, refund done
+
+
+async def test_case_started_before_batched_effects_keeps_its_own(
+    ts_env: WorkflowEnvironment, engine: Engine, task_queue: str
+) -> None:
+    """A case whose input predates `effects` (a running case after an upgrade) still takes
+    the `local-effects` patch path: a local activity per effect, marker recorded."""
+    complaint = make_complaint(created_at=await ts_env.get_current_time())
+    inp = case_input(complaint).model_copy(update={"effects": None})
+    async with running_worker(ts_env.client, engine, task_queue):
+        h = await ts_env.client.start_workflow(
+            ComplaintWorkflow.run, inp, id=inp.case_id, task_queue=task_queue
+        )
+        await act(h, REPLY)
+        await ts_env.sleep(timedelta(days=8))
+        assert (await h.result()).outcome == "accepted"
+    events = [e async for e in h.fetch_history_events()]
+    found = markers(events)
+    assert found[0] == "core_patch"
+    # received: acknowledgement + projection; replied: projection; closed: projection.
+    assert found[1:] == ["core_local_activity"] * 4
+    assert len(cases_notices(engine, inp.case_id)) == 1
+
+
+def markers(events: list[HistoryEvent]) -> list[str]:
+    return [
+        e.marker_recorded_event_attributes.marker_name
+        for e in events
+        if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+    ]
 
 
 def cases_notices(engine: Engine, case_id: str) -> list[NoticeRecord]:
