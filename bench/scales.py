@@ -49,6 +49,7 @@ SCALES: dict[str, Scale] = {
         open_cases=10_000,
         deadline_cases=100,
         deadline_window_s=40.0,
+        paired_rounds=5,
         drain_timeout_s=900.0,
     ),
 }

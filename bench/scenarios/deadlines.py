@@ -27,10 +27,7 @@ async def run(ctx: Ctx) -> dict[str, Any]:
     s, store = ctx.scale, ctx.store
     handle_within = load_policy(str(ctx.stack.policy_path)).complaint.handle_within
     intake = ctx.results["intake"]
-    capacity = min(
-        float(intake["sustainable_rate"]),
-        float(intake["probe_0_open"]["worker_rate"] or intake["sustainable_rate"]),
-    )
+    capacity = float(intake["sustainable_rate"])  # what the worker keeps pace with
     dl_rate = bg_rate = capacity / 4  # together: half the capacity
     window = min(s.deadline_window_s, s.deadline_cases / dl_rate)
     n_deadline = max(1, int(dl_rate * window))
