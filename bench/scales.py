@@ -8,9 +8,10 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Scale:
     name: str
-    noop_starts: int  # 1: bare start_workflow calls
+    # 1, 2 and 4: requests per closed-loop probe, bare starts and webhooks alike (a shorter
+    # loop loses more to its tail, where fewer than C requests are still in flight).
+    probe_requests: int
     skeleton_cases: int  # 1: bench skeleton cases end to end
-    intake_probe: int  # 2 and 4: closed-loop webhooks, the "0 open" / "N open" probe
     open_loop_s: float  # 2: seconds per open-loop step
     whole_cases: int  # 3: complaint → reply → closed
     open_cases: int  # 4: open complaint cases (with long timers) to reach
@@ -26,9 +27,8 @@ SCALES: dict[str, Scale] = {
     # For the smoke test: every code path, about a minute.
     "small": Scale(
         name="small",
-        noop_starts=100,
+        probe_requests=80,
         skeleton_cases=30,
-        intake_probe=60,
         open_loop_s=1.5,
         whole_cases=30,
         open_cases=600,
@@ -41,9 +41,8 @@ SCALES: dict[str, Scale] = {
     # The figures: 10,000 open cases dominate the run time (the worker opens ~10-15/s).
     "full": Scale(
         name="full",
-        noop_starts=1000,
+        probe_requests=800,
         skeleton_cases=300,
-        intake_probe=500,
         open_loop_s=8.0,
         whole_cases=300,
         open_cases=10_000,

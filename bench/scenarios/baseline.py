@@ -30,10 +30,10 @@ async def _drain_noops(ctx: Ctx) -> None:
 
 
 async def bare_start_probe(ctx: Ctx, tag: str) -> dict[str, Any]:
-    """`noop_starts` bare `start_workflow` calls from C clients."""
+    """`probe_requests` bare `start_workflow` calls from C clients."""
     s = ctx.scale
     cpu = ctx.cpu()
-    starts = await closed_loop(_bare_start(ctx, tag), s.noop_starts, s.concurrency, 300)
+    starts = await closed_loop(_bare_start(ctx, tag), s.probe_requests, s.concurrency, 300)
     used = cpu.per_item(starts.ok, starts.wall_s)
     await _drain_noops(ctx)
     return {**starts.summary(), "cpu": used}

@@ -57,7 +57,7 @@ async def closed_probe(ctx: Ctx, kind: str, merchant: str) -> dict[str, Any]:
         open_before = await ctx.running()
         cpu, t0_wall = ctx.cpu(), time.time()
         res = await closed_loop(
-            lambda i: api.webhook(kind, i, merchant), s.intake_probe, s.concurrency, 300
+            lambda i: api.webhook(kind, i, merchant), s.probe_requests, s.concurrency, 300
         )
         used = cpu.per_item(res.ok, res.wall_s)
     drained = await ctx.drain(merchant, res.ok)

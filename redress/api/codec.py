@@ -19,7 +19,7 @@ from fastapi.routing import APIRoute
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
 
-from redress.api.deps import CurrentViewer, get_state
+from redress.api.deps import CurrentViewer, app_state
 from redress.codec import EncryptionCodec, codec_for
 
 MAX_BODY = 16 * 1024 * 1024  # the UI sends a page of history at a time; payloads are ≤ 2 MiB
@@ -57,7 +57,7 @@ _BODY_SCHEMA: dict[str, Any] = {
 
 
 def _cors_headers(request: Request) -> dict[str, str]:
-    allowed = get_state(request).settings.codec_origins
+    allowed = app_state(request).settings.codec_origins
     origin = request.headers.get("origin", "").rstrip("/")
     if origin and origin not in allowed:
         return {"Vary": "Origin"}  # a foreign page: no CORS grant, the browser blocks it
@@ -94,7 +94,7 @@ router = APIRouter(prefix="/codec", tags=["codec"], route_class=_CorsRoute)
 
 
 def _codec(request: Request) -> EncryptionCodec:
-    codec = codec_for(get_state(request).settings.payload_keys)
+    codec = codec_for(app_state(request).settings.payload_keys)
     if codec is None:
         raise HTTPException(404, "payload encryption is not configured")
     return codec

@@ -34,9 +34,14 @@ class Principal:
     role: str
 
 
-def get_state(request: Request) -> AppState:
+def app_state(request: Request) -> AppState:
     state: AppState = request.app.state.redress
     return state
+
+
+async def get_state(request: Request) -> AppState:
+    # async: FastAPI runs a plain `def` dependency in its thread pool, a hop per request.
+    return app_state(request)
 
 
 State = Annotated[AppState, Depends(get_state)]

@@ -23,12 +23,14 @@ SUPPORTED = tuple(INSERT_BY_DIALECT)
 def make_engine(url: str, create: bool = True) -> Engine:
     if not url.startswith(SUPPORTED):
         raise ValueError(f"the case store runs on SQLite or PostgreSQL, not {url.split(':')[0]!r}")
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
         # The API and the worker may share one file: WAL lets readers and a writer overlap.
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:
-        kwargs.update(pool_size=10, max_overflow=10)
+        # A server connection can drop between uses (restart, failover): ping on checkout.
+        # A SQLite file has nothing to drop, so it skips the extra round trip per call.
+        kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
 
