@@ -34,6 +34,15 @@ def targets(sc: dict[str, Any]) -> list[dict[str, Any]]:
             0.9,
             ">=",
         ),
+        # Not a target: the same rounds pooled, so a reader sees how much the verdict owes
+        # to the choice of statistic on a noisy day.
+        (
+            "  the same, pooled (all requests ÷ all time)",
+            "intake.paired.intake_pooled",
+            "intake.paired.bare_pooled",
+            None,
+            "",
+        ),
         (
             "whole cases ≥ 0.5 × skeleton-case rate",
             "whole.rate",

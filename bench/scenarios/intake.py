@@ -97,6 +97,11 @@ def median(values: list[float]) -> float:
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
+def pooled_rate(probes: list[dict[str, Any]]) -> float:
+    """All requests of the rounds ÷ all their time: unlike the median, every round counts."""
+    return round(sum(p["ok"] for p in probes) / sum(p["wall_s"] for p in probes), 2)
+
+
 async def paired_probes(ctx: Ctx, kind: str, rounds: int) -> dict[str, Any]:
     """Bare starts and intake probes, alternating; medians and the per-round figures."""
     bare: list[dict[str, Any]] = []
@@ -111,6 +116,8 @@ async def paired_probes(ctx: Ctx, kind: str, rounds: int) -> dict[str, Any]:
     return {
         "bare_rate": round(median([b["rate"] for b in bare]), 2),
         "intake_rate": round(median([i["rate"] for i in intake]), 2),
+        "bare_pooled": pooled_rate(bare),
+        "intake_pooled": pooled_rate(intake),
         "bare": bare,
         "intake": intake,
     }
