@@ -7,7 +7,7 @@ run, and pairing keeps both sides of a ratio under the same conditions.
 
 Open loops then find the highest sustainable rate: every request answered, p99 under
 1 s, and the worker keeping pace, i.e. the phase's cases all taken up (acknowledged and in
-the case store) within `PACE_S` of the last answer. Without that last condition a rate
+the case store) soon after the last answer (`keeps_pace`). Without that last condition a rate
 "holds" while a backlog of unprocessed cases grows without bound (the API accepts about
 2.5 × what the worker and the server take up here), and half such a rate is no lighter
 load. Latency is measured at half the sustainable rate, beside bare starts at the same
