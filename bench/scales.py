@@ -17,7 +17,9 @@ class Scale:
     open_cases: int  # 4: open complaint cases (with long timers) to reach
     deadline_cases: int  # 5: cases whose handle_within fires during the run (at most)
     deadline_window_s: float  # 5: ... arriving over at most this long
-    paired_rounds: int = 3  # 2 and 4: bare/intake probe pairs (and N-open probes), medians
+    # 2 and 4: rounds of two bare arms and an intake probe, rotating (a multiple of 3 gives
+    # every arm every position equally often); as many N-open probes. Medians.
+    paired_rounds: int = 3
     concurrency: int = 32  # clients in flight in closed loops
     deadline_lead_s: float = 5.0  # 5: the deadline is this long after the webhook
     drain_timeout_s: float = 600.0  # longest wait for the worker to catch up
@@ -34,7 +36,7 @@ SCALES: dict[str, Scale] = {
         open_cases=600,
         deadline_cases=20,
         deadline_window_s=8.0,
-        paired_rounds=2,
+        paired_rounds=3,
         concurrency=16,
         drain_timeout_s=90.0,
     ),
@@ -48,7 +50,7 @@ SCALES: dict[str, Scale] = {
         open_cases=10_000,
         deadline_cases=100,
         deadline_window_s=40.0,
-        paired_rounds=5,
+        paired_rounds=6,
         drain_timeout_s=900.0,
     ),
 }

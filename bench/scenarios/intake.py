@@ -1,9 +1,11 @@
 """2. Intake: signed webhooks over real HTTP.
 
-A closed loop (C clients) gives the rate the API reaches. It alternates with the bare
-`start_workflow` closed loop (same C, same server) for `paired_rounds` rounds, and the
-intake target compares the medians: on a shared machine the server's speed drifts over a
-run, and pairing keeps both sides of a ratio under the same conditions.
+A closed loop (C clients) gives the rate the API reaches. It interleaves with two arms of
+bare `start_workflow` closed loops (same C, same server) for `paired_rounds` rounds, in
+rotating order, and the intake target compares the medians: on a shared machine the
+server's speed drifts over a run, and interleaving keeps both sides of a ratio under the
+same conditions. The two bare arms against each other (A/A) show the measurement's own
+spread.
 
 Open loops then find the highest sustainable rate: every request answered, p99 under
 1 s, and the worker keeping pace, i.e. the phase's cases all taken up (acknowledged and in
@@ -102,22 +104,39 @@ def pooled_rate(probes: list[dict[str, Any]]) -> float:
     return round(sum(p["ok"] for p in probes) / sum(p["wall_s"] for p in probes), 2)
 
 
+# Each round measures two identical bare-start arms and the intake, in a rotating order, so
+# every arm runs in every position equally often over three rounds (a probe right after
+# another's backlog drained is not the same as one after a quiet spell). The two bare arms
+# agreeing or not is the A/A check: how far apart two measurements of the same thing land
+# here, against which a 10 % gap has to be read.
+ROTATION = (("a", "b", "intake"), ("b", "intake", "a"), ("intake", "a", "b"))
+
+
 async def paired_probes(ctx: Ctx, kind: str, rounds: int) -> dict[str, Any]:
-    """Bare starts and intake probes, alternating; medians and the per-round figures."""
-    bare: list[dict[str, Any]] = []
-    intake: list[dict[str, Any]] = []
+    """Bare starts (two arms) and intake probes, rotating; medians and per-round figures."""
+    arms: dict[str, list[dict[str, Any]]] = {"a": [], "b": [], "intake": []}
     for r in range(rounds):
-        bare.append(await bare_start_probe(ctx, f"{kind}{r}"))
-        intake.append(await closed_probe(ctx, f"{kind}{r}", f"M-{kind.upper()}{r}-{ctx.run}"))
+        order = ROTATION[r % len(ROTATION)]
+        for arm in order:
+            if arm == "intake":
+                probe = await closed_probe(ctx, f"{kind}{r}", f"M-{kind.upper()}{r}-{ctx.run}")
+            else:
+                probe = await bare_start_probe(ctx, f"{kind}{arm}{r}")
+            arms[arm].append({**probe, "round": r, "position": order.index(arm)})
         ctx.log(
-            f"  round {r + 1}: bare starts {bare[-1]['rate']:.1f}/s, "
-            f"intake {intake[-1]['rate']:.1f}/s (C={ctx.scale.concurrency})"
+            f"  round {r + 1} ({', '.join(order)}): "
+            + ", ".join(f"{arm} {arms[arm][-1]['rate']:.1f}/s" for arm in order)
+            + f" (C={ctx.scale.concurrency})"
         )
+    bare = arms["a"] + arms["b"]
+    intake = arms["intake"]
     return {
         "bare_rate": round(median([b["rate"] for b in bare]), 2),
         "intake_rate": round(median([i["rate"] for i in intake]), 2),
         "bare_pooled": pooled_rate(bare),
         "intake_pooled": pooled_rate(intake),
+        "bare_a_rate": round(median([b["rate"] for b in arms["a"]]), 2),
+        "bare_b_rate": round(median([b["rate"] for b in arms["b"]]), 2),
         "bare": bare,
         "intake": intake,
     }

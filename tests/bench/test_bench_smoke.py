@@ -16,6 +16,8 @@ FIGURES = {
     "intake": [
         "paired.bare_rate",
         "paired.intake_rate",
+        "paired.bare_a_rate",
+        "paired.bare_b_rate",
         "probe_0_open.rate",
         "accept_rate",
         "accept_half_rate.p99_ms",
@@ -41,9 +43,14 @@ async def test_bench_small(tmp_path: Path) -> None:
     targets = [t for t in results["targets"] if t["verdict"] != "(ref)"]
     assert len(targets) == 6
     assert all(t["verdict"] in ("PASS", "FAIL") for t in targets)
-    # Intake ÷ bare starts pooled over the paired rounds; intake p99 ÷ bare-start p99.
+    # Intake ÷ bare starts pooled; bare arm B ÷ arm A; intake p99 ÷ bare-start p99.
     refs = [t for t in results["targets"] if t["verdict"] == "(ref)"]
-    assert len(refs) == 2 and all(t["ratio"] > 0 for t in refs)
+    assert len(refs) == 3 and all(t["ratio"] > 0 for t in refs)
+    # Every arm ran in every position of the rotation once.
+    paired = scenarios["intake"]["paired"]
+    for arm in ("bare", "intake"):
+        positions = sorted(p["position"] for p in paired[arm])
+        assert positions == sorted([0, 1, 2] * (len(paired[arm]) // 3)), (arm, positions)
 
     written = json.loads((tmp_path / "bench-small.json").read_text())
     assert written["meta"]["scale"] == "small"
