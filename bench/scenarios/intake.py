@@ -130,13 +130,17 @@ async def paired_probes(ctx: Ctx, kind: str, rounds: int) -> dict[str, Any]:
         )
     bare = arms["a"] + arms["b"]
     intake = arms["intake"]
+
+    def median_rate(probes: list[dict[str, Any]]) -> float:
+        return round(median([p["rate"] for p in probes]), 2)
+
     return {
-        "bare_rate": round(median([b["rate"] for b in bare]), 2),
-        "intake_rate": round(median([i["rate"] for i in intake]), 2),
+        "bare_rate": median_rate(bare),
+        "intake_rate": median_rate(intake),
         "bare_pooled": pooled_rate(bare),
         "intake_pooled": pooled_rate(intake),
-        "bare_a_rate": round(median([b["rate"] for b in arms["a"]]), 2),
-        "bare_b_rate": round(median([b["rate"] for b in arms["b"]]), 2),
+        "bare_a_rate": median_rate(arms["a"]),
+        "bare_b_rate": median_rate(arms["b"]),
         "bare": bare,
         "intake": intake,
     }
