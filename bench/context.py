@@ -10,6 +10,7 @@ from typing import Any
 
 from temporalio.client import Client
 
+from bench.db_ops import DbOpsMeter
 from bench.http import lean_client
 from bench.load import Api
 from bench.procs import CpuMeter, ProcessSet
@@ -42,6 +43,9 @@ class Ctx:
     def cpu(self) -> CpuMeter:
         names = ("temporal", "worker", "api", "skeleton-worker")
         return CpuMeter({n: self.procs.get(n).pid for n in names})
+
+    async def db_ops(self) -> DbOpsMeter:
+        return await DbOpsMeter(self.stack.metrics_url).start()
 
     def pid(self, name: str) -> int:
         return self.procs.get(name).pid

@@ -128,7 +128,7 @@ async def run(
     procs = ProcessSet(data_dir)
     out = []
     try:
-        address = await start_dev_server(procs, data_dir, server_args)
+        address, _ = await start_dev_server(procs, data_dir, server_args)
         client = await Client.connect(address)
         await sa.ensure_registered(client)
         echo(f"{rate:g} workflows/s for {seconds:g} s per row; server in {data_dir}")

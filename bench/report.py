@@ -133,6 +133,11 @@ def figures(sc: dict[str, Any]) -> list[tuple[str, str, str]]:
             f"interleaved rounds: bare starts / intake, medians (C={c})",
             pair("intake.paired.bare_rate", "intake.paired.intake_rate", "/s"),
         ),
+        (
+            "2",
+            "  server database operations per start, bare / intake",
+            pair("intake.paired.bare_db_ops", "intake.paired.intake_db_ops", "", 2),
+        ),
         ("1", f"skeleton case end to end (C={c})", v("baseline.skeleton_cases.rate", " cases/s")),
         (
             "2",

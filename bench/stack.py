@@ -55,6 +55,7 @@ class Stack:
     task_queue: str
     bench_queue: str
     policy_path: Path
+    metrics_url: str  # the dev server's Prometheus endpoint
 
     @property
     def case_db(self) -> Path:
@@ -75,10 +76,11 @@ def _binary(name: str) -> str:
 
 async def start_dev_server(
     procs: ProcessSet, data_dir: Path, server_args: Sequence[str] = ()
-) -> str:
+) -> tuple[str, str]:
     """`temporal server start-dev` on a SQLite file in `data_dir`, with the flags `redress up`
-    uses, then `server_args` (e.g. `--sqlite-pragma journal_mode=wal`); returns its address."""
-    grpc_port = free_port()
+    uses, then `server_args` (e.g. `--sqlite-pragma journal_mode=wal`); returns its address
+    and its metrics URL."""
+    grpc_port, metrics_port = free_port(), free_port()
     server = procs.spawn(
         "temporal",
         [
@@ -95,7 +97,7 @@ async def start_dev_server(
             "--http-port",
             str(free_port()),
             "--metrics-port",
-            str(free_port()),
+            str(metrics_port),
             "--log-level",
             "warn",
             *dev_server_flags(),
@@ -103,14 +105,14 @@ async def start_dev_server(
         ],
     )
     await wait_port(grpc_port, server)
-    return f"127.0.0.1:{grpc_port}"
+    return f"127.0.0.1:{grpc_port}", f"http://127.0.0.1:{metrics_port}/metrics"
 
 
 async def start_stack(procs: ProcessSet, data_dir: Path, server_args: Sequence[str] = ()) -> Stack:
     """Start everything; on failure the caller's `procs.stop_all()` cleans up."""
     policy_path = data_dir / "bench-policy.toml"
     policy_path.write_text(POLICY_TOML)
-    address = await start_dev_server(procs, data_dir, server_args)
+    address, metrics_url = await start_dev_server(procs, data_dir, server_args)
     api_port = free_port()
     tokens = {role: f"{role}-{secrets.token_urlsafe(12)}" for role in ("agent", "platform")}
     stack = Stack(
@@ -122,6 +124,7 @@ async def start_stack(procs: ProcessSet, data_dir: Path, server_args: Sequence[s
         task_queue="redress-bench",
         bench_queue="bench-skeleton",
         policy_path=policy_path,
+        metrics_url=metrics_url,
     )
     env = {
         **os.environ,

@@ -32,11 +32,12 @@ async def _drain_noops(ctx: Ctx) -> None:
 async def bare_start_probe(ctx: Ctx, tag: str) -> dict[str, Any]:
     """`probe_requests` bare `start_workflow` calls from C clients."""
     s = ctx.scale
-    cpu = ctx.cpu()
+    cpu, ops = ctx.cpu(), await ctx.db_ops()
     starts = await closed_loop(_bare_start(ctx, tag), s.probe_requests, s.concurrency, 300)
     used = cpu.per_item(starts.ok, starts.wall_s)
+    db_ops = await ops.per_item(starts.ok)
     await _drain_noops(ctx)
-    return {**starts.summary(), "cpu": used}
+    return {**starts.summary(), "cpu": used, "db_ops": db_ops}
 
 
 async def bare_open_loop(ctx: Ctx, tag: str, rate: float, seconds: float) -> LoopResult:

@@ -57,11 +57,13 @@ async def closed_probe(ctx: Ctx, kind: str, merchant: str) -> dict[str, Any]:
     s = ctx.scale
     async with ctx.api(s.concurrency) as api:
         open_before = await ctx.running()
+        ops = await ctx.db_ops()
         cpu, t0_wall = ctx.cpu(), time.time()
         res = await closed_loop(
             lambda i: api.webhook(kind, i, merchant), s.probe_requests, s.concurrency, 300
         )
         used = cpu.per_item(res.ok, res.wall_s)
+        db_ops = await ops.per_item(res.ok)
     drained = await ctx.drain(merchant, res.ok)
     # How fast the worker got through them: first webhook to the last case-store write.
     last = ctx.store.last_write(merchant)
@@ -70,6 +72,7 @@ async def closed_probe(ctx: Ctx, kind: str, merchant: str) -> dict[str, Any]:
         **res.summary(),
         "open_before": open_before,
         "cpu": used,
+        "db_ops": db_ops,
         "worker_rate": None if worker_rate is None else round(worker_rate, 2),
         **drained,
     }
@@ -139,6 +142,10 @@ async def paired_probes(ctx: Ctx, kind: str, rounds: int) -> dict[str, Any]:
         "intake_rate": median_rate(intake),
         "bare_pooled": pooled_rate(bare),
         "intake_pooled": pooled_rate(intake),
+        # The server's database operations per start during the loops (both sides' first
+        # tasks included, as far as the worker got): counted, so free of the rates' noise.
+        "bare_db_ops": round(median([p["db_ops"]["total"] for p in bare]), 2),
+        "intake_db_ops": round(median([p["db_ops"]["total"] for p in intake]), 2),
         "bare_a_rate": median_rate(arms["a"]),
         "bare_b_rate": median_rate(arms["b"]),
         "bare": bare,

@@ -18,6 +18,7 @@ FIGURES = {
         "paired.intake_rate",
         "paired.bare_a_rate",
         "paired.bare_b_rate",
+        "paired.intake_db_ops",
         "probe_0_open.rate",
         "accept_rate",
         "accept_half_rate.p99_ms",
@@ -51,6 +52,10 @@ async def test_bench_small(tmp_path: Path) -> None:
     for arm in ("bare", "intake"):
         positions = sorted(p["position"] for p in paired[arm])
         assert positions == sorted([0, 1, 2] * (len(paired[arm]) // 3)), (arm, positions)
+        # The server's own count: every start created exactly one execution.
+        for probe in paired[arm]:
+            assert probe["db_ops"]["by_operation"]["CreateWorkflowExecution"] == 1.0, probe
+    assert paired["bare_db_ops"] > 0 and paired["intake_db_ops"] > 0
 
     written = json.loads((tmp_path / "bench-small.json").read_text())
     assert written["meta"]["scale"] == "small"
