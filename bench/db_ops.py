@@ -37,8 +37,18 @@ class DbOpsMeter:
         self.url = url
         self.before: dict[str, float] = {}
 
-    async def start(self) -> DbOpsMeter:
+    async def start(self, quiet_s: float = 1.0, cap_s: float = 5.0) -> DbOpsMeter:
+        """From counters that have caught up with the previous phase: no new start shows for
+        `quiet_s` (the server publishes its metrics on an interval)."""
+        deadline = time.monotonic() + cap_s
         self.before = await read(self.url)
+        while time.monotonic() < deadline:
+            await asyncio.sleep(quiet_s)
+            now = await read(self.url)
+            settled = now.get(CREATE, 0.0) == self.before.get(CREATE, 0.0)
+            self.before = now
+            if settled:
+                break
         return self
 
     async def per_item(self, items: int, settle_s: float = 5.0) -> dict[str, object]:
