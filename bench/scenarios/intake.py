@@ -134,20 +134,26 @@ async def paired_probes(ctx: Ctx, kind: str, rounds: int) -> dict[str, Any]:
     bare = arms["a"] + arms["b"]
     intake = arms["intake"]
 
-    def median_rate(probes: list[dict[str, Any]]) -> float:
-        return round(median([p["rate"] for p in probes]), 2)
+    def median_of(probes: list[dict[str, Any]], figure: Callable[[dict[str, Any]], float]) -> float:
+        return round(median([figure(p) for p in probes]), 2)
+
+    def rate(probe: dict[str, Any]) -> float:
+        return float(probe["rate"])
+
+    def db_ops(probe: dict[str, Any]) -> float:
+        return float(probe["db_ops"]["total"])
 
     return {
-        "bare_rate": median_rate(bare),
-        "intake_rate": median_rate(intake),
+        "bare_rate": median_of(bare, rate),
+        "intake_rate": median_of(intake, rate),
         "bare_pooled": pooled_rate(bare),
         "intake_pooled": pooled_rate(intake),
         # The server's database operations per start during the loops (both sides' first
         # tasks included, as far as the worker got): counted, so free of the rates' noise.
-        "bare_db_ops": round(median([p["db_ops"]["total"] for p in bare]), 2),
-        "intake_db_ops": round(median([p["db_ops"]["total"] for p in intake]), 2),
-        "bare_a_rate": median_rate(arms["a"]),
-        "bare_b_rate": median_rate(arms["b"]),
+        "bare_db_ops": median_of(bare, db_ops),
+        "intake_db_ops": median_of(intake, db_ops),
+        "bare_a_rate": median_of(arms["a"], rate),
+        "bare_b_rate": median_of(arms["b"], rate),
         "bare": bare,
         "intake": intake,
     }
