@@ -25,6 +25,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.cases import CaseActivities
+from redress import kinds
 from redress.config import Settings
 from redress.logs import configure_logging, get_logger
 from redress.models import RetentionInput
@@ -35,7 +36,7 @@ from redress.policy import Policy, load_policy
 from redress.search_attributes import ensure_registered
 from redress.store.db import make_engine
 from redress.temporal import connect
-from workflows import ComplaintWorkflow, RetentionWorkflow
+from workflows.retention import RetentionWorkflow
 
 log = get_logger()
 
@@ -81,14 +82,9 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[ComplaintWorkflow, RetentionWorkflow],
-        activities=[
-            acts.apply_effects,
-            acts.project_case,
-            acts.send_notice,
-            acts.issue_refund,
-            acts.purge_expired,
-        ],
+        # Every registered kind's workflow, and the retention purge.
+        workflows=[*(kind.load_workflow() for kind in kinds.KINDS.values()), RetentionWorkflow],
+        activities=[acts.apply_effects, acts.issue_refund, acts.purge_expired],
         activity_executor=ThreadPoolExecutor(max_workers=max_threads),
         # Sandboxed: keep the checks but import each module once per process, not once per
         # workflow run (re-importing dominated the worker's CPU in profiles); our workflow
@@ -110,7 +106,8 @@ async def main() -> None:
     engine = make_engine(settings.db_url)
     client = await connect(settings)
     await ensure_registered(client)
-    await ensure_retention_schedule(client, load_policy(settings.policy), settings.task_queue)
+    policy = kinds.check_policy(load_policy(settings.policy))
+    await ensure_retention_schedule(client, policy, settings.task_queue)
     worker = build_worker(client, engine, settings.task_queue, sandbox=settings.workflow_sandbox)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

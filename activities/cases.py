@@ -59,20 +59,19 @@ class CaseActivities:
             projected=projected, receipts=[self.send_notice(n) for n in effects.notices]
         )
 
-    # Cases started before "batched" effects run these two as separate activities.
-    @activity.defn(name="project_case")
     def project_case(self, view: CaseView) -> bool:
         written = crud.upsert_case(self.engine, view)
         _log(view.case_id).debug("case projected", version=view.version, written=written)
         return written
 
-    @activity.defn(name="send_notice")
     def send_notice(self, request: NoticeRequest) -> NoticeReceipt:
         sent = self.channel.already_sent(request.idempotency_key)
         if sent is not None:
             return sent
         try:
-            notice = self.renderer.render(request.template, request.locale, request.context)
+            notice = self.renderer.render(
+                request.template, request.locale, request.context, kind=request.kind
+            )
         except UnknownTemplate as err:
             raise ApplicationError(str(err), type="InvalidNotice", non_retryable=True) from err
         receipt = self.channel.deliver(request, notice)

@@ -18,7 +18,10 @@ from typing import Any
 
 from bench.http import LeanClient
 from redress.api.signing import WebhookSigner
-from redress.intake import case_id_for
+from redress.kinds import KINDS
+
+# The bench loads merchant complaints, through the registry like the API does.
+KIND = KINDS["merchant_complaint"]
 
 # One unit of work: returns whether it succeeded (and a label for the error count).
 Job = Callable[[int], Awaitable[tuple[bool, str]]]
@@ -139,33 +142,19 @@ class Api:
         return f"B{self.run}{kind}{i}"
 
     def case_id(self, kind: str, i: int) -> str:
-        return case_id_for("generic", self.complaint_id(kind, i))
+        return KIND.case_id("generic", self.complaint_id(kind, i))
 
     async def webhook(
         self, kind: str, i: int, merchant: str, created_at: datetime | None = None
     ) -> tuple[bool, str]:
-        created = created_at or datetime.now(UTC)
-        body = json.dumps(
-            {
-                "event_id": f"evt-{uuid.uuid4().hex[:16]}",
-                "type": "complaint.created",
-                "complaint": {
-                    "id": self.complaint_id(kind, i),
-                    "merchant_id": merchant,
-                    "trade_no": f"T{self.run}{i}",
-                    "amount": "88.00",
-                    "currency": "CNY",
-                    "created_at": created.isoformat(),
-                    "category": "not_received",
-                    "description": "paid, goods not received",
-                    "user": {
-                        "id": f"U{i}",
-                        "locale": "en" if i % 2 else "zh-CN",
-                        "contact": {"channel": "sms", "address": "+8613800000000"},
-                    },
-                },
-            }
-        ).encode()
+        event = KIND.sample(
+            self.complaint_id(kind, i),
+            locale="en" if i % 2 else "zh-CN",
+            merchant_id=merchant,
+            created_at=created_at,
+            trade_no=f"T{self.run}{i}",
+        )
+        body = json.dumps(event).encode()
         headers = self.signer.headers(f"msg_{uuid.uuid4().hex}", body)
         headers["content-type"] = "application/json"
         status, _ = await self.http.post("/webhooks/generic", body, headers)

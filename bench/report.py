@@ -188,7 +188,7 @@ def figures(sc: dict[str, Any]) -> list[tuple[str, str, str]]:
         ),
         (
             "4",
-            "open cases (running ComplaintWorkflows) / opened here",
+            "open cases (running merchant complaints) / opened here",
             f"{dig(sc, 'open_cases.running_workflows')} / {dig(sc, 'open_cases.projected')}",
         ),
         (

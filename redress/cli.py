@@ -4,7 +4,7 @@ redress up            dev server (unless REDRESS_TEMPORAL_ADDRESS), worker and A
 redress worker        the worker alone (same as `python worker.py`)
 redress api           the API alone (same as `python starter.py`)
 redress policy [REF]  print a policy as the workflows will see it
-redress send-sample   post a signed sample complaint to the running API
+redress send-sample   post a signed sample case event (--kind) to the running API
 """
 
 from __future__ import annotations
@@ -189,28 +189,10 @@ def cmd_send_sample(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     env = dict(os.environ)
     _local_secrets(settings.data_dir, env)
-    complaint_id = args.id or f"C{uuid.uuid4().hex[:10]}"
-    body = json.dumps(
-        {
-            "event_id": f"evt-{uuid.uuid4().hex[:12]}",
-            "type": "complaint.created",
-            "complaint": {
-                "id": complaint_id,
-                "merchant_id": "M-DEMO",
-                "trade_no": f"T{int(time.time())}",
-                "amount": "88.00",
-                "currency": "CNY",
-                "created_at": datetime.now(UTC).isoformat(),
-                "category": "not_received",
-                "description": "paid, goods not received",
-                "user": {
-                    "id": "U-DEMO",
-                    "locale": args.locale,
-                    "contact": {"channel": "sms", "address": "+8613800000000"},
-                },
-            },
-        }
-    ).encode()
+    from redress.kinds import KINDS
+
+    source_id = args.id or f"C{uuid.uuid4().hex[:10]}"
+    body = json.dumps(KINDS[args.kind].sample(source_id, locale=args.locale)).encode()
     signer = WebhookSigner(env["REDRESS_WEBHOOK_SECRET"])
     headers = signer.headers(f"msg_{uuid.uuid4().hex}", body)
     headers["content-type"] = "application/json"
@@ -229,8 +211,9 @@ def main(argv: list[str] | None = None) -> int:
     pol = sub.add_parser("policy", help="print a policy snapshot")
     pol.add_argument("ref", nargs="?")
     pol.set_defaults(func=cmd_policy)
-    sample = sub.add_parser("send-sample", help="post a signed sample complaint")
-    sample.add_argument("--id", help="complaint ID (default: random)")
+    sample = sub.add_parser("send-sample", help="post a signed sample case event")
+    sample.add_argument("--id", help="the source's case ID (default: random)")
+    sample.add_argument("--kind", default="merchant_complaint", help="a registered kind")
     sample.add_argument("--locale", default="zh-CN", choices=["zh-CN", "en"])
     sample.set_defaults(func=cmd_send_sample)
     args = parser.parse_args(argv)

@@ -105,10 +105,17 @@ class RetentionPolicy(BaseModel):
 
 
 class Policy(BaseModel):
+    """One section per kind of case (named by the kind's registry entry), the working-day
+    calendar they share, and the store's retention."""
+
     name: str
-    complaint: ComplaintPolicy
+    complaint: ComplaintPolicy | None = None
     calendar: CalendarPolicy = Field(default_factory=CalendarPolicy)
     retention: RetentionPolicy = Field(default_factory=RetentionPolicy)
+
+    def missing(self, sections: list[str]) -> list[str]:
+        """The named kind sections this policy lacks."""
+        return [name for name in sections if getattr(self, name, None) is None]
 
     def snapshot(self, at: datetime) -> PolicySnapshot:
         cal = self.calendar
@@ -126,8 +133,10 @@ class Policy(BaseModel):
 
 
 class PolicySnapshot(BaseModel):
+    """A policy frozen into a case's input, its calendar resolved into dates."""
+
     name: str
-    complaint: ComplaintPolicy
+    complaint: ComplaintPolicy | None = None
     calendar: CalendarSnapshot
 
 

@@ -19,7 +19,9 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from redress.models import CURRENT_EFFECTS, Complaint, ComplaintCaseInput
+from redress.intake import Opened, open_case
+from redress.kinds import KINDS
+from redress.models.complaint import Complaint, ComplaintCaseInput, ComplaintCreated
 from redress.policy import Policy, load_policy
 from redress.search_attributes import ALL as SEARCH_ATTRIBUTES
 from redress.search_attributes import ensure_registered
@@ -109,5 +111,17 @@ def case_input(complaint: Complaint, policy: Policy | None = None) -> ComplaintC
         complaint=complaint,
         policy=policy.snapshot(complaint.created_at),
         received_at=datetime.now(UTC),
-        effects=CURRENT_EFFECTS,
     )
+
+
+async def open_complaint_case(
+    client: Client,
+    task_queue: str,
+    policy: Policy,
+    source: str,
+    complaint: Complaint,
+    event_id: str = "evt-test",
+) -> Opened:
+    """Open a merchant complaint the way the webhook does (through the registry)."""
+    event = ComplaintCreated(event_id=event_id, type="complaint.created", complaint=complaint)
+    return await open_case(client, task_queue, policy, KINDS["merchant_complaint"], source, event)

@@ -16,7 +16,7 @@ from redress.api.app import create_app
 from redress.api.deps import AppState
 from redress.codec import ENCODING, KEY_ID_KEY, EncryptionCodec, generate_key, parse_keys
 from redress.config import Settings, parse_tokens
-from redress.models import ComplaintCaseInput
+from redress.models.complaint import ComplaintCaseInput
 from redress.temporal import data_converter
 from tests.conftest import case_input, make_complaint
 

@@ -60,7 +60,7 @@ def renderer() -> NoticeRenderer:
 def test_template_files_exist_for_every_locale() -> None:
     for locale in LOCALES:
         for name in TEMPLATES:
-            assert (TEMPLATES_DIR / locale / f"{name}.txt.j2").is_file()
+            assert (TEMPLATES_DIR / "merchant_complaint" / locale / f"{name}.txt.j2").is_file()
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -219,9 +219,10 @@ def test_template_compiled_once(monkeypatch: pytest.MonkeyPatch) -> None:
     first = fresh.render("penalty", "zh-CN", full_context())
     second = fresh.render("penalty", "zh-CN", full_context())
     assert first == second
-    assert compiled == ["zh-CN/penalty.txt.j2"]
+    assert compiled == ["merchant_complaint/zh-CN/penalty.txt.j2"]
     env = fresh.env
-    assert env.get_template("zh-CN/penalty.txt.j2") is env.get_template("zh-CN/penalty.txt.j2")
+    name = "merchant_complaint/zh-CN/penalty.txt.j2"
+    assert env.get_template(name) is env.get_template(name)
 
 
 def test_get_renderer_is_singleton() -> None:

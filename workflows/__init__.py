@@ -1,4 +1,2 @@
-from workflows.complaint import ComplaintWorkflow
-from workflows.retention import RetentionWorkflow
-
-__all__ = ["ComplaintWorkflow", "RetentionWorkflow"]
+"""Workflows: the case kernel, one module per kind of case, and the retention purge.
+The worker finds each kind's workflow through the registry (`redress.kinds`)."""

@@ -18,14 +18,15 @@ from datetime import datetime
 from typing import Any
 
 from bench.context import Ctx
-from bench.load import backdated, open_loop, pct
+from bench.load import KIND, backdated, open_loop, pct
 from bench.store import wait_until
 from redress.policy import load_policy
 
 
 async def run(ctx: Ctx) -> dict[str, Any]:
     s, store = ctx.scale, ctx.store
-    handle_within = load_policy(str(ctx.stack.policy_path)).complaint.handle_within
+    rules = getattr(load_policy(str(ctx.stack.policy_path)), KIND.policy_section)
+    handle_within = rules.handle_within
     intake = ctx.results["intake"]
     capacity = float(intake["sustainable_rate"])  # what the worker keeps pace with
     dl_rate = bg_rate = capacity / 4  # together: half the capacity

@@ -12,12 +12,12 @@ import time
 from typing import Any
 
 from bench.context import Ctx
-from bench.load import closed_loop
+from bench.load import KIND, closed_loop
 from bench.procs import rss_mb
 from bench.scenarios.intake import closed_probe, median
 from bench.store import file_mb
 
-OPEN_CASES = 'WorkflowType="ComplaintWorkflow" AND ExecutionStatus="Running"'
+OPEN_CASES = f'WorkflowType="{KIND.workflow_type}" AND ExecutionStatus="Running"'
 
 
 async def run(ctx: Ctx) -> dict[str, Any]:

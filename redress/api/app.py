@@ -13,6 +13,7 @@ from redress.api import cases, codec, webhooks
 from redress.api.deps import AppState
 from redress.api.signing import WebhookSigner
 from redress.config import Settings
+from redress.kinds import check_policy
 from redress.policy import load_policy
 from redress.store.db import make_engine
 from redress.temporal import connect
@@ -29,7 +30,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
                 settings=settings,
                 client=await connect(settings),
                 engine=make_engine(settings.db_url),
-                policy=load_policy(settings.policy),
+                policy=check_policy(load_policy(settings.policy)),
                 signer=WebhookSigner(settings.webhook_secret) if settings.webhook_secret else None,
             )
         else:

@@ -8,25 +8,26 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from redress import kinds
 from redress.api.deps import AppState, CurrentPrincipal, Principal, State
 from redress.api.errors import has_lone_surrogates, printable, validation_detail
 from redress.logs import get_logger
-from redress.models import ROLE_ACTIONS, Action, CaseAction, CaseStatus, CaseView
+from redress.models import CaseAction, CaseView
+from redress.refusals import http_status
 from redress.store import crud
 from redress.store.tables import AuditEntry
-from workflows.complaint import ComplaintWorkflow
 
 router = APIRouter(tags=["cases"])
 log = get_logger()
 
-_ACTION = TypeAdapter(Action)
-# ApplicationError types raised by the workflow's validator → HTTP status.
-_STATUS = {"Forbidden": 403, "NotFound": 404, "Conflict": 409, "Invalid": 422}
+
+def _actions_schema() -> dict[str, Any]:
+    return {"oneOf": [kind.actions.json_schema() for kind in kinds.KINDS.values()]}
 
 
 class CaseSummary(BaseModel):
@@ -47,12 +48,17 @@ class CaseList(BaseModel):
 @router.get("/cases", response_model=CaseList)
 def list_cases(
     state: State,
-    status: CaseStatus | None = None,
+    status: Annotated[str | None, Query(max_length=40)] = None,
     merchant_id: Annotated[str | None, Query(max_length=128)] = None,
+    kind: Annotated[str | None, Query(max_length=40)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> CaseList:
-    total, rows = crud.list_cases(state.engine, status, merchant_id, limit, offset)
+    if kind is not None and kind not in kinds.KINDS:
+        raise HTTPException(422, f"kind: unknown kind {kind!r} (known: {', '.join(kinds.KINDS)})")
+    total, rows = crud.list_cases(
+        state.engine, status=status, merchant_id=merchant_id, kind=kind, limit=limit, offset=offset
+    )
     return CaseList(
         total=total,
         items=[
@@ -76,9 +82,11 @@ async def get_case(case_id: str, state: State) -> CaseView:
     if view is not None:
         return view
     # Just opened and not yet projected: ask the workflow itself.
+    if kinds.by_case_id(case_id) is None:
+        raise HTTPException(404, f"no case {case_id!r}")
     try:
         handle = state.client.get_workflow_handle(case_id)
-        view = await handle.query(ComplaintWorkflow.case)
+        view = await handle.query("case", result_type=CaseView)
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
             raise HTTPException(404, f"no case {case_id!r}") from err
@@ -92,7 +100,7 @@ async def get_case(case_id: str, state: State) -> CaseView:
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": _ACTION.json_schema()}},
+            "content": {"application/json": {"schema": _actions_schema()}},
         }
     },
 )
@@ -141,13 +149,16 @@ async def _audit(
 async def _act(
     case_id: str, body: dict[str, Any], state: AppState, principal: Principal, request_id: str
 ) -> CaseView:
+    kind = kinds.by_case_id(case_id)
+    if kind is None:
+        raise HTTPException(404, f"no case {case_id!r}")
     if has_lone_surrogates(body):
         raise HTTPException(422, "body holds invalid Unicode (a lone surrogate escape)")
     try:
-        action = _ACTION.validate_python(body)
+        action = kind.actions.validate_python(body)
     except ValidationError as err:
         raise HTTPException(422, validation_detail(err)) from err
-    if action.type not in ROLE_ACTIONS[principal.role]:
+    if action.type not in kind.roles.get(principal.role, frozenset()):  # type: ignore[call-overload]
         raise HTTPException(403, f"role {principal.role!r} may not take action {action.type!r}")
     cmd = CaseAction(
         actor=principal.actor,
@@ -159,14 +170,12 @@ async def _act(
     try:
         # The update ID makes a retried request (same Idempotency-Key) act once.
         view: CaseView = await handle.execute_update(
-            ComplaintWorkflow.act,  # type: ignore[arg-type]
-            cmd,
-            id=request_id,
+            "act", cmd, id=request_id, result_type=CaseView
         )
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         if isinstance(cause, ApplicationError):
-            status = _STATUS.get(cause.type or "", 409)
+            status = http_status(cause)
             log.info("action refused", case_id=case_id, action=action.type, reason=cause.message)
             raise HTTPException(status, cause.message) from err
         raise HTTPException(409, str(cause or err)) from err

@@ -16,6 +16,8 @@ from redress.api.replay import ReplayGuard
 from redress.api.signing import WebhookSigner
 from redress.config import Settings
 from redress.policy import Policy
+from redress.providers import Provider
+from redress.providers.generic import GenericProvider
 
 
 @dataclass
@@ -26,6 +28,11 @@ class AppState:
     policy: Policy
     signer: WebhookSigner | None
     replays: ReplayGuard = field(default_factory=ReplayGuard)
+    providers: dict[str, Provider] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # One verifier per provider scheme, keyed by the `/webhooks/{provider}` segment.
+        self.providers.setdefault("generic", GenericProvider(self.signer, self.replays))
 
 
 @dataclass(frozen=True)

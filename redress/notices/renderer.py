@@ -1,4 +1,4 @@
-"""Render per-locale plain-text notices from ``templates/{locale}/{name}.txt.j2``.
+"""Render per-locale plain-text notices from ``templates/{kind}/{locale}/{name}.txt.j2``.
 
 Each template defines two blocks, ``subject`` and ``body``. One sandboxed Jinja
 environment is shared per process so every template compiles exactly once.
@@ -77,22 +77,28 @@ class NoticeRenderer:
         self.env.filters["money"] = money
         self.env.filters["when"] = when
 
-    def _template(self, template: str, locale: str) -> Template:
+    def _template(self, kind: str, template: str, locale: str) -> Template:
         try:
-            return self.env.get_template(f"{locale}/{template}.txt.j2")
+            return self.env.get_template(f"{kind}/{locale}/{template}.txt.j2")
         except TemplateNotFound:
             raise UnknownTemplate(
-                f"unknown notice template {template!r} for locale {locale!r}"
+                f"unknown notice template {template!r} of {kind} for locale {locale!r}"
             ) from None
 
-    def render(self, template: str, locale: str, context: Mapping[str, Any]) -> RenderedNotice:
+    def render(
+        self,
+        template: str,
+        locale: str,
+        context: Mapping[str, Any],
+        kind: str = "merchant_complaint",
+    ) -> RenderedNotice:
         """Render the ``subject`` and ``body`` blocks of ``template`` in ``locale``.
 
         Raises :class:`UnknownTemplate` for an unknown name and lets
         ``jinja2.UndefinedError`` propagate for a missing context variable.
         """
         resolved = resolve_locale(locale)
-        tmpl = self._template(template, resolved)
+        tmpl = self._template(kind, template, resolved)
         parts: dict[str, str] = {}
         for block in ("subject", "body"):
             if block not in tmpl.blocks:

@@ -56,20 +56,24 @@ def get_case(engine: Engine, case_id: str) -> CaseView | None:
 
 def list_cases(
     engine: Engine,
+    *,
     status: str | None = None,
     merchant_id: str | None = None,
+    kind: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[int, list[CaseRecord]]:
     with Session(engine) as session:
         query = select(CaseRecord)
         count = select(func.count()).select_from(CaseRecord)
-        if status:
-            query = query.where(CaseRecord.status == status)
-            count = count.where(CaseRecord.status == status)
-        if merchant_id:
-            query = query.where(CaseRecord.merchant_id == merchant_id)
-            count = count.where(CaseRecord.merchant_id == merchant_id)
+        for column, value in (
+            (CaseRecord.status, status),
+            (CaseRecord.merchant_id, merchant_id),
+            (CaseRecord.kind, kind),
+        ):
+            if value:
+                query = query.where(column == value)
+                count = count.where(column == value)
         total = session.exec(count).one()
         rows = session.exec(
             query.order_by(col(CaseRecord.created_at).desc()).offset(offset).limit(limit)

@@ -21,7 +21,8 @@ from redress.api.deps import AppState
 from redress.api.signing import WebhookSigner, generate_secret
 from redress.codec import ENCODING, KEY_ID_KEY, generate_key
 from redress.config import Settings, parse_tokens
-from redress.models import CaseAction, CaseView, Reply
+from redress.models import CaseAction, CaseView
+from redress.models.complaint import Reply
 from redress.policy import load_policy
 from redress.store.tables import NoticeRecord
 from redress.temporal import data_converter

@@ -8,10 +8,9 @@ from sqlmodel import Session, select
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError
 
-from redress.intake import open_complaint_case
-from redress.models import Complaint
+from redress.models.complaint import Complaint
 from redress.store.tables import AuditEntry, NoticeRecord
-from tests.conftest import running_worker
+from tests.conftest import open_complaint_case, running_worker
 from tests.e2e.conftest import Stack, complaint_event, quick_policy
 from workflows.complaint import ComplaintWorkflow
 

@@ -17,12 +17,12 @@ from sqlmodel import Session, select
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
-from redress.intake import open_complaint_case
-from redress.models import CaseAction, Refund
+from redress.models import CaseAction
+from redress.models.complaint import Refund
 from redress.policy import load_policy
 from redress.store.db import make_engine
 from redress.store.tables import CaseRecord, NoticeRecord, RefundRecord
-from tests.conftest import make_complaint
+from tests.conftest import make_complaint, open_complaint_case
 from workflows.complaint import ComplaintWorkflow
 
 ROOT = Path(__file__).resolve().parents[2]

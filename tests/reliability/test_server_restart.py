@@ -12,12 +12,11 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from redress.intake import open_complaint_case
 from redress.policy import load_policy
 from redress.search_attributes import dev_server_flags
 from redress.store import crud
 from redress.store.db import make_engine
-from tests.conftest import binary, make_complaint, running_worker
+from tests.conftest import binary, make_complaint, open_complaint_case, running_worker
 from tests.e2e.conftest import free_port
 from workflows.complaint import ComplaintWorkflow
 

@@ -16,11 +16,10 @@ from datetime import timedelta
 from sqlalchemy import text
 from temporalio.testing import WorkflowEnvironment
 
-from redress.intake import open_complaint_case
 from redress.policy import load_policy
 from redress.store import crud
 from redress.store.db import make_engine
-from tests.conftest import make_complaint, running_worker
+from tests.conftest import make_complaint, open_complaint_case, running_worker
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 PG_URL = os.environ.get("REDRESS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -1,6 +1,6 @@
 """Record workflow histories for the replay tests.
 
-    .venv/bin/python -m tests.replay.record v3
+    .venv/bin/python -m tests.replay.record v5
 
 Runs one case per branch on the time-skipping server, started the way the webhook starts
 them, and writes each history to tests/replay/histories/<branch>-<version>.json. Record a
@@ -22,21 +22,19 @@ from temporalio.client import WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from redress.intake import open_complaint_case
-from redress.models import (
+from redress.models import CaseAction, RetentionInput
+from redress.models.complaint import (
     Appeal,
     AppealDecision,
-    CaseAction,
     PlatformVerdict,
     Refund,
     RefuseRefund,
     Reply,
-    RetentionInput,
 )
 from redress.policy import load_policy
 from redress.search_attributes import ensure_registered
 from redress.store.db import make_engine
-from tests.conftest import binary, make_complaint
+from tests.conftest import binary, make_complaint, open_complaint_case
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
 from workflows.retention import RetentionWorkflow
@@ -111,20 +109,22 @@ async def main(version: str) -> None:
                 history = await h.fetch_history()
                 (HISTORIES / f"{name}-{version}.json").write_text(history.to_json())
                 print(f"recorded {name}: {len(history.events)} events")
-            retention = await env.client.start_workflow(
-                RetentionWorkflow.run,
-                RetentionInput(keep_for_seconds=360 * 86400),
-                id=f"REC-retention-{version}",
-                task_queue="record",
-            )
-            await retention.result()
-            history = await retention.fetch_history()
-            (HISTORIES / f"retention_purge-{version}.json").write_text(history.to_json())
-            print(f"recorded retention_purge: {len(history.events)} events")
+            # One retention history is enough until RetentionWorkflow changes: then delete it.
+            if not list(HISTORIES.glob("retention_purge-*.json")):
+                retention = await env.client.start_workflow(
+                    RetentionWorkflow.run,
+                    RetentionInput(keep_for_seconds=360 * 86400),
+                    id=f"REC-retention-{version}",
+                    task_queue="record",
+                )
+                await retention.result()
+                history = await retention.fetch_history()
+                (HISTORIES / f"retention_purge-{version}.json").write_text(history.to_json())
+                print(f"recorded retention_purge: {len(history.events)} events")
     await env.shutdown()
 
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
-        sys.exit("usage: python -m tests.replay.record VERSION  (e.g. v3)")
+        sys.exit("usage: python -m tests.replay.record VERSION  (e.g. v5)")
     asyncio.run(main(sys.argv[1]))

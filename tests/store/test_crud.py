@@ -46,6 +46,7 @@ def view(case_id: str, version: int, status: str = "awaiting_response") -> CaseV
     return CaseView(
         case_id=case_id,
         workflow_id=case_id,
+        kind="merchant_complaint",
         status=status,  # type: ignore[arg-type]
         merchant_id="M1",
         trade_no="T1",

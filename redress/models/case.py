@@ -1,8 +1,9 @@
-"""The domain's data: complaints as they arrive, reviewer actions, and the case view.
+"""What every kind of case shares: the case envelope, the timeline, penalties, reviewer
+commands, notices, refunds, and the value types (IDs, money, currencies).
 
-These pydantic models are the workflow's and activities' inputs and outputs (through
+These pydantic models are the workflows' and activities' inputs and outputs (through
 temporalio's pydantic data converter) and the API's request/response bodies, so a field
-means the same thing at every hop.
+means the same thing at every hop. A kind's own models live beside this module.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -25,11 +25,14 @@ from redress.policy import PolicySnapshot
 # IDs become workflow IDs and URL path segments: keep them plain.
 Ident = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Note = Annotated[str, StringConstraints(max_length=1000)]
 EvidenceRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
+Evidence = Annotated[list[EvidenceRef], Field(min_length=1, max_length=20)]
 # Money: positive, at most two decimals, at most 12 integer digits.
 Amount = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 
-# ISO 4217 codes a complaint may carry; others are refused with a clear message.
+# ISO 4217 codes a case may carry; others are refused with a clear message.
 CURRENCIES = frozenset(
     [
         "CNY",
@@ -65,17 +68,16 @@ CURRENCIES = frozenset(
     ]
 )
 
+
+def known_currency(value: str) -> str:
+    if value not in CURRENCIES:
+        raise ValueError(f"unknown currency {value!r}")
+    return value
+
+
 Role = Literal["agent", "supervisor", "platform"]
+ROLES: tuple[Role, ...] = ("agent", "supervisor", "platform")
 Locale = Literal["zh-CN", "en"]
-CaseStatus = Literal[
-    "awaiting_response",  # M1 clock running
-    "overdue",  # M1 missed, penalty recorded; handling still possible
-    "awaiting_outcome",  # handled; waiting for the user's or platform's outcome
-    "platform_review",  # refund refused or escalated; the platform decides
-    "pending_refund",  # M6: "must refund", 7-day clock running
-    "closed",
-]
-PenaltyReason = Literal["response_overdue", "refund_overdue"]
 PenaltyState = Literal["active", "appealed", "revoked", "upheld", "final"]
 
 
@@ -84,111 +86,36 @@ class Contact(BaseModel):
     address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
 
 
-class ComplaintUser(BaseModel):
+class CaseUser(BaseModel):
+    """The person the case is about: notices reach them by `contact`, in `locale`."""
+
     id: Ident
     locale: Locale = "zh-CN"
     contact: Contact
 
 
-class Complaint(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    id: Ident
-    merchant_id: Ident
-    trade_no: Ident
-    amount: Amount
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-    created_at: AwareDatetime
-    category: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-    description: Annotated[str, StringConstraints(max_length=4000)] = ""
-    user: ComplaintUser
-
-    @field_validator("currency")
-    @classmethod
-    def _known_currency(cls, value: str) -> str:
-        if value not in CURRENCIES:
-            raise ValueError(f"unknown currency {value!r}")
-        return value
-
-
-# --- reviewer actions -------------------------------------------------------------------
-
-
-class Reply(BaseModel):
-    type: Literal["reply"] = "reply"
-    message: Text
-    to: Literal["user", "platform"] = "user"
-
-
-class Refund(BaseModel):
-    type: Literal["refund"] = "refund"
-    amount: Amount
-    note: Annotated[str, StringConstraints(max_length=1000)] = ""
-
-
-class RefuseRefund(BaseModel):
-    type: Literal["refuse_refund"] = "refuse_refund"
-    explanation: Text
-    evidence: list[EvidenceRef] = Field(min_length=1, max_length=20)
-
-
-class PlatformVerdict(BaseModel):
-    type: Literal["platform_verdict"] = "platform_verdict"
-    verdict: Literal["must_refund", "no_refund"]
-    note: Annotated[str, StringConstraints(max_length=1000)] = ""
-
-
-class Resolve(BaseModel):
-    """The user (or platform) accepted the handling: the case closes."""
-
-    type: Literal["resolve"] = "resolve"
-    note: Annotated[str, StringConstraints(max_length=1000)] = ""
-
-
-class Escalate(BaseModel):
-    """The user did not accept the handling: the platform reviews the case."""
-
-    type: Literal["escalate"] = "escalate"
-    note: Annotated[str, StringConstraints(max_length=1000)] = ""
-
-
-class Appeal(BaseModel):
-    type: Literal["appeal"] = "appeal"
-    penalty_id: Ident
-    statement: Text
-    evidence: list[EvidenceRef] = Field(min_length=1, max_length=20)
-
-
-class AppealDecision(BaseModel):
-    type: Literal["appeal_decision"] = "appeal_decision"
-    penalty_id: Ident
-    approved: bool
-    note: Annotated[str, StringConstraints(max_length=1000)] = ""
-
-
-Action = Annotated[
-    Reply | Refund | RefuseRefund | PlatformVerdict | Resolve | Escalate | Appeal | AppealDecision,
-    Field(discriminator="type"),
-]
-
-# Which roles may take which action; the case state decides the rest.
-ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    "agent": frozenset({"reply", "refund", "refuse_refund", "appeal", "resolve", "escalate"}),
-    "supervisor": frozenset({"reply", "refund", "refuse_refund", "appeal", "resolve", "escalate"}),
-    "platform": frozenset({"platform_verdict", "appeal_decision", "resolve", "escalate", "reply"}),
-}
+# --- reviewer commands ------------------------------------------------------------------
 
 
 class CaseAction(BaseModel):
-    """One reviewer action, as an Update or Signal input."""
+    """One reviewer action, as the Update `act` or the Signal `act_signal` carries it.
+
+    `action` is a JSON object with a `type`; each kind parses it with its own action models
+    (the registry's), so one pair of handlers serves every kind."""
 
     actor: Annotated[str, StringConstraints(min_length=1, max_length=128)]
     role: Role
-    action: Action
+    action: dict[str, Any]
     request_id: str | None = None
 
+    @field_validator("action", mode="before")
+    @classmethod
+    def _as_object(cls, value: Any) -> Any:
+        # Callers in Python may hand in the action model itself.
+        return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
 
-# --- the case as the workflow holds it --------------------------------------------------
+
+# --- the case as a workflow holds it ----------------------------------------------------
 
 
 class AppealRecord(BaseModel):
@@ -203,7 +130,7 @@ class AppealRecord(BaseModel):
 
 class Penalty(BaseModel):
     id: str
-    reason: PenaltyReason
+    reason: str
     points: int
     state: PenaltyState = "active"
     imposed_at: datetime
@@ -223,18 +150,21 @@ class TimelineEvent(BaseModel):
 
 
 class CaseView(BaseModel):
+    """The case envelope: the same fields for every kind, plus `details` for what only one
+    kind has. Merchant complaints also fill `trade_no`, `refunded`, `category`, `locale`."""
+
     case_id: str
     workflow_id: str
-    kind: Literal["merchant_complaint"] = "merchant_complaint"
-    status: CaseStatus
+    kind: str
+    status: str
     outcome: str | None = None
     merchant_id: str
-    trade_no: str
+    trade_no: str | None = None
     amount: Decimal
     refunded: Decimal = Decimal("0")
     currency: str
-    category: str
-    locale: Locale
+    category: str | None = None
+    locale: Locale = "zh-CN"
     created_at: datetime
     closed_at: datetime | None = None
     policy: str
@@ -242,34 +172,28 @@ class CaseView(BaseModel):
     penalties: list[Penalty] = Field(default_factory=list)
     timeline: list[TimelineEvent] = Field(default_factory=list)
     version: int = 0
+    details: dict[str, Any] = Field(default_factory=dict)
 
 
-# --- workflow and activity inputs/outputs -----------------------------------------------
+class CaseInput(BaseModel):
+    """What every kind's workflow input carries beside the source's own record."""
 
-
-# How a case carries out its effects (projection, notices), fixed when it starts and kept
-# in its history: "batched" = one local activity per state change. Cases started before
-# the field existed hold None and keep what the `local-effects` patch chose for them.
-Effects = Literal["batched"]
-CURRENT_EFFECTS: Effects = "batched"
-
-
-class ComplaintCaseInput(BaseModel):
     case_id: str
     source: str
-    complaint: Complaint
     policy: PolicySnapshot
     received_at: datetime
     event_id: str | None = None
-    effects: Effects | None = None
 
 
 class CaseResult(BaseModel):
     case_id: str
-    status: CaseStatus
+    status: str
     outcome: str | None
     points: int
     refunded: Decimal
+
+
+# --- effects: notices, refunds, projection ----------------------------------------------
 
 
 class Recipient(BaseModel):
@@ -285,6 +209,7 @@ class NoticeRequest(BaseModel):
     locale: Locale
     recipient: Recipient
     context: dict[str, Any]
+    kind: str = "merchant_complaint"  # templates/<kind>/<locale>/<template>.txt.j2
 
 
 class NoticeReceipt(BaseModel):

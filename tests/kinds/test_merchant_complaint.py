@@ -27,13 +27,10 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from redress.intake import open_complaint_case
-from redress.models import (
+from redress.models import CaseAction, CaseResult, CaseView
+from redress.models.complaint import (
     Appeal,
     AppealDecision,
-    CaseAction,
-    CaseResult,
-    CaseView,
     ComplaintCaseInput,
     PlatformVerdict,
     Refund,
@@ -43,7 +40,7 @@ from redress.models import (
 )
 from redress.policy import load_policy
 from redress.store.tables import CaseRecord, NoticeRecord, RefundRecord
-from tests.conftest import case_input, make_complaint, running_worker
+from tests.conftest import case_input, make_complaint, open_complaint_case, running_worker
 from workflows.complaint import ComplaintWorkflow
 
 H96 = timedelta(hours=96)
@@ -547,28 +544,6 @@ async def test_case_opened_by_intake_effects_run_beside_the_workflow(
     assert len(upserts) == 2
     assert all("TemporalChangeVersion" not in u for u in upserts)
     assert len(cases_notices(engine, opened.case_id)) == 2  # acknowledgement, refund done
-
-
-async def test_case_started_before_batched_effects_keeps_its_own(
-    ts_env: WorkflowEnvironment, engine: Engine, task_queue: str
-) -> None:
-    """A case whose input predates `effects` (a running case after an upgrade) still takes
-    the `local-effects` patch path: a local activity per effect, marker recorded."""
-    complaint = make_complaint(created_at=await ts_env.get_current_time())
-    inp = case_input(complaint).model_copy(update={"effects": None})
-    async with running_worker(ts_env.client, engine, task_queue):
-        h = await ts_env.client.start_workflow(
-            ComplaintWorkflow.run, inp, id=inp.case_id, task_queue=task_queue
-        )
-        await act(h, REPLY)
-        await ts_env.sleep(timedelta(days=8))
-        assert (await h.result()).outcome == "accepted"
-    events = [e async for e in h.fetch_history_events()]
-    found = markers(events)
-    assert found[0] == "core_patch"
-    # received: acknowledgement + projection; replied: projection; closed: projection.
-    assert found[1:] == ["core_local_activity"] * 4
-    assert len(cases_notices(engine, inp.case_id)) == 1
 
 
 def markers(events: list[HistoryEvent]) -> list[str]:

@@ -1,0 +1,90 @@
+"""The registry of case kinds: one entry per kind, and everything else reads it.
+
+The worker registers each kind's workflow, the intake maps each event type to its kind,
+the API parses each kind's actions and checks its roles, `GET /cases?kind=` filters on its
+name, the CLI sends its sample. Workflows are named here, not imported: the API and the
+intake start, update and query them by name, so they never load workflow code.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter
+
+from redress.models import complaint
+from redress.models.case import CaseInput, Role
+from redress.models.intake import CaseStart, IntakeContext
+from redress.policy import Policy
+
+
+@dataclass(frozen=True)
+class CaseKind:
+    name: str  # CaseView.kind, the RedressKind search attribute, `GET /cases?kind=`
+    prefix: str  # case ID = workflow ID = "<prefix>-<source>-<the source's own ID>"
+    workflow: str  # "module:Class"; its workflow type is the class name
+    input: type[CaseInput]
+    actions: TypeAdapter[Any]  # the reviewer actions' models, discriminated by `type`
+    roles: Mapping[Role, frozenset[str]]  # role → the action types it may take
+    events: Mapping[str, type[BaseModel]]  # intake event type → its body's model
+    open: Callable[[Any, IntakeContext], CaseStart]  # an event body → the workflow start
+    policy_section: str  # the kind's section of the policy file
+    sample: Callable[..., dict[str, Any]]  # an event body for `redress send-sample`
+
+    @property
+    def workflow_type(self) -> str:
+        return self.workflow.rpartition(":")[2]
+
+    def load_workflow(self) -> type:
+        """The workflow class (the worker's business alone)."""
+        module, _, name = self.workflow.partition(":")
+        cls: type = getattr(importlib.import_module(module), name)
+        return cls
+
+    def case_id(self, source: str, source_id: str) -> str:
+        return f"{self.prefix}-{source}-{source_id}"
+
+
+KINDS: dict[str, CaseKind] = {
+    kind.name: kind
+    for kind in [
+        CaseKind(
+            name=complaint.KIND,
+            prefix="complaint",
+            workflow="workflows.complaint:ComplaintWorkflow",
+            input=complaint.ComplaintCaseInput,
+            actions=complaint.ACTIONS,
+            roles=complaint.ROLE_ACTIONS,
+            events={"complaint.created": complaint.ComplaintCreated},
+            open=complaint.open_case,
+            policy_section="complaint",
+            sample=complaint.sample_event,
+        ),
+    ]
+}
+
+
+def by_event(event_type: str) -> CaseKind | None:
+    return next((k for k in KINDS.values() if event_type in k.events), None)
+
+
+def by_case_id(case_id: str) -> CaseKind | None:
+    """The kind a case ID belongs to, from its prefix."""
+    prefix = case_id.partition("-")[0]
+    return next((k for k in KINDS.values() if k.prefix == prefix), None)
+
+
+def event_types() -> list[str]:
+    return sorted(t for k in KINDS.values() for t in k.events)
+
+
+def check_policy(policy: Policy) -> Policy:
+    """A policy must have a section for every registered kind: say which are missing."""
+    missing = policy.missing([k.policy_section for k in KINDS.values()])
+    if missing:
+        sections = ", ".join(f"[{name}]" for name in missing)
+        raise ValueError(f"policy {policy.name!r} has no {sections} section for its kind")
+    return policy

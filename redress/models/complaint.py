@@ -1,0 +1,206 @@
+"""Merchant trade complaints (rules M1–M8, seeds/003): the complaint as it arrives, the
+reviewer actions on it, its workflow input and how the intake opens one."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    field_validator,
+)
+
+from redress.models.case import (
+    Amount,
+    CaseInput,
+    CaseUser,
+    Currency,
+    Evidence,
+    Ident,
+    Note,
+    Role,
+    Text,
+    known_currency,
+)
+from redress.models.intake import CaseStart, IntakeContext
+
+KIND = "merchant_complaint"
+
+CaseStatus = Literal[
+    "awaiting_response",  # M1 clock running
+    "overdue",  # M1 missed, penalty recorded; handling still possible
+    "awaiting_outcome",  # handled; waiting for the user's or platform's outcome
+    "platform_review",  # refund refused or escalated; the platform decides
+    "pending_refund",  # M6: "must refund", 7-day clock running
+    "closed",
+]
+PenaltyReason = Literal["response_overdue", "refund_overdue"]
+
+ComplaintUser = CaseUser
+
+
+class Complaint(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: Ident
+    merchant_id: Ident
+    trade_no: Ident
+    amount: Amount
+    currency: Currency
+    created_at: AwareDatetime
+    category: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    description: Annotated[str, StringConstraints(max_length=4000)] = ""
+    user: ComplaintUser
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        return known_currency(value)
+
+
+class ComplaintCreated(BaseModel):
+    """The webhook body that opens a merchant complaint."""
+
+    event_id: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    type: Literal["complaint.created"]
+    complaint: Complaint
+
+
+# --- reviewer actions -------------------------------------------------------------------
+
+
+class Reply(BaseModel):
+    type: Literal["reply"] = "reply"
+    message: Text
+    to: Literal["user", "platform"] = "user"
+
+
+class Refund(BaseModel):
+    type: Literal["refund"] = "refund"
+    amount: Amount
+    note: Note = ""
+
+
+class RefuseRefund(BaseModel):
+    type: Literal["refuse_refund"] = "refuse_refund"
+    explanation: Text
+    evidence: Evidence
+
+
+class PlatformVerdict(BaseModel):
+    type: Literal["platform_verdict"] = "platform_verdict"
+    verdict: Literal["must_refund", "no_refund"]
+    note: Note = ""
+
+
+class Resolve(BaseModel):
+    """The user (or platform) accepted the handling: the case closes."""
+
+    type: Literal["resolve"] = "resolve"
+    note: Note = ""
+
+
+class Escalate(BaseModel):
+    """The user did not accept the handling: the platform reviews the case."""
+
+    type: Literal["escalate"] = "escalate"
+    note: Note = ""
+
+
+class Appeal(BaseModel):
+    type: Literal["appeal"] = "appeal"
+    penalty_id: Ident
+    statement: Text
+    evidence: Evidence
+
+
+class AppealDecision(BaseModel):
+    type: Literal["appeal_decision"] = "appeal_decision"
+    penalty_id: Ident
+    approved: bool
+    note: Note = ""
+
+
+Action = Annotated[
+    Reply | Refund | RefuseRefund | PlatformVerdict | Resolve | Escalate | Appeal | AppealDecision,
+    Field(discriminator="type"),
+]
+ACTIONS: TypeAdapter[Action] = TypeAdapter(Action)
+
+# Which roles may take which action; the case state decides the rest.
+_MERCHANT = frozenset({"reply", "refund", "refuse_refund", "appeal", "resolve", "escalate"})
+ROLE_ACTIONS: dict[Role, frozenset[str]] = {
+    "agent": _MERCHANT,
+    "supervisor": _MERCHANT,
+    "platform": frozenset({"platform_verdict", "appeal_decision", "resolve", "escalate", "reply"}),
+}
+
+
+class ComplaintCaseInput(CaseInput):
+    complaint: Complaint
+
+
+# --- intake -----------------------------------------------------------------------------
+
+
+def open_case(event: ComplaintCreated, ctx: IntakeContext) -> CaseStart:
+    """The workflow start for a `complaint.created` event."""
+    c = event.complaint
+    rules = ctx.policy.complaint
+    if rules is None:
+        raise ValueError(f"policy {ctx.policy.name!r} has no [complaint] section")
+    return CaseStart(
+        case_id=ctx.case_id(c.id),
+        merchant_id=c.merchant_id,
+        status="awaiting_response",
+        next_deadline=c.created_at + rules.handle_within,
+        # Shown in the Web UI list: IDs, amount and category, no personal data.
+        summary=(
+            f"Complaint {c.id} · merchant {c.merchant_id} · {c.amount} {c.currency} · {c.category}"
+        ),
+        input=ComplaintCaseInput(
+            case_id=ctx.case_id(c.id),
+            source=ctx.source,
+            complaint=c,
+            policy=ctx.policy.snapshot(c.created_at),
+            received_at=ctx.now,
+            event_id=event.event_id,
+        ),
+    )
+
+
+def sample_event(
+    complaint_id: str,
+    locale: str = "zh-CN",
+    merchant_id: str = "M-DEMO",
+    created_at: datetime | None = None,
+    trade_no: str | None = None,
+) -> dict[str, Any]:
+    """A `complaint.created` body to try the stack with (`redress send-sample`, the bench)."""
+    return {
+        "event_id": f"evt-{uuid.uuid4().hex[:16]}",
+        "type": "complaint.created",
+        "complaint": {
+            "id": complaint_id,
+            "merchant_id": merchant_id,
+            "trade_no": trade_no or f"T{int(time.time())}",
+            "amount": "88.00",
+            "currency": "CNY",
+            "created_at": (created_at or datetime.now(UTC)).isoformat(),
+            "category": "not_received",
+            "description": "paid, goods not received",
+            "user": {
+                "id": "U-DEMO",
+                "locale": locale,
+                "contact": {"channel": "sms", "address": "+8613800000000"},
+            },
+        },
+    }
