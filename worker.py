@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.engine import Engine
@@ -30,7 +31,7 @@ from redress.config import Settings
 from redress.logs import configure_logging, get_logger
 from redress.models import RetentionInput
 from redress.notices.channels import RecordingChannel
-from redress.notices.renderer import get_renderer
+from redress.notices.renderer import NoticeRenderer, get_renderer
 from redress.payments.gateway import SimulatedGateway
 from redress.policy import Policy, load_policy
 from redress.search_attributes import ensure_registered
@@ -71,19 +72,26 @@ def build_worker(
     task_queue: str,
     max_threads: int = 16,
     sandbox: bool = True,
+    extra_workflows: Sequence[type] = (),
+    renderer: NoticeRenderer | None = None,
 ) -> Worker:
-    """A worker with the default parts: simulated gateway, recording channel."""
+    """A worker with the default parts: simulated gateway, recording channel. Tests may add
+    workflows (a kind of their own) and a renderer with their own templates."""
     acts = CaseActivities(
         engine=engine,
         gateway=SimulatedGateway(engine),
         channel=RecordingChannel(engine),
-        renderer=get_renderer(),
+        renderer=renderer or get_renderer(),
     )
     return Worker(
         client,
         task_queue=task_queue,
         # Every registered kind's workflow, and the retention purge.
-        workflows=[*(kind.load_workflow() for kind in kinds.KINDS.values()), RetentionWorkflow],
+        workflows=[
+            *(kind.load_workflow() for kind in kinds.KINDS.values()),
+            RetentionWorkflow,
+            *extra_workflows,
+        ],
         activities=[acts.apply_effects, acts.issue_refund, acts.purge_expired],
         activity_executor=ThreadPoolExecutor(max_workers=max_threads),
         # Sandboxed: keep the checks but import each module once per process, not once per

@@ -17,12 +17,12 @@ fields; penalties and appeals are `workflows/penalties.py`. This module holds th
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
 
-from workflows.kernel import CaseFacts, CaseWorkflow, Rule, human
+from workflows.kernel import CaseFacts, CaseWorkflow, Rule
 from workflows.penalties import PENALTY_ACTIONS, PenaltyBook
 
 with workflow.unsafe.imports_passed_through():
@@ -212,3 +212,13 @@ class ComplaintWorkflow(CaseWorkflow):
         "resolve": Rule(_resolve, ("awaiting_outcome", "platform_review")),
         "escalate": Rule(_escalate, ("awaiting_outcome",)),
     }
+
+
+def human(td: timedelta) -> str:
+    """'24h', '30m', '45s': a span as a notice says it."""
+    seconds = int(td.total_seconds())
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60}m"
+    return f"{seconds}s"

@@ -1,21 +1,13 @@
 """The case kernel: what every kind of case does, whatever its rules.
 
-A kind subclasses `CaseWorkflow`, decorates it with `@workflow.defn`, and writes only its
-rules: its statuses, its deadlines (`_case_deadlines`, `_reminders`, `_on_alarm`) and an
-action table (`ACTIONS`: action type → handler, allowed statuses, extra check). The kernel
-gives it:
-
-- named alarms that fire once (a fired key never fires again, even when a handler re-arms
-  the same deadline), and a main loop that sleeps until the next one or until a handler
-  changes the state;
-- the Update `act` (validated: a refused action never enters history), the Signal
-  `act_signal` (the same actions from the Web UI; a refusal lands in the timeline) and the
-  Query `case`, dispatched through the action table;
-- the timeline (negotiation history), the notice outbox with idempotency keys, refunds
-  through the payments gateway;
-- one local activity per state change that writes the store projection, then sends the
-  queued notices;
-- search attributes upserted only when they change, and current details for the Web UI.
+A kind subclasses `CaseWorkflow` (with `@workflow.defn`) and writes only its rules: its
+statuses, its deadlines (`_case_deadlines`, `_reminders`, `_on_alarm`) and its action table
+(`ACTIONS`: action type → handler, allowed statuses, extra check). The kernel gives it named
+alarms that fire once and the loop that sleeps until the next; the Update `act` (validated:
+a refused action never enters history), the Signal `act_signal` (the same from the Web UI; a
+refusal lands in the timeline) and the Query `case`; the timeline, the notice outbox with
+idempotency keys and refunds; one local activity per state change (projection, then
+notices); search attributes upserted only when they change, and the Web UI's details.
 
 Every transition happens under one lock, so an action and a deadline that arrive together
 never interleave half-way through each other's effects.
@@ -410,13 +402,3 @@ class CaseWorkflow:
 
 def alarm_key(name: str, at: datetime) -> str:
     return f"{name}@{at.isoformat()}"
-
-
-def human(td: timedelta) -> str:
-    """'24h', '30m', '45s': a span as a notice says it."""
-    seconds = int(td.total_seconds())
-    if seconds % 3600 == 0:
-        return f"{seconds // 3600}h"
-    if seconds % 60 == 0:
-        return f"{seconds // 60}m"
-    return f"{seconds}s"
