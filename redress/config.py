@@ -14,8 +14,8 @@ class Settings:
     data_dir: Path = Path("var")
     database_url: str = ""
     webhook_secret: str = ""
-    # token (or "sha256:<hex>" of it) → role
-    api_tokens: dict[str, str] = field(default_factory=dict)
+    # "sha256:<hex>" of a token → its role and merchant scope
+    api_tokens: dict[str, Grant] = field(default_factory=dict)
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     temporal_address: str = ""
@@ -85,15 +85,41 @@ def _flag(raw: str) -> bool:
     raise ValueError(f"expected on/off, got {raw!r}")
 
 
-def parse_tokens(raw: str) -> dict[str, str]:
-    """`token:role,token2:role2`; a token may be given hashed as `sha256:<hex>:role`."""
-    tokens: dict[str, str] = {}
-    for item in filter(None, (part.strip() for part in raw.split(","))):
-        secret, _, role = item.rpartition(":")
-        if not secret or role not in ("agent", "supervisor", "platform"):
-            raise ValueError(f"REDRESS_API_TOKENS entry {item!r} is not token:role")
-        key = secret if secret.startswith("sha256:") else hash_token(secret)
-        tokens[key] = role
+@dataclass(frozen=True)
+class Grant:
+    """What a token may do: its role, and the merchants whose cases it sees (None: all)."""
+
+    role: str
+    merchants: frozenset[str] | None = None
+
+    def sees(self, merchant_id: str) -> bool:
+        return self.merchants is None or merchant_id in self.merchants
+
+    @property
+    def scope(self) -> str:
+        """`*` for every merchant, else the merchants joined by `+` (as configured)."""
+        return "*" if self.merchants is None else "+".join(sorted(self.merchants))
+
+
+def parse_tokens(raw: str) -> dict[str, Grant]:
+    """`token:role[:merchant+merchant…],…`; a token may be given hashed as
+    `sha256:<hex>:role[:merchants]`. Only the first two colons split: merchant IDs may
+    hold colons, tokens may not."""
+    tokens: dict[str, Grant] = {}
+    entries = [part.strip() for part in raw.split(",")]
+    for n, item in enumerate(filter(None, entries), start=1):
+        hashed = item.startswith("sha256:")
+        parts = item.removeprefix("sha256:").split(":", 2)
+        if len(parts) < 2 or not parts[0] or parts[1] not in ("agent", "supervisor", "platform"):
+            # The entry's number, never its text: that would put a token in a log.
+            raise ValueError(f"REDRESS_API_TOKENS entry {n} is not token:role[:merchants]")
+        merchants = None
+        if len(parts) == 3:
+            merchants = frozenset(m for m in parts[2].split("+") if m)
+            if not merchants:
+                raise ValueError(f"REDRESS_API_TOKENS entry {n} names no merchant")
+        key = "sha256:" + parts[0] if hashed else hash_token(parts[0])
+        tokens[key] = Grant(role=parts[1], merchants=merchants)
     return tokens
 
 

@@ -48,6 +48,7 @@ class CaseList(BaseModel):
 @router.get("/cases", response_model=CaseList)
 def list_cases(
     state: State,
+    principal: CurrentPrincipal,
     status: Annotated[str | None, Query(max_length=40)] = None,
     merchant_id: Annotated[str | None, Query(max_length=128)] = None,
     kind: Annotated[str | None, Query(max_length=40)] = None,
@@ -57,7 +58,13 @@ def list_cases(
     if kind is not None and kind not in kinds.KINDS:
         raise HTTPException(422, f"kind: unknown kind {kind!r} (known: {', '.join(kinds.KINDS)})")
     total, rows = crud.list_cases(
-        state.engine, status=status, merchant_id=merchant_id, kind=kind, limit=limit, offset=offset
+        state.engine,
+        status=status,
+        merchant_id=merchant_id,
+        kind=kind,
+        merchants=principal.merchants,  # a scoped token lists its merchants' cases only
+        limit=limit,
+        offset=offset,
     )
     return CaseList(
         total=total,
@@ -77,21 +84,26 @@ def list_cases(
 
 
 @router.get("/cases/{case_id}", response_model=CaseView)
-async def get_case(case_id: str, state: State) -> CaseView:
+async def get_case(case_id: str, state: State, principal: CurrentPrincipal) -> CaseView:
+    view = await _read_case(state, case_id)
+    # Another merchant's case reads as no case at all: its existence is not leaked.
+    if view is None or not principal.sees(view.merchant_id):
+        raise HTTPException(404, f"no case {case_id!r}")
+    return view
+
+
+async def _read_case(state: AppState, case_id: str) -> CaseView | None:
     view = await run_in_threadpool(crud.get_case, state.engine, case_id)
-    if view is not None:
+    if view is not None or kinds.by_case_id(case_id) is None:
         return view
     # Just opened and not yet projected: ask the workflow itself.
-    if kinds.by_case_id(case_id) is None:
-        raise HTTPException(404, f"no case {case_id!r}")
     try:
         handle = state.client.get_workflow_handle(case_id)
-        view = await handle.query("case", result_type=CaseView)
+        return await handle.query("case", result_type=CaseView)
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
-            raise HTTPException(404, f"no case {case_id!r}") from err
+            return None
         raise HTTPException(503, "case engine unavailable, retry later") from err
-    return view
 
 
 @router.post(
@@ -138,6 +150,7 @@ async def _audit(
         case_id=case_id[:160],
         actor=principal.actor,
         role=principal.role,
+        scope=principal.scope[:1000],
         action=action,
         accepted=status_code < 300,
         status_code=status_code,
@@ -152,6 +165,11 @@ async def _act(
     kind = kinds.by_case_id(case_id)
     if kind is None:
         raise HTTPException(404, f"no case {case_id!r}")
+    if principal.merchants is not None:
+        # A scoped token moves only its merchants' cases; others answer as no case.
+        current = await _read_case(state, case_id)
+        if current is None or not principal.sees(current.merchant_id):
+            raise HTTPException(404, f"no case {case_id!r}")
     if has_lone_surrogates(body):
         raise HTTPException(422, "body holds invalid Unicode (a lone surrogate escape)")
     try:

@@ -14,7 +14,7 @@ from temporalio.client import Client
 
 from redress.api.replay import ReplayGuard
 from redress.api.signing import WebhookSigner
-from redress.config import Settings
+from redress.config import Grant, Settings
 from redress.policy import Policy
 from redress.providers import Provider
 from redress.providers.generic import GenericProvider
@@ -35,10 +35,11 @@ class AppState:
         self.providers.setdefault("generic", GenericProvider(self.signer, self.replays))
 
 
-@dataclass(frozen=True)
-class Principal:
+@dataclass(frozen=True, kw_only=True)
+class Principal(Grant):
+    """Who is asking: an actor name for the audit log, with the token's role and scope."""
+
     actor: str
-    role: str
 
 
 def app_state(request: Request) -> AppState:
@@ -69,7 +70,7 @@ def _refuse_unauthenticated(state: AppState, request: Request, reason: str) -> H
                 case_id=str(case_id)[:160],
                 actor="anonymous",
                 role="",
-                action="?",
+                action="read" if request.method == "GET" else "?",
                 accepted=False,
                 status_code=401,
                 reason=reason,
@@ -85,14 +86,16 @@ def get_principal(
         raise _refuse_unauthenticated(state, request, "missing bearer token")
     token = authorization[7:].strip()
     digest = "sha256:" + hashlib.sha256(token.encode()).hexdigest()
-    role = None
+    grant = None
     # Compare against every stored hash in constant time; never short-circuit on a hit.
-    for stored, stored_role in state.settings.api_tokens.items():
+    for stored, stored_grant in state.settings.api_tokens.items():
         if hmac.compare_digest(stored, digest):
-            role = stored_role
-    if role is None:
+            grant = stored_grant
+    if grant is None:
         raise _refuse_unauthenticated(state, request, "unknown token")
-    return Principal(actor=f"{role}-{digest[7:15]}", role=role)
+    return Principal(
+        actor=f"{grant.role}-{digest[7:15]}", role=grant.role, merchants=grant.merchants
+    )
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
@@ -121,7 +124,11 @@ def get_viewer(
                     401, f"invalid sign-in token: {err}", headers={"WWW-Authenticate": "Bearer"}
                 ) from err
             return Principal(actor=f"oidc:{subject}"[:128], role="viewer")
-    return get_principal(state, request, authorization)
+    principal = get_principal(state, request, authorization)
+    if principal.merchants is not None:
+        # Payloads of every merchant's cases pass through the codec: unscoped tokens only.
+        raise HTTPException(403, "a token scoped to merchants may not use the codec")
+    return principal
 
 
 CurrentViewer = Annotated[Principal, Depends(get_viewer)]

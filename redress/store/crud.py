@@ -60,12 +60,17 @@ def list_cases(
     status: str | None = None,
     merchant_id: str | None = None,
     kind: str | None = None,
+    merchants: frozenset[str] | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[int, list[CaseRecord]]:
+    """A page of cases, newest first; `merchants` (a token's scope) limits it to theirs."""
     with Session(engine) as session:
         query = select(CaseRecord)
         count = select(func.count()).select_from(CaseRecord)
+        if merchants is not None:
+            query = query.where(col(CaseRecord.merchant_id).in_(merchants))
+            count = count.where(col(CaseRecord.merchant_id).in_(merchants))
         for column, value in (
             (CaseRecord.status, status),
             (CaseRecord.merchant_id, merchant_id),

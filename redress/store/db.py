@@ -6,7 +6,7 @@ import sqlite3
 import time
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError
@@ -66,7 +66,26 @@ def create_tables(engine: Engine, attempts: int = 5) -> None:
     for attempt in range(attempts):
         try:
             SQLModel.metadata.create_all(engine)
+            add_missing_columns(engine)
             return
         except DatabaseError as err:
             if "already exists" not in str(err) or attempt == attempts - 1:
                 raise
+
+
+def add_missing_columns(engine: Engine) -> None:
+    """Columns added to a table since a store was created (always with a default) are
+    added to it, so an existing store keeps working after an upgrade."""
+    existing = inspect(engine)
+    with engine.begin() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            have = {c["name"] for c in existing.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in have:
+                    continue
+                kind = column.type.compile(dialect=engine.dialect)
+                default = getattr(column.default, "arg", None)
+                literal = "" if default is None else f" DEFAULT '{default}'"
+                conn.execute(
+                    text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}{literal}')
+                )

@@ -69,6 +69,8 @@ class AuditEntry(SQLModel, table=True):
     case_id: str = Field(index=True, max_length=160)
     actor: str = Field(max_length=128)
     role: str = Field(max_length=16)
+    # The merchants the token was scoped to (`m1+m2`), or `*` for every merchant.
+    scope: str = Field(default="*", max_length=1000)
     action: str = Field(max_length=32)
     accepted: bool
     status_code: int

@@ -24,6 +24,8 @@ from redress.config import Settings, parse_tokens
 from redress.policy import Policy, load_policy
 
 TOKENS = {"agent": "agent-secret-1", "supervisor": "sup-secret-1", "platform": "plat-secret-1"}
+# Desks of one sub-merchant, and of two (one of them with a colon in its ID), for a PSP.
+SCOPED = {"desk-a": "scoped-a:agent:M-A", "desk-ab": "scoped-ab:supervisor:M-A+M:B"}
 
 
 def quick_policy() -> Policy:
@@ -69,18 +71,25 @@ class Stack:
         return await self.http.post("/webhooks/generic", content=body, headers=headers, **kw)
 
     async def act(self, case_id: str, role: str, action: dict[str, Any]) -> httpx.Response:
+        token = TOKENS.get(role) or SCOPED[role].split(":")[0]
         return await self.http.post(
             f"/cases/{case_id}/actions",
             content=json.dumps(action),  # ASCII-escaped, so any string survives the trip
-            headers={"Authorization": f"Bearer {TOKENS[role]}", "content-type": "application/json"},
+            headers={"Authorization": f"Bearer {token}", "content-type": "application/json"},
         )
+
+    async def read(self, path: str, role: str = "agent", **kw: Any) -> httpx.Response:
+        """GET with a role's (or a scoped desk's) token: every read needs one."""
+        token = TOKENS.get(role) or SCOPED[role].split(":")[0]
+        headers = {"Authorization": f"Bearer {token}", **kw.pop("headers", {})}
+        return await self.http.get(path, headers=headers, **kw)
 
     async def wait_for(self, case_id: str, check: Any, timeout: float = 30.0) -> dict[str, Any]:
         """Poll GET /cases/{id} until `check(case)` holds."""
         deadline = asyncio.get_running_loop().time() + timeout
         last: Any = None
         while asyncio.get_running_loop().time() < deadline:
-            r = await self.http.get(f"/cases/{case_id}")
+            r = await self.read(f"/cases/{case_id}")
             if r.status_code == 200:
                 last = r.json()
                 if check(last):
@@ -121,7 +130,9 @@ async def stack(
     settings = Settings(
         task_queue=task_queue,
         webhook_secret=secret,
-        api_tokens=parse_tokens(",".join(f"{t}:{r}" for r, t in TOKENS.items())),
+        api_tokens=parse_tokens(
+            ",".join([*(f"{t}:{r}" for r, t in TOKENS.items()), *SCOPED.values()])
+        ),
     )
     state = AppState(
         settings=settings,

@@ -62,9 +62,12 @@ def test_up_serves_a_case_and_stops_cleanly(tmp_path: Path) -> None:
         )
         assert sample.returncode == 0, sample.stdout + sample.stderr
         assert '"duplicate":false' in sample.stdout
+        tokens = (tmp_path / "var" / "api-tokens").read_text().split(",")
+        agent = next(t.split(":")[0] for t in tokens if t.endswith(":agent"))
+        auth = {"Authorization": f"Bearer {agent}"}
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            r = httpx.get(f"{api}/cases/complaint-generic-UP1", timeout=5)
+            r = httpx.get(f"{api}/cases/complaint-generic-UP1", headers=auth, timeout=5)
             if r.status_code == 200 and r.json()["version"] >= 1:
                 break
             time.sleep(0.3)

@@ -49,7 +49,7 @@ async def test_webhook_to_closed_case(stack: Stack) -> None:
         assert r.status_code == 409
         assert "closed" in r.json()["detail"]
 
-        listed = (await stack.http.get("/cases", params={"merchant_id": "M200"})).json()
+        listed = (await stack.read("/cases", params={"merchant_id": "M200"})).json()
         assert case_id in [item["case_id"] for item in listed["items"]]
         with Session(stack.engine) as s:
             notices = s.exec(select(NoticeRecord).where(NoticeRecord.case_id == case_id)).all()
@@ -120,7 +120,7 @@ async def test_action_auth_and_refusals(stack: Stack) -> None:
         assert r.status_code == 409 and "awaiting_response" in r.json()["detail"]
         r = await stack.act("complaint-generic-nope", "agent", action)
         assert r.status_code == 404
-        case = (await stack.http.get(f"/cases/{case_id}")).json()
+        case = (await stack.read(f"/cases/{case_id}")).json()
         assert case["refunded"] == "0" and case["status"] == "awaiting_response"
         with Session(stack.engine) as s:
             audit = s.exec(select(AuditEntry).where(AuditEntry.case_id == case_id)).all()
