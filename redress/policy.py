@@ -37,6 +37,15 @@ def parse_duration(value: Any) -> Any:
     return value
 
 
+def format_duration(td: timedelta) -> str:
+    """The inverse of `parse_duration` for whole units: 30d, 5m, 90s."""
+    seconds = int(td.total_seconds())
+    for unit in ("d", "h", "m"):
+        if seconds and seconds % _UNITS[unit] == 0:
+            return f"{seconds // int(_UNITS[unit])}{unit}"
+    return f"{seconds}s"
+
+
 Duration = Annotated[
     timedelta,
     BeforeValidator(parse_duration),
@@ -97,6 +106,14 @@ class ComplaintPolicy(BaseModel):
     refund_appeal_window: Duration  # M8: 30 days from the penalty
 
 
+class IntakePolicy(BaseModel):
+    """Which events a case may open on: a creation time far in the past is a replay or a
+    mistake (it would open and penalize at once), one in the future a broken clock."""
+
+    max_age: Duration = Field(default=timedelta(days=30))
+    max_ahead: Duration = Field(default=timedelta(minutes=5))
+
+
 class RetentionPolicy(BaseModel):
     """C1: keep transaction records at least 360 days, then purge them on a schedule."""
 
@@ -111,6 +128,7 @@ class Policy(BaseModel):
     name: str
     complaint: ComplaintPolicy | None = None
     calendar: CalendarPolicy = Field(default_factory=CalendarPolicy)
+    intake: IntakePolicy = Field(default_factory=IntakePolicy)
     retention: RetentionPolicy = Field(default_factory=RetentionPolicy)
 
     def missing(self, sections: list[str]) -> list[str]:

@@ -18,6 +18,7 @@ fields; penalties and appeals are `workflows/penalties.py`. This module holds th
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from temporalio import workflow
@@ -26,7 +27,7 @@ from workflows.kernel import CaseFacts, CaseWorkflow, Rule
 from workflows.penalties import PENALTY_ACTIONS, PenaltyBook
 
 with workflow.unsafe.imports_passed_through():
-    from redress.models.case import CaseAction, CaseResult
+    from redress.models.case import CaseAction, CaseResult, in_minor_units
     from redress.models.complaint import ACTIONS, KIND, ROLE_ACTIONS, ComplaintCaseInput
     from redress.refusals import refuse
 
@@ -154,6 +155,7 @@ class ComplaintWorkflow(CaseWorkflow):
             self._handled()
 
     def _check_refund(self, a: Any) -> None:
+        self._refund_amount(a)
         remaining = self._complaint.amount - self._refunded
         if a.amount > remaining:
             raise refuse(
@@ -162,8 +164,14 @@ class ComplaintWorkflow(CaseWorkflow):
                 f"{remaining} {self._complaint.currency}",
             )
 
+    def _refund_amount(self, a: Any) -> Decimal:
+        try:
+            return in_minor_units(a.amount, self._complaint.currency)
+        except ValueError as err:
+            raise refuse("Invalid", f"amount: {err}") from err
+
     async def _do_refund(self, cmd: CaseAction, a: Any) -> None:
-        receipt = await self._refund(a.amount)
+        receipt = await self._refund(self._refund_amount(a))
         amount, refund_id = str(receipt.amount), receipt.refund_id
         self._event("refund", cmd.actor, amount=amount, refund_id=refund_id, note=a.note)
         self._notify(

@@ -17,6 +17,7 @@ from redress.api.deps import State
 from redress.api.errors import has_lone_surrogates
 from redress.intake import open_case
 from redress.logs import get_logger
+from redress.models.intake import IntakeRefused
 from redress.providers import Rejected
 
 router = APIRouter(tags=["webhooks"])
@@ -72,6 +73,8 @@ async def webhook(provider: str, request: Request, state: State) -> Any:
             provider,
             inbound.event,
         )
+    except IntakeRefused as err:
+        raise HTTPException(422, str(err)) from err
     except RPCError as err:
         # Temporal is unreachable: the provider retries later, nothing is lost.
         log.warning("case start failed", error=str(err), event_id=inbound.event_id)

@@ -16,6 +16,7 @@ from pydantic import (
     StringConstraints,
     TypeAdapter,
     field_validator,
+    model_validator,
 )
 
 from redress.models.case import (
@@ -26,8 +27,11 @@ from redress.models.case import (
     Evidence,
     Ident,
     Note,
+    Plain,
+    Prose,
     Role,
     Text,
+    in_minor_units,
     known_currency,
 )
 from redress.models.intake import CaseStart, IntakeContext
@@ -56,14 +60,24 @@ class Complaint(BaseModel):
     amount: Amount
     currency: Currency
     created_at: AwareDatetime
-    category: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-    description: Annotated[str, StringConstraints(max_length=4000)] = ""
+    category: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Plain
+    ]
+    description: Annotated[str, StringConstraints(max_length=4000), Prose] = ""
     user: ComplaintUser
 
     @field_validator("currency")
     @classmethod
     def _known_currency(cls, value: str) -> str:
         return known_currency(value)
+
+    @model_validator(mode="after")
+    def _amount_in_minor_units(self) -> Complaint:
+        try:
+            self.amount = in_minor_units(self.amount, self.currency)
+        except ValueError as err:
+            raise ValueError(f"amount: {err}") from None
+        return self
 
 
 class ComplaintCreated(BaseModel):
@@ -154,6 +168,7 @@ class ComplaintCaseInput(CaseInput):
 def open_case(event: ComplaintCreated, ctx: IntakeContext) -> CaseStart:
     """The workflow start for a `complaint.created` event."""
     c = event.complaint
+    ctx.created_at(c.created_at, "complaint.created_at")
     rules = ctx.policy.complaint
     if rules is None:
         raise ValueError(f"policy {ctx.policy.name!r} has no [complaint] section")

@@ -8,7 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from redress.models.case import CaseInput
-from redress.policy import Policy
+from redress.policy import Policy, format_duration
+
+
+class IntakeRefused(ValueError):
+    """The event is well formed but cannot open a case; `field` names what is wrong."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
 
 
 @dataclass(frozen=True)
@@ -17,6 +24,21 @@ class IntakeContext:
     policy: Policy
     now: datetime
     case_id: Callable[[str], str]  # the source's own ID → case ID (= workflow ID)
+
+    def created_at(self, value: datetime, field: str) -> datetime:
+        """The source's creation time, if the policy lets a case open on it."""
+        rules = self.policy.intake
+        try:
+            too_old, ahead = value < self.now - rules.max_age, value > self.now + rules.max_ahead
+        except OverflowError:
+            too_old, ahead = False, True
+        if too_old:
+            age = format_duration(rules.max_age)
+            raise IntakeRefused(field, f"more than {age} in the past (policy intake.max_age)")
+        if ahead:
+            lead = format_duration(rules.max_ahead)
+            raise IntakeRefused(field, f"more than {lead} in the future (policy intake.max_ahead)")
+        return value
 
 
 @dataclass(frozen=True)
