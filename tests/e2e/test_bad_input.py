@@ -87,7 +87,13 @@ async def test_multi_line_descriptions_pass(stack: Stack) -> None:
 
 @pytest.mark.parametrize(
     ("channel", "address"),
-    [("sms", "call me"), ("sms", "+86 138"), ("email", "li.lei"), ("app", "-x"), ("email", "a@b\x1b")],
+    [
+        ("sms", "call me"),
+        ("sms", "+86 138"),
+        ("email", "li.lei"),
+        ("app", "-x"),
+        ("email", "a@b\x1b"),
+    ],
 )
 async def test_an_address_must_fit_its_channel(stack: Stack, channel: str, address: str) -> None:
     user = {"id": "U1", "locale": "en", "contact": {"channel": channel, "address": address}}
