@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -72,9 +73,48 @@ def _local_secrets(data_dir: Path, env: dict[str, str]) -> None:
         env["REDRESS_API_TOKENS"] = tokens_file.read_text().strip()
 
 
+def _die_with(supervisor: int) -> Callable[[], None]:
+    """For a child, before exec: get SIGTERM when the supervisor dies, however it dies
+    (SIGKILL included), so no orphan keeps serving old code on the stack's ports."""
+
+    def arm() -> None:
+        if sys.platform.startswith("linux"):
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+            if os.getppid() != supervisor:  # it died before prctl took hold
+                os._exit(1)
+
+    return arm
+
+
+def _lock_data_dir(data_dir: Path) -> int | None:
+    """One `redress up` per data folder: a lock the kernel drops when its holder dies.
+    Returns the lock's file descriptor, or None when another supervisor holds it."""
+    import fcntl
+
+    fd = os.open(data_dir / "redress-up.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    os.ftruncate(fd, 0)
+    os.write(fd, str(os.getpid()).encode())
+    return fd
+
+
 def cmd_up(_: argparse.Namespace) -> int:
     settings = Settings.from_env()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if _lock_data_dir(settings.data_dir) is None:
+        holder = (settings.data_dir / "redress-up.lock").read_text().strip() or "?"
+        print(
+            f"redress up is already running on {settings.data_dir} (pid {holder}); "
+            "stop it first, or set REDRESS_DATA_DIR to another folder",
+            file=sys.stderr,
+        )
+        return 1
     env = dict(os.environ)
     _local_secrets(settings.data_dir, env)
     procs: list[tuple[str, subprocess.Popen[bytes]]] = []
@@ -120,7 +160,7 @@ def cmd_up(_: argparse.Namespace) -> int:
                         else []
                     ),
                 ],
-                start_new_session=True,
+                preexec_fn=_die_with(os.getpid()),
             )
             procs.append(("temporal", server))
             _wait_for_port("127.0.0.1", settings.temporal_port, 60, server)
@@ -130,7 +170,10 @@ def cmd_up(_: argparse.Namespace) -> int:
                 (
                     name,
                     subprocess.Popen(
-                        [sys.executable, "-m", module], env=env, cwd=ROOT, start_new_session=True
+                        [sys.executable, "-m", module],
+                        env=env,
+                        cwd=ROOT,
+                        preexec_fn=_die_with(os.getpid()),
                     ),
                 )
             )
