@@ -56,12 +56,14 @@ async def open_case(
     kind: CaseKind,
     source: str,
     event: BaseModel,
+    now: datetime | None = None,
 ) -> Opened:
-    """Start the case an intake event opens; a case already started is a duplicate."""
+    """Start the case an intake event opens; a case already started is a duplicate.
+    `now` is the intake's clock (a test server's skipped time in tests)."""
     ctx = IntakeContext(
         source=source,
         policy=policy,
-        now=datetime.now(UTC),
+        now=now or datetime.now(UTC),
         case_id=lambda source_id: kind.case_id(source, source_id),
     )
     start = kind.open(event, ctx)

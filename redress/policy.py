@@ -104,6 +104,9 @@ class ComplaintPolicy(BaseModel):
     refund_within: Duration  # M6: 7 days after a "must refund" verdict
     refund_overdue_points: int = Field(ge=0)  # M7
     refund_appeal_window: Duration  # M8: 30 days from the penalty
+    # Bounds that keep a case inside Temporal's history limits, whatever its users send.
+    max_messages: int = Field(default=100, ge=1)  # replies per case; the next one is a 409
+    history_limit: int = Field(default=10_000, ge=20)  # events before a case continues as new
 
 
 class IntakePolicy(BaseModel):

@@ -21,7 +21,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from redress.intake import Opened, open_case
 from redress.kinds import KINDS
-from redress.models.complaint import Complaint, ComplaintCaseInput, ComplaintCreated
+from redress.models.complaint import RULES, Complaint, ComplaintCaseInput, ComplaintCreated
 from redress.policy import Policy, load_policy
 from redress.search_attributes import ALL as SEARCH_ATTRIBUTES
 from redress.search_attributes import ensure_registered
@@ -111,6 +111,7 @@ def case_input(complaint: Complaint, policy: Policy | None = None) -> ComplaintC
         complaint=complaint,
         policy=policy.snapshot(complaint.created_at),
         received_at=datetime.now(UTC),
+        rules=RULES,
     )
 
 
@@ -121,7 +122,12 @@ async def open_complaint_case(
     source: str,
     complaint: Complaint,
     event_id: str = "evt-test",
+    now: datetime | None = None,
 ) -> Opened:
-    """Open a merchant complaint the way the webhook does (through the registry)."""
+    """Open a merchant complaint the way the webhook does (through the registry); `now`:
+    the intake's clock, the complaint's own creation time unless given."""
     event = ComplaintCreated(event_id=event_id, type="complaint.created", complaint=complaint)
-    return await open_case(client, task_queue, policy, KINDS["merchant_complaint"], source, event)
+    kind = KINDS["merchant_complaint"]
+    return await open_case(
+        client, task_queue, policy, kind, source, event, now=now or complaint.created_at
+    )

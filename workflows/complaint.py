@@ -63,6 +63,7 @@ class ComplaintWorkflow(CaseWorkflow):
         self._outcome_by: datetime | None = None
         self._refund_by: datetime | None = None
         self._late_until: datetime | None = None  # after an overdue penalty: last chance
+        self._refund_total: Decimal | None = None  # M6: refunded in all once the verdict's due
         self.penalties = PenaltyBook(self, rules.appeal_review, inp.policy.calendar)
 
     @workflow.run
@@ -138,6 +139,21 @@ class ComplaintWorkflow(CaseWorkflow):
         super()._close(outcome, actor)
         self._late_until = None
 
+    def _history_limit(self) -> int | None:
+        return self._rules.history_limit if self._in.rules >= 2 else None
+
+    def _kind_state(self) -> dict[str, Any]:
+        moments = ("outcome_by", "refund_by", "late_until")
+        state: dict[str, Any] = {m: _iso(getattr(self, f"_{m}")) for m in moments}
+        state["refund_total"] = str(self._refund_total) if self._refund_total else None
+        return state
+
+    def _restore_kind(self, state: dict[str, Any]) -> None:
+        for m in ("outcome_by", "refund_by", "late_until"):
+            setattr(self, f"_{m}", datetime.fromisoformat(state[m]) if state[m] else None)
+        total = state.get("refund_total")
+        self._refund_total = Decimal(total) if total else None
+
     def _book(self) -> PenaltyBook:
         assert self.penalties is not None
         return self.penalties
@@ -149,12 +165,21 @@ class ComplaintWorkflow(CaseWorkflow):
         self._outcome_by = workflow.now() + self._rules.outcome_wait
         self._late_until = None
 
+    def _check_reply(self, cmd: CaseAction, a: Any) -> None:
+        cap = self._rules.max_messages
+        if self._in.rules >= 2 and sum(e.type == "message" for e in self._timeline) >= cap:
+            raise refuse(
+                "Conflict",
+                f"case {self._in.case_id} holds {cap} messages, the most the policy allows "
+                "(complaint.max_messages)",
+            )
+
     def _reply(self, cmd: CaseAction, a: Any) -> None:
         self._event("message", cmd.actor, role=cmd.role, to=a.to, message=a.message)
         if self._status in HANDLING:
             self._handled()
 
-    def _check_refund(self, a: Any) -> None:
+    def _check_refund(self, cmd: CaseAction, a: Any) -> None:
         self._refund_amount(a)
         remaining = self._complaint.amount - self._refunded
         if a.amount > remaining:
@@ -183,8 +208,17 @@ class ComplaintWorkflow(CaseWorkflow):
         )
         if self._status in HANDLING:
             self._handled()
-        elif self._status in ("pending_refund", "platform_review"):
+        elif self._status in ("pending_refund", "platform_review") and self._refund_settled():
             self._close("refunded", cmd.actor)
+
+    def _refund_settled(self) -> bool:
+        """Whether refunds so far settle the case: under rules 1 any refund did; under 2 the
+        verdict's amount due, or before a verdict the whole amount, refunded in total."""
+        if self._in.rules < 2:
+            return True
+        if self._status == "pending_refund" and self._refund_total is not None:
+            return self._refunded >= self._refund_total
+        return self._refunded >= self._complaint.amount
 
     def _refuse_refund(self, cmd: CaseAction, a: Any) -> None:
         self._event(
@@ -195,13 +229,38 @@ class ComplaintWorkflow(CaseWorkflow):
         # clock stops, or a later must-refund verdict would close it before refund_by.
         self._late_until = None
 
+    def _check_verdict(self, cmd: CaseAction, a: Any) -> None:
+        if a.amount is None or self._in.rules < 2:
+            return
+        due = self._refund_amount(a)
+        remaining = self._complaint.amount - self._refunded
+        if due > remaining:
+            raise refuse(
+                "Invalid",
+                f"amount due {due} exceeds the refundable amount "
+                f"{remaining} {self._complaint.currency}",
+            )
+
     def _verdict(self, cmd: CaseAction, a: Any) -> None:
-        self._event("platform_verdict", cmd.actor, verdict=a.verdict, note=a.note)
+        remaining = self._complaint.amount - self._refunded
+        due = self._refund_amount(a) if a.amount is not None else remaining
+        fields = {"amount_due": str(due)} if self._in.rules >= 2 else {}
+        self._event("platform_verdict", cmd.actor, verdict=a.verdict, note=a.note, **fields)
         if a.verdict == "must_refund":
             self._status = "pending_refund"
             self._refund_by = workflow.now() + self._rules.refund_within
+            if self._in.rules >= 2:
+                self._refund_total = self._refunded + due
         else:
             self._close("refund_not_due", cmd.actor)
+
+    def _check_resolve(self, cmd: CaseAction, a: Any) -> None:
+        # The merchant refused the refund: only the platform's verdict, or the platform
+        # itself, ends the review.
+        if self._in.rules >= 2 and self._status == "platform_review" and cmd.role != "platform":
+            raise refuse(
+                "Forbidden", f"role {cmd.role!r} may not resolve a case in platform_review"
+            )
 
     def _resolve(self, cmd: CaseAction, a: Any) -> None:
         self._event("resolved", cmd.actor, note=a.note)
@@ -213,11 +272,11 @@ class ComplaintWorkflow(CaseWorkflow):
 
     ACTIONS = {
         **PENALTY_ACTIONS,
-        "reply": Rule(_reply, OPEN),
+        "reply": Rule(_reply, OPEN, _check_reply),
         "refund": Rule(_do_refund, OPEN, _check_refund),
         "refuse_refund": Rule(_refuse_refund, ("awaiting_response", "overdue", "awaiting_outcome")),
-        "platform_verdict": Rule(_verdict, ("platform_review",)),
-        "resolve": Rule(_resolve, ("awaiting_outcome", "platform_review")),
+        "platform_verdict": Rule(_verdict, ("platform_review",), _check_verdict),
+        "resolve": Rule(_resolve, ("awaiting_outcome", "platform_review"), _check_resolve),
         "escalate": Rule(_escalate, ("awaiting_outcome",)),
     }
 
@@ -230,3 +289,7 @@ def human(td: timedelta) -> str:
     if seconds % 60 == 0:
         return f"{seconds // 60}m"
     return f"{seconds}s"
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None

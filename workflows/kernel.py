@@ -34,6 +34,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.cases import CaseActivities
     from redress import search_attributes as sa
     from redress.models.case import (
+        ActionReceipt,
+        CarriedState,
         CaseAction,
         CaseEffects,
         CaseInput,
@@ -71,12 +73,12 @@ class Rule:
 
     `handler(case, cmd, action)` makes the change (sync, or async when it awaits an
     activity). `states` lists the statuses the action is possible in; `None` leaves it to
-    `check` alone, closed cases included (an appeal outlives its case). `check(case,
+    `check` alone, closed cases included (an appeal outlives its case). `check(case, cmd,
     action)` refuses what the statuses cannot tell, before anything changes."""
 
     handler: Callable[..., Any]
     states: tuple[str, ...] | None = ()
-    check: Callable[[Any, Any], None] | None = None
+    check: Callable[[Any, CaseAction, Any], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -137,13 +139,28 @@ class CaseWorkflow:
         """What only this kind shows, under the envelope's `details`."""
         return {}
 
+    def _kind_state(self) -> dict[str, Any]:
+        """The kind's own state that a continued run needs (JSON values)."""
+        return {}
+
+    def _restore_kind(self, state: dict[str, Any]) -> None:
+        """Take back what `_kind_state` handed over."""
+
+    def _history_limit(self) -> int | None:
+        """Continue as new past this many history events (the policy's), if at all."""
+        return None
+
     # --- main loop ----------------------------------------------------------------------
 
     async def _serve(self) -> CaseResult:
         """Open the case, then sleep until the next alarm or a change, until finished."""
-        # The intake set the search attributes at start: upsert only what changes.
+        # The intake set the search attributes at start (a continued run inherits them):
+        # upsert only what changes.
         self._sa_state = self._start_search_attributes()
-        self._open()
+        if self._in.carried:
+            self._resume(self._in.carried)
+        else:
+            self._open()
         async with self._lock:
             self._fire_due()  # e.g. a complaint older than its deadline: penalized at once
             self._received = True
@@ -157,6 +174,12 @@ class CaseWorkflow:
                     break
                 next_at = min((at for at, _, _ in self._alarms()), default=None)
                 self._wake = False
+                full = self._history_full()
+            if full:
+                # Outside the lock: handlers waiting for it must finish first. Nothing runs
+                # between their end and the new run: both happen in this one task.
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(self._in.model_copy(update={"carried": self._carry()}))
             timeout = (next_at - workflow.now()) if next_at else None
             if timeout is not None and timeout <= timedelta(0):
                 continue
@@ -170,6 +193,38 @@ class CaseWorkflow:
             points=self.penalties.points() if self.penalties else 0,
             refunded=self._refunded,
         )
+
+    # --- a long case goes on in a new run ------------------------------------------------
+
+    def _history_full(self) -> bool:
+        info, limit = workflow.info(), self._history_limit()
+        if limit is None:
+            return False
+        return info.get_current_history_length() >= limit or info.is_continue_as_new_suggested()
+
+    def _carry(self) -> CarriedState:
+        return CarriedState(
+            status=self._status,
+            outcome=self._outcome,
+            closed_at=self._closed_at,
+            timeline=self._timeline,
+            fired=sorted(self._fired),
+            refunded=self._refunded,
+            refunds=self._refunds,
+            version=self._version,
+            penalties=self.penalties.snapshot() if self.penalties else [],
+            kind=self._kind_state(),
+        )
+
+    def _resume(self, carried: CarriedState) -> None:
+        self._status, self._outcome = carried.status, carried.outcome
+        self._closed_at, self._timeline = carried.closed_at, list(carried.timeline)
+        self._fired, self._version = set(carried.fired), carried.version
+        self._refunded, self._refunds = carried.refunded, carried.refunds
+        if self.penalties:
+            self.penalties.items = list(carried.penalties)
+        self._restore_kind(carried.kind)
+        self._event("continued", "system", run=workflow.info().run_id)
 
     def _finished(self) -> bool:
         """Closed, and no penalty can still be appealed or decided."""
@@ -210,13 +265,18 @@ class CaseWorkflow:
     # --- reviewer actions ---------------------------------------------------------------
 
     @workflow.update(name="act")
-    async def act(self, cmd: CaseAction) -> CaseView:
+    async def act(self, cmd: CaseAction) -> ActionReceipt:
         await workflow.wait_condition(lambda: self._received)
         async with self._lock:
             action = self._check(cmd)  # again: the state may have moved since validation
             await self._perform(cmd, action)
             await self._flush()
-        return self._view()
+            return ActionReceipt(
+                case_id=self._in.case_id,
+                status=self._status,
+                outcome=self._outcome,
+                version=self._version,
+            )
 
     @act.validator
     def validate_act(self, cmd: CaseAction) -> None:
@@ -258,7 +318,7 @@ class CaseWorkflow:
                     "Conflict", f"action {action.type!r} is not possible while {self._status}"
                 )
         if rule.check:
-            rule.check(self, action)
+            rule.check(self, cmd, action)
         return action
 
     async def _perform(self, cmd: CaseAction, action: Any) -> None:

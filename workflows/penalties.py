@@ -184,8 +184,8 @@ def _decide(case: CaseWorkflow, cmd: CaseAction, a: Any) -> None:
 
 # `states=None`: both are possible after the case closed, inside the penalty's own windows.
 PENALTY_ACTIONS: dict[str, Rule] = {
-    "appeal": Rule(_appeal, None, lambda case, a: _book(case).check_appeal(a.penalty_id)),
+    "appeal": Rule(_appeal, None, lambda case, _, a: _book(case).check_appeal(a.penalty_id)),
     "appeal_decision": Rule(
-        _decide, None, lambda case, a: _book(case).check_decision(a.penalty_id)
+        _decide, None, lambda case, _, a: _book(case).check_decision(a.penalty_id)
     ),
 }

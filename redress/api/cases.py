@@ -17,7 +17,7 @@ from redress import kinds
 from redress.api.deps import AppState, CurrentPrincipal, Principal, State
 from redress.api.errors import has_lone_surrogates, printable, validation_detail
 from redress.logs import get_logger
-from redress.models import CaseAction, CaseView
+from redress.models import ActionReceipt, CaseAction, CaseView
 from redress.refusals import http_status
 from redress.store import crud
 from redress.store.tables import AuditEntry
@@ -187,8 +187,8 @@ async def _act(
     handle = state.client.get_workflow_handle(case_id)
     try:
         # The update ID makes a retried request (same Idempotency-Key) act once.
-        view: CaseView = await handle.execute_update(
-            "act", cmd, id=request_id, result_type=CaseView
+        receipt: ActionReceipt = await handle.execute_update(
+            "act", cmd, id=request_id, result_type=ActionReceipt
         )
     except WorkflowUpdateFailedError as err:
         cause = err.cause
@@ -204,4 +204,16 @@ async def _act(
             raise HTTPException(404, f"no case {case_id!r}") from err
         raise HTTPException(503, "case engine unavailable, retry later") from err
     log.info("action taken", case_id=case_id, action=action.type, actor=principal.actor)
-    return view
+    return await _view_at(state, case_id, receipt)
+
+
+async def _view_at(state: AppState, case_id: str, receipt: ActionReceipt) -> CaseView:
+    """The case as the action left it (or later): the projection the action's own effects
+    wrote, else the workflow's answer."""
+    view = await run_in_threadpool(crud.get_case, state.engine, case_id)
+    if view is not None and view.version >= receipt.version:
+        return view
+    try:
+        return await state.client.get_workflow_handle(case_id).query("case", result_type=CaseView)
+    except RPCError as err:
+        raise HTTPException(503, "case engine unavailable, retry later") from err

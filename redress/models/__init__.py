@@ -4,6 +4,7 @@ penalties, notices, refunds); each kind has a module of its own (`complaint`, â€
 from redress.models.case import (
     CURRENCIES,
     ROLES,
+    ActionReceipt,
     Amount,
     AppealRecord,
     CaseAction,
@@ -30,6 +31,7 @@ from redress.models.case import (
 )
 
 __all__ = [
+    "ActionReceipt",
     "CURRENCIES",
     "ROLES",
     "Amount",

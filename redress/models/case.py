@@ -243,6 +243,22 @@ class CaseView(BaseModel):
     details: dict[str, Any] = Field(default_factory=dict)
 
 
+class CarriedState(BaseModel):
+    """A case's state handed to its next run when its history grows long (continue-as-new):
+    the kernel's part and the kind's own (`kind`)."""
+
+    status: str
+    outcome: str | None
+    closed_at: datetime | None
+    timeline: list[TimelineEvent]
+    fired: list[str]
+    refunded: Decimal
+    refunds: int
+    version: int
+    penalties: list[Penalty]
+    kind: dict[str, Any] = Field(default_factory=dict)
+
+
 class CaseInput(BaseModel):
     """What every kind's workflow input carries beside the source's own record."""
 
@@ -251,6 +267,20 @@ class CaseInput(BaseModel):
     policy: PolicySnapshot
     received_at: datetime
     event_id: str | None = None
+    # The kind's rules as of the case's start: inputs recorded before a rule change read
+    # as 1, so running cases replay what they recorded (README, "Changing a workflow").
+    rules: int = 1
+    carried: CarriedState | None = None  # set when a run continues an earlier one
+
+
+class ActionReceipt(BaseModel):
+    """What the Update `act` returns: small, since every result is kept in the history.
+    The whole case is the Query `case` (or the store's projection) at this version."""
+
+    case_id: str
+    status: str
+    outcome: str | None
+    version: int
 
 
 class CaseResult(BaseModel):

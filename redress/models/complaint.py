@@ -37,6 +37,10 @@ from redress.models.case import (
 from redress.models.intake import CaseStart, IntakeContext
 
 KIND = "merchant_complaint"
+# The rules new cases run on. 2: a must-refund verdict fixes the amount due and only that
+# amount, refunded in total, closes the case; only the platform resolves a case in review;
+# replies are capped; a long case continues as new. Cases opened before run on 1.
+RULES = 2
 
 CaseStatus = Literal[
     "awaiting_response",  # M1 clock running
@@ -112,6 +116,8 @@ class RefuseRefund(BaseModel):
 class PlatformVerdict(BaseModel):
     type: Literal["platform_verdict"] = "platform_verdict"
     verdict: Literal["must_refund", "no_refund"]
+    # must_refund: the amount due (default: all that is still refundable)
+    amount: Amount | None = None
     note: Note = ""
 
 
@@ -188,6 +194,7 @@ def open_case(event: ComplaintCreated, ctx: IntakeContext) -> CaseStart:
             policy=ctx.policy.snapshot(c.created_at),
             received_at=ctx.now,
             event_id=event.event_id,
+            rules=RULES,
         ),
     )
 

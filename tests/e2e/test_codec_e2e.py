@@ -21,7 +21,7 @@ from redress.api.deps import AppState
 from redress.api.signing import WebhookSigner, generate_secret
 from redress.codec import ENCODING, KEY_ID_KEY, generate_key
 from redress.config import Settings, parse_tokens
-from redress.models import CaseAction, CaseView
+from redress.models import ActionReceipt, CaseAction
 from redress.models.complaint import Reply
 from redress.policy import load_policy
 from redress.store.tables import NoticeRecord
@@ -105,7 +105,7 @@ async def test_history_is_encrypted_and_codec_endpoint_decodes(
             view = await handle.execute_update(
                 "act",
                 CaseAction(actor="a1", role="agent", action=Reply(message=f"mail {ADDRESS}")),
-                result_type=CaseView,
+                result_type=ActionReceipt,
             )
             assert view.status == "awaiting_outcome"
             assert (await handle.query(ComplaintWorkflow.case)).case_id == inp.case_id

@@ -24,7 +24,7 @@ from redress.models import CaseAction, CaseResult, CaseView
 from redress.notices.renderer import NoticeRenderer
 from redress.policy import load_policy
 from redress.refusals import http_status
-from tests.kinds.test_merchant_complaint import retire
+from tests.kinds.conftest import retire
 from tests.kinds.toy_kind import Finish, Poke, ToyInput, ToyWorkflow
 from worker import build_worker
 
@@ -77,7 +77,8 @@ async def toy(
 
 
 async def act(h: Handle, command: CaseAction) -> CaseView:
-    return await h.execute_update(ToyWorkflow.act, command)
+    await h.execute_update(ToyWorkflow.act, command)
+    return await h.query(ToyWorkflow.case)
 
 
 async def refusal(h: Handle, command: CaseAction) -> tuple[int, str]:

@@ -106,7 +106,7 @@ class ToyWorkflow(CaseWorkflow):
         self._event("poked", cmd.actor, times=a.times)
         self._status = "open"  # re-arms due_by at the same instant: it must not fire again
 
-    def _check_poke(self, a: Poke) -> None:
+    def _check_poke(self, cmd: CaseAction, a: Poke) -> None:
         if self._pokes + a.times > 3:
             raise refuse("Invalid", "at most 3 pokes")
 
