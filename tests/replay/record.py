@@ -1,6 +1,6 @@
 """Record workflow histories for the replay tests.
 
-    .venv/bin/python -m tests.replay.record v5
+    .venv/bin/python -m tests.replay.record v6
 
 Runs one case per branch on the time-skipping server, started the way the webhook starts
 them, and writes each history to tests/replay/histories/<branch>-<version>.json. Record a
@@ -15,6 +15,7 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -31,7 +32,7 @@ from redress.models.complaint import (
     RefuseRefund,
     Reply,
 )
-from redress.policy import load_policy
+from redress.policy import Policy, load_policy
 from redress.search_attributes import ensure_registered
 from redress.store.db import make_engine
 from tests.conftest import binary, make_complaint, open_complaint_case
@@ -80,11 +81,39 @@ async def refund_overdue(env: WorkflowEnvironment, h: Handle) -> None:
     await env.sleep(timedelta(days=31))
 
 
+async def partial_refunds_long_case(env: WorkflowEnvironment, h: Handle) -> None:
+    """Rules 2: an amount due, refunded in two parts, and enough replies in between that
+    the case continues as new (its policy's history limit is 40 events)."""
+    await h.execute_update(
+        ComplaintWorkflow.act,
+        agent(RefuseRefund(explanation="delivered", evidence=["pod.png"])),
+    )
+    verdict = PlatformVerdict(verdict="must_refund", amount=Decimal("60.00"))
+    await h.execute_update(ComplaintWorkflow.act, platform(verdict))
+    await h.execute_update(ComplaintWorkflow.act, agent(Refund(amount=Decimal("30.00"))))
+    for i in range(12):
+        await h.execute_update(ComplaintWorkflow.act, agent(Reply(message=f"update {i}")))
+    await h.execute_update(ComplaintWorkflow.act, agent(Refund(amount=Decimal("30.00"))))
+    await env.sleep(timedelta(days=8))
+
+
 SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Handle], Awaitable[None]]] = {
     "complaint_handled_in_time": handled_in_time,
     "complaint_penalty_appeal_approved": penalty_appeal_approved,
     "complaint_refund_overdue": refund_overdue,
+    "complaint_partial_refunds_long_case": partial_refunds_long_case,
 }
+# Policy changes per scenario (complaint section).
+POLICY_CHANGES: dict[str, dict[str, object]] = {
+    "complaint_partial_refunds_long_case": {"history_limit": 40},
+}
+
+
+def _policy(name: str) -> Policy:
+    policy = load_policy("default")
+    assert policy.complaint
+    rules = policy.complaint.model_copy(update=POLICY_CHANGES.get(name, {}))
+    return policy.model_copy(update={"complaint": rules})
 
 
 async def main(version: str) -> None:
@@ -101,7 +130,7 @@ async def main(version: str) -> None:
                 # Test-server time starts at the wall clock: the case opens fresh.
                 complaint = make_complaint(id=f"REC-{name}-{version}", created_at=datetime.now(UTC))
                 opened = await open_complaint_case(
-                    env.client, "record", load_policy("default"), "test", complaint
+                    env.client, "record", _policy(name), "test", complaint
                 )
                 h = env.client.get_workflow_handle_for(ComplaintWorkflow.run, opened.case_id)
                 await scenario(env, h)
@@ -109,6 +138,14 @@ async def main(version: str) -> None:
                 history = await h.fetch_history()
                 (HISTORIES / f"{name}-{version}.json").write_text(history.to_json())
                 print(f"recorded {name}: {len(history.events)} events")
+                started = history.events[0].workflow_execution_started_event_attributes
+                if started.continued_execution_run_id:  # continued as new: the earlier run too
+                    first = env.client.get_workflow_handle(
+                        opened.case_id, run_id=started.continued_execution_run_id
+                    )
+                    history = await first.fetch_history()
+                    (HISTORIES / f"{name}_run1-{version}.json").write_text(history.to_json())
+                    print(f"recorded {name}_run1: {len(history.events)} events")
             # One retention history is enough until RetentionWorkflow changes: then delete it.
             if not list(HISTORIES.glob("retention_purge-*.json")):
                 retention = await env.client.start_workflow(
@@ -126,5 +163,5 @@ async def main(version: str) -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
-        sys.exit("usage: python -m tests.replay.record VERSION  (e.g. v5)")
+        sys.exit("usage: python -m tests.replay.record VERSION  (e.g. v6)")
     asyncio.run(main(sys.argv[1]))
