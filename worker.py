@@ -32,7 +32,7 @@ from redress.logs import configure_logging, get_logger
 from redress.models import RetentionInput
 from redress.notices.channels import RecordingChannel
 from redress.notices.renderer import NoticeRenderer, get_renderer
-from redress.payments.gateway import SimulatedGateway
+from redress.payments.gateway import PaymentsGateway, SimulatedGateway
 from redress.policy import Policy, load_policy
 from redress.search_attributes import ensure_registered
 from redress.store.db import make_engine
@@ -74,12 +74,13 @@ def build_worker(
     sandbox: bool = True,
     extra_workflows: Sequence[type] = (),
     renderer: NoticeRenderer | None = None,
+    gateway: PaymentsGateway | None = None,
 ) -> Worker:
     """A worker with the default parts: simulated gateway, recording channel. Tests may add
-    workflows (a kind of their own) and a renderer with their own templates."""
+    workflows (a kind of their own), a renderer with their own templates, a gateway."""
     acts = CaseActivities(
         engine=engine,
-        gateway=SimulatedGateway(engine),
+        gateway=gateway or SimulatedGateway(engine),
         channel=RecordingChannel(engine),
         renderer=renderer or get_renderer(),
     )

@@ -8,11 +8,13 @@ opening another.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.common import (
     SearchAttributePair,
@@ -27,6 +29,7 @@ from redress.kinds import CaseKind
 from redress.models.case import CaseResult
 from redress.models.intake import CaseStart, IntakeContext
 from redress.policy import Policy
+from redress.store import crud
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ def start_search_attributes(kind: str, start: CaseStart) -> TypedSearchAttribute
 
 async def open_case(
     client: Client,
+    engine: Engine,
     task_queue: str,
     policy: Policy,
     kind: CaseKind,
@@ -58,8 +62,8 @@ async def open_case(
     event: BaseModel,
     now: datetime | None = None,
 ) -> Opened:
-    """Start the case an intake event opens; a case already started is a duplicate.
-    `now` is the intake's clock (a test server's skipped time in tests)."""
+    """Start the case an intake event opens, once: a case in the ledger (or already
+    started) is a duplicate. `now` is the intake's clock (a test server's in tests)."""
     ctx = IntakeContext(
         source=source,
         policy=policy,
@@ -67,10 +71,17 @@ async def open_case(
         case_id=lambda source_id: kind.case_id(source, source_id),
     )
     start = kind.open(event, ctx)
+    event_id = str(getattr(event, "event_id", ""))
+    duplicate = Opened(case_id=start.case_id, workflow_id=start.case_id, duplicate=True)
+    # The ledger outlives Temporal's retention: a closed case removed from Temporal is
+    # still the case this complaint opened, not a reason to open (and penalize) another.
+    if await asyncio.to_thread(crud.opened_case, engine, start.case_id) is not None:
+        await asyncio.to_thread(_note_event, engine, source, event_id, start.case_id)
+        return duplicate
     try:
-        await client.start_workflow(
+        handle = await client.start_workflow(
             kind.workflow_type,
-            start.input,
+            start.input.model_copy(update={"run_keys": True}),
             id=start.case_id,
             task_queue=task_queue,
             result_type=CaseResult,
@@ -79,6 +90,24 @@ async def open_case(
             search_attributes=start_search_attributes(kind.name, start),
             static_summary=start.summary,
         )
-    except WorkflowAlreadyStartedError:
-        return Opened(case_id=start.case_id, workflow_id=start.case_id, duplicate=True)
-    return Opened(case_id=start.case_id, workflow_id=start.case_id, duplicate=False)
+        run_id, opened = handle.first_execution_run_id or "", False
+    except WorkflowAlreadyStartedError as err:
+        run_id, opened = err.run_id or "", True
+    # Written once the start is certain; a crash before it leaves a start that the next
+    # delivery finds in Temporal (duplicate) and records then.
+    await asyncio.to_thread(
+        crud.record_intake,
+        engine,
+        case_id=start.case_id,
+        kind=kind.name,
+        source=source,
+        event_id=event_id,
+        first_run_id=run_id,
+    )
+    await asyncio.to_thread(_note_event, engine, source, event_id, start.case_id)
+    return duplicate if opened else Opened(start.case_id, start.case_id, duplicate=False)
+
+
+def _note_event(engine: Engine, provider: str, event_id: str, case_id: str) -> None:
+    if event_id:
+        crud.record_event(engine, provider=provider, event_id=event_id, case_id=case_id)

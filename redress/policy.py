@@ -107,6 +107,8 @@ class ComplaintPolicy(BaseModel):
     # Bounds that keep a case inside Temporal's history limits, whatever its users send.
     max_messages: int = Field(default=100, ge=1)  # replies per case; the next one is a 409
     history_limit: int = Field(default=10_000, ge=20)  # events before a case continues as new
+    # A refund the gateway has not confirmed by then is refused (503) and the case goes on.
+    refund_timeout: Duration = Field(default=timedelta(minutes=2))
 
 
 class IntakePolicy(BaseModel):

@@ -10,13 +10,14 @@ from typing import Literal
 
 from temporalio.exceptions import ApplicationError
 
-Refusal = Literal["Forbidden", "NotFound", "Conflict", "Invalid"]
+Refusal = Literal["Forbidden", "NotFound", "Conflict", "Invalid", "Unavailable"]
 
 HTTP_STATUS: dict[str, int] = {
     "Forbidden": 403,  # the role may not take this action
     "NotFound": 404,  # no such case, penalty, …
     "Conflict": 409,  # not possible in the case's current state
     "Invalid": 422,  # the action's values are wrong (an amount too high, a declined refund)
+    "Unavailable": 503,  # an outside party (the gateway) did not answer in time: try again
 }
 
 

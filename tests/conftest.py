@@ -3,8 +3,10 @@ store per test, a worker on its own task queue."""
 
 from __future__ import annotations
 
+import functools
 import shutil
 import sys
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -123,11 +125,25 @@ async def open_complaint_case(
     complaint: Complaint,
     event_id: str = "evt-test",
     now: datetime | None = None,
+    engine: Engine | None = None,
 ) -> Opened:
-    """Open a merchant complaint the way the webhook does (through the registry); `now`:
-    the intake's clock, the complaint's own creation time unless given."""
+    """Open a merchant complaint the way the webhook does (through the registry and the
+    intake ledger, in `engine` or a scratch store); `now`: the intake's clock, the
+    complaint's own creation time unless given."""
     event = ComplaintCreated(event_id=event_id, type="complaint.created", complaint=complaint)
     kind = KINDS["merchant_complaint"]
     return await open_case(
-        client, task_queue, policy, kind, source, event, now=now or complaint.created_at
+        client,
+        engine or _scratch_store(),
+        task_queue,
+        policy,
+        kind,
+        source,
+        event,
+        now=now or complaint.created_at,
     )
+
+
+@functools.cache
+def _scratch_store() -> Engine:
+    return make_engine(f"sqlite:///{tempfile.mkdtemp(prefix='redress-intake-')}/intake.db")

@@ -23,7 +23,7 @@ from typing import Any
 
 from temporalio import workflow
 
-from workflows.kernel import CaseFacts, CaseWorkflow, Rule
+from workflows.kernel import CaseFacts, CaseWorkflow, Rule, human
 from workflows.penalties import PENALTY_ACTIONS, PenaltyBook
 
 with workflow.unsafe.imports_passed_through():
@@ -141,6 +141,9 @@ class ComplaintWorkflow(CaseWorkflow):
 
     def _history_limit(self) -> int | None:
         return self._rules.history_limit if self._in.rules >= 2 else None
+
+    def _refund_timeout(self) -> timedelta | None:
+        return self._rules.refund_timeout if self._in.rules >= 2 else None
 
     def _kind_state(self) -> dict[str, Any]:
         moments = ("outcome_by", "refund_by", "late_until")
@@ -279,16 +282,6 @@ class ComplaintWorkflow(CaseWorkflow):
         "resolve": Rule(_resolve, ("awaiting_outcome", "platform_review"), _check_resolve),
         "escalate": Rule(_escalate, ("awaiting_outcome",)),
     }
-
-
-def human(td: timedelta) -> str:
-    """'24h', '30m', '45s': a span as a notice says it."""
-    seconds = int(td.total_seconds())
-    if seconds % 3600 == 0:
-        return f"{seconds // 3600}h"
-    if seconds % 60 == 0:
-        return f"{seconds // 60}m"
-    return f"{seconds}s"
 
 
 def _iso(at: datetime | None) -> str | None:

@@ -9,6 +9,7 @@ refusal lands in the timeline) and the Query `case`; the timeline, the notice ou
 idempotency keys and refunds; one local activity per state change (projection, then
 notices); search attributes upserted only when they change, and the Web UI's details.
 
+The outward half (timeline, notices, projection, Web UI fields) is `workflows/outputs.py`.
 Every transition happens under one lock, so an action and a deadline that arrive together
 never interleave half-way through each other's effects.
 """
@@ -25,25 +26,22 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributeUpdate
+from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import TimeoutError as ActivityTimeout
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import TypeAdapter, ValidationError
 
     from activities.cases import CaseActivities
-    from redress import search_attributes as sa
     from redress.models.case import (
         ActionReceipt,
         CarriedState,
         CaseAction,
-        CaseEffects,
         CaseInput,
         CaseResult,
-        CaseUser,
         CaseView,
         NoticeRequest,
-        Recipient,
         RefundReceipt,
         RefundRequest,
         Role,
@@ -51,8 +49,12 @@ with workflow.unsafe.imports_passed_through():
     )
     from redress.refusals import refuse
 
+from workflows.outputs import CaseFacts, CaseOutputs
+
 if TYPE_CHECKING:
     from workflows.penalties import PenaltyBook
+
+__all__ = ["CaseFacts", "CaseWorkflow", "Rule"]
 
 # No maximum attempts: a store or channel outage delays a case, it never loses a step.
 # Domain refusals are non-retryable and surface to the reviewer at once.
@@ -81,20 +83,9 @@ class Rule:
     check: Callable[[Any, CaseAction, Any], None] | None = None
 
 
-@dataclass(frozen=True)
-class CaseFacts:
-    """What a case is about, as the envelope, the notices and the Web UI show it."""
-
-    merchant_id: str
-    amount: Decimal
-    currency: str
-    created_at: datetime
-    user: CaseUser
-    trade_no: str | None = None
-    category: str | None = None
-
-
-class CaseWorkflow:
+class CaseWorkflow(CaseOutputs):
+    RETRY = RETRY
+    ACTIVITY_TIMEOUT = ACTIVITY_TIMEOUT
     KIND: ClassVar[str]
     ACTIONS: ClassVar[Mapping[str, Rule]]
     ACTION_TYPES: ClassVar[TypeAdapter[Any]]  # parses `CaseAction.action`
@@ -327,138 +318,60 @@ class CaseWorkflow:
             await done
         self._wake = True
 
-    # --- timeline, notices, refunds -----------------------------------------------------
-
-    def _event(self, type_: str, actor: str, **fields: Any) -> None:
-        self._timeline.append(TimelineEvent(at=workflow.now(), type=type_, actor=actor, **fields))
-
-    def _notify(self, template: str, to: str, key: str, **context: Any) -> None:
-        """Queue a notice; it goes out with the state change's effects, once per key."""
-        f = self.facts
-        if to == "user":
-            recipient = Recipient(
-                kind="user", channel=f.user.contact.channel, address=f.user.contact.address
-            )
-        else:
-            recipient = Recipient(kind="merchant", channel="desk", address=f.merchant_id)
-        self._outbox.append(
-            NoticeRequest(
-                idempotency_key=f"{self._in.case_id}:{key}",
-                case_id=self._in.case_id,
-                kind=self.KIND,
-                template=template,
-                locale=f.user.locale,
-                recipient=recipient,
-                context={
-                    "case_id": self._in.case_id,
-                    "trade_no": f.trade_no,
-                    "merchant_id": f.merchant_id,
-                    "amount": str(f.amount),
-                    "currency": f.currency,
-                    "category": f.category,
-                    **{
-                        k: v.isoformat() if isinstance(v, datetime) else v
-                        for k, v in context.items()
-                    },
-                },
-            )
-        )
-        self._event("notice", "system", template=template, to=to, channel=recipient.channel)
+    # --- refunds ------------------------------------------------------------------------
 
     async def _refund(self, amount: Decimal) -> RefundReceipt:
-        """Refund through the gateway, keyed `<case>:refund:<n>`; a decline is a refusal."""
+        """Refund through the gateway, keyed `<case>:refund:<n>`; a decline is a refusal.
+        With a bound (`_refund_timeout`), a gateway that does not answer in time is a
+        refusal too, and the next refund reuses the same key: should the first attempt
+        land after all, the gateway answers the retry with it instead of paying twice."""
         self._refunds += 1
         f = self.facts
         request = RefundRequest(
-            idempotency_key=f"{self._in.case_id}:refund:{self._refunds}",
+            idempotency_key=self._key(f"refund:{self._refunds}"),
             case_id=self._in.case_id,
             merchant_id=f.merchant_id,
             trade_no=f.trade_no or "",
             amount=amount,
             currency=f.currency,
         )
+        bound = self._refund_timeout()
         try:
             receipt: RefundReceipt = await workflow.execute_activity_method(
                 CaseActivities.issue_refund,
                 request,
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
+                schedule_to_close_timeout=bound,
                 retry_policy=RETRY,
             )
         except ActivityError as err:
             cause = err.cause
+            if bound and isinstance(cause, ActivityTimeout):
+                self._refunds -= 1
+                raise refuse(
+                    "Unavailable",
+                    f"the payments gateway did not confirm the refund within {human(bound)}; "
+                    "nothing was recorded, the case goes on: try again",
+                ) from err
             message = cause.message if isinstance(cause, ApplicationError) else str(err)
             raise refuse("Invalid", f"the gateway declined the refund: {message}") from err
         self._refunded += receipt.amount
         return receipt
 
-    # --- effects: projection, notices, search attributes --------------------------------
-
-    async def _flush(self) -> None:
-        """One local activity per state change: the projection, then the queued notices."""
-        self._version += 1
-        outbox, self._outbox = self._outbox, []
-        self._update_search_attributes()
-        await workflow.execute_local_activity_method(
-            CaseActivities.apply_effects,
-            CaseEffects(view=self._view(), notices=outbox),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=RETRY,
-        )
-
-    def _search_attributes(self) -> list[tuple[SearchAttributeKey[Any], Any]]:
-        """The Web UI's columns for this case, in upsert order; `None` unsets."""
-        book = self.penalties
-        return [
-            (sa.CASE_STATUS, self._status),
-            (sa.PENALIZED, bool(book and book.penalized())),
-            (sa.POINTS, book.points() if book else 0),
-            (sa.NEXT_DEADLINE, min(self._deadlines().values(), default=None)),
-        ]
-
-    def _start_search_attributes(self) -> tuple[Any, ...]:
-        current = workflow.info().typed_search_attributes
-        return tuple(current.get(key) for key, _ in self._search_attributes())
-
-    def _update_search_attributes(self) -> None:
-        pairs = self._search_attributes()
-        state = tuple(value for _, value in pairs)
-        if state != self._sa_state:
-            self._sa_state = state
-            updates: list[SearchAttributeUpdate[Any]] = [
-                key.value_unset() if value is None else key.value_set(value) for key, value in pairs
-            ]
-            workflow.upsert_search_attributes(updates)
-        lines = [f"**{self._status}**" + (f" ({self._outcome})" if self._outcome else "")]
-        lines += [f"- {name}: {at.isoformat()}" for name, at in sorted(self._deadlines().items())]
-        if self.penalties:
-            lines += self.penalties.detail_lines()
-        workflow.set_current_details("\n".join(lines))
-
-    def _view(self) -> CaseView:
-        f = self.facts
-        return CaseView(
-            case_id=self._in.case_id,
-            workflow_id=workflow.info().workflow_id,
-            kind=self.KIND,
-            status=self._status,
-            outcome=self._outcome,
-            merchant_id=f.merchant_id,
-            trade_no=f.trade_no,
-            amount=f.amount,
-            refunded=self._refunded,
-            currency=f.currency,
-            category=f.category,
-            locale=f.user.locale,
-            created_at=f.created_at,
-            closed_at=self._closed_at,
-            policy=self._in.policy.name,
-            deadlines=self._deadlines(),
-            penalties=self.penalties.snapshot() if self.penalties else [],
-            timeline=list(self._timeline),
-            version=self._version,
-            details=self._details(),
-        )
+    def _refund_timeout(self) -> timedelta | None:
+        """How long a refund may take, retries included (the policy's); None: no bound."""
+        return None
 
 
 def alarm_key(name: str, at: datetime) -> str:
     return f"{name}@{at.isoformat()}"
+
+
+def human(td: timedelta) -> str:
+    """'24h', '30m', '45s': a span as a notice or a refusal says it."""
+    seconds = int(td.total_seconds())
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60}m"
+    return f"{seconds}s"

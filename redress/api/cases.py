@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -9,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
@@ -127,12 +130,43 @@ async def act(
     action_type = printable(body.get("type", "?"))[:32]
     audit = (state, case_id, principal, request_id, action_type)
     try:
+        if action_type in MONEY_ACTIONS and not idempotency_key:
+            raise HTTPException(
+                428,
+                f"a {action_type} needs an Idempotency-Key header: any unique string, sent "
+                "again unchanged when the request is retried, so it acts once",
+            )
+        if idempotency_key:
+            await _bind_key(state, case_id, idempotency_key, principal, body)
         view = await _act(case_id, body, state, principal, request_id)
     except HTTPException as err:
         await _audit(*audit, err.status_code, err.detail)
         raise
     await _audit(*audit, 200, "")
     return view
+
+
+# Actions that move money: a client's retry must never become a second one.
+MONEY_ACTIONS = frozenset({"refund"})
+
+
+async def _bind_key(
+    state: AppState, case_id: str, key: str, principal: Principal, body: dict[str, Any]
+) -> None:
+    """An Idempotency-Key stands for one request: the same key from another principal or
+    with another body is a client bug, refused rather than answered with the first result."""
+    request = json.dumps([principal.actor, principal.scope, body], sort_keys=True, default=str)
+    fingerprint = hashlib.sha256(request.encode("utf-8", "replace")).hexdigest()
+    try:
+        bound = await run_in_threadpool(
+            crud.bind_action_key, state.engine, case_id, key, fingerprint
+        )
+    except SQLAlchemyError as err:
+        raise HTTPException(503, "case store unavailable, retry later") from err
+    if not bound:
+        raise HTTPException(
+            422, "this Idempotency-Key came with another request; use a new key per request"
+        )
 
 
 async def _audit(
@@ -156,7 +190,12 @@ async def _audit(
         status_code=status_code,
         reason=printable(reason)[:1000],
     )
-    await run_in_threadpool(crud.record_audit, state.engine, entry)
+    try:
+        await run_in_threadpool(crud.record_audit, state.engine, entry)
+    except SQLAlchemyError as err:
+        # The action itself is done (or refused): a store hiccup must not turn its answer
+        # into a 500 that the client retries. The log keeps what the table could not.
+        log.error("audit entry not written", error=str(err), **entry.model_dump(mode="json"))
 
 
 async def _act(

@@ -12,7 +12,6 @@ from fastapi import Depends, Header, HTTPException, Request
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
-from redress.api.replay import ReplayGuard
 from redress.api.signing import WebhookSigner
 from redress.config import Grant, Settings
 from redress.policy import Policy
@@ -27,12 +26,11 @@ class AppState:
     engine: Engine
     policy: Policy
     signer: WebhookSigner | None
-    replays: ReplayGuard = field(default_factory=ReplayGuard)
     providers: dict[str, Provider] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # One verifier per provider scheme, keyed by the `/webhooks/{provider}` segment.
-        self.providers.setdefault("generic", GenericProvider(self.signer, self.replays))
+        self.providers.setdefault("generic", GenericProvider(self.signer))
 
 
 @dataclass(frozen=True, kw_only=True)

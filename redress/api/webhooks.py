@@ -8,8 +8,10 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
 from temporalio.service import RPCError
 
 from redress import kinds
@@ -19,6 +21,7 @@ from redress.intake import open_case
 from redress.logs import get_logger
 from redress.models.intake import IntakeRefused
 from redress.providers import Rejected
+from redress.store import crud
 
 router = APIRouter(tags=["webhooks"])
 log = get_logger()
@@ -60,13 +63,20 @@ async def webhook(provider: str, request: Request, state: State) -> Any:
     if len(body) > MAX_BODY:
         raise HTTPException(413, f"body larger than {MAX_BODY} bytes")
     try:
-        source.verify(request.headers, body)
+        delivery = source.verify(request.headers, body)
+        if delivery is not None:
+            seen: bool = await run_in_threadpool(
+                crud.delivery_seen, state.engine, provider, delivery
+            )
+            if seen:
+                raise Rejected(401, "replayed delivery: this webhook-id and timestamp were seen")
         inbound = source.parse(_json(body))
     except Rejected as err:
         raise HTTPException(err.status, err.message) from err
     try:
         opened = await open_case(
             state.client,
+            state.engine,
             state.settings.task_queue,
             state.policy,
             inbound.kind,
@@ -75,10 +85,19 @@ async def webhook(provider: str, request: Request, state: State) -> Any:
         )
     except IntakeRefused as err:
         raise HTTPException(422, str(err)) from err
+    except SQLAlchemyError as err:
+        # The ledger is out of reach: refuse rather than risk a second case; it retries.
+        log.warning("intake ledger unavailable", error=str(err), event_id=inbound.event_id)
+        raise HTTPException(503, "case store unavailable, retry later") from err
     except RPCError as err:
         # Temporal is unreachable: the provider retries later, nothing is lost.
         log.warning("case start failed", error=str(err), event_id=inbound.event_id)
         raise HTTPException(503, "case engine unavailable, retry later") from err
+    if delivery:
+        # Only an answered delivery counts: a retry of one that failed (503) is welcome.
+        await run_in_threadpool(
+            crud.record_delivery, state.engine, provider, delivery, source.replay_window
+        )
     log.info(
         "webhook accepted",
         provider=provider,

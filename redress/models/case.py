@@ -270,6 +270,9 @@ class CaseInput(BaseModel):
     # The kind's rules as of the case's start: inputs recorded before a rule change read
     # as 1, so running cases replay what they recorded (README, "Changing a workflow").
     rules: int = 1
+    # Idempotency keys carry the case's first run (every case the intake opens now), so a
+    # case opened again under the same ID never collides with an earlier one's keys.
+    run_keys: bool = False
     carried: CarriedState | None = None  # set when a run continues an earlier one
 
 
@@ -358,3 +361,4 @@ class PurgeResult(BaseModel):
     refunds: int
     notices: int
     audit_entries: int
+    intake_entries: int = 0  # ledger rows, provider events, action keys

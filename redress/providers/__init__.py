@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Protocol
 
 from pydantic import BaseModel
@@ -37,9 +38,12 @@ class Inbound:
 
 class Provider(Protocol):
     name: str
+    replay_window: timedelta  # how long a verified delivery could be sent again
 
-    def verify(self, headers: Mapping[str, str], body: bytes) -> None:
-        """Raise `Rejected` unless the headers authenticate the body, fresh and first-seen."""
+    def verify(self, headers: Mapping[str, str], body: bytes) -> str | None:
+        """Raise `Rejected` unless the headers authenticate the body and are fresh; return
+        the delivery's verified, normalized identity (the shared path refuses a second
+        delivery with it), or None where the provider's scheme has none."""
 
     def parse(self, payload: Any) -> Inbound:
         """Map the JSON payload to a kind's event; `Rejected` (422) says what is wrong."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
@@ -11,7 +11,16 @@ from sqlmodel import Session, col, select
 
 from redress.models import CaseView
 from redress.store.db import INSERT_BY_DIALECT
-from redress.store.tables import AuditEntry, CaseRecord, NoticeRecord, RefundRecord
+from redress.store.tables import (
+    ActionKey,
+    AuditEntry,
+    CaseRecord,
+    DeliveryRecord,
+    IntakeEvent,
+    IntakeRecord,
+    NoticeRecord,
+    RefundRecord,
+)
 
 
 def _next_deadline(view: CaseView) -> datetime | None:
@@ -105,16 +114,96 @@ def purge_closed_before(engine: Engine, cutoff: datetime) -> dict[str, int]:
                 )
             ).all()
         )
-        counts = {"cases": len(ids), "refunds": 0, "notices": 0, "audit_entries": 0}
+        counts = dict.fromkeys(("refunds", "notices", "audit_entries", "intake_entries"), 0)
+        counts["cases"] = len(ids)
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             for table, key in (
                 (RefundRecord, "refunds"),
                 (NoticeRecord, "notices"),
                 (AuditEntry, "audit_entries"),
+                (IntakeRecord, "intake_entries"),
+                (IntakeEvent, "intake_entries"),
+                (ActionKey, "intake_entries"),
             ):
                 res = session.exec(delete(table).where(col(table.case_id).in_(chunk)))  # type: ignore[call-overload]
                 counts[key] += res.rowcount or 0
             session.exec(delete(CaseRecord).where(col(CaseRecord.case_id).in_(chunk)))  # type: ignore[call-overload]
         session.commit()
         return counts
+
+
+# --- intake ledger, deliveries, action keys ---------------------------------------------
+
+
+def _insert_ignore(engine: Engine, table: Any, **values: Any) -> bool:
+    """Insert unless the key exists; whether this call inserted it."""
+    stmt: Any = INSERT_BY_DIALECT[engine.dialect.name](table).values(**values)
+    stmt = stmt.on_conflict_do_nothing().returning(*table.primary_key.columns)
+    with engine.begin() as conn:
+        return conn.execute(stmt).first() is not None
+
+
+def opened_case(engine: Engine, case_id: str) -> IntakeRecord | None:
+    with Session(engine) as session:
+        return session.get(IntakeRecord, case_id)
+
+
+def record_intake(
+    engine: Engine, *, case_id: str, kind: str, source: str, event_id: str, first_run_id: str
+) -> None:
+    _insert_ignore(
+        engine,
+        IntakeRecord.__table__,  # type: ignore[attr-defined]
+        case_id=case_id,
+        kind=kind,
+        source=source,
+        event_id=event_id[:200],
+        first_run_id=first_run_id,
+        opened_at=datetime.now(UTC),
+    )
+
+
+def record_event(engine: Engine, *, provider: str, event_id: str, case_id: str) -> bool:
+    """Note a provider event; False when it was taken in before."""
+    return _insert_ignore(
+        engine,
+        IntakeEvent.__table__,  # type: ignore[attr-defined]
+        provider=provider,
+        event_id=event_id[:200],
+        case_id=case_id,
+        at=datetime.now(UTC),
+    )
+
+
+def delivery_seen(engine: Engine, provider: str, delivery: str) -> bool:
+    with Session(engine) as session:
+        row = session.get(DeliveryRecord, (provider, delivery))
+        return row is not None and row.expires_at.replace(tzinfo=UTC) > datetime.now(UTC)
+
+
+def record_delivery(engine: Engine, provider: str, delivery: str, keep_for: timedelta) -> None:
+    """Remember an answered delivery until its signature could no longer verify."""
+    now = datetime.now(UTC)
+    table: Any = DeliveryRecord.__table__  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        conn.execute(table.delete().where(table.c.expires_at < now))
+    _insert_ignore(
+        engine, table, provider=provider, delivery=delivery[:300], expires_at=now + keep_for
+    )
+
+
+def bind_action_key(engine: Engine, case_id: str, key: str, fingerprint: str) -> bool:
+    """Bind an Idempotency-Key to its first request; False if it was bound to another."""
+    if _insert_ignore(
+        engine,
+        ActionKey.__table__,  # type: ignore[attr-defined]
+        case_id=case_id,
+        key=key,
+        fingerprint=fingerprint,
+        at=datetime.now(UTC),
+    ):
+        return True
+    with Session(engine) as session:
+        row = session.get(ActionKey, (case_id, key))
+        return row is not None and row.fingerprint == fingerprint

@@ -75,3 +75,52 @@ class AuditEntry(SQLModel, table=True):
     accepted: bool
     status_code: int
     reason: str = ""
+
+
+class IntakeRecord(SQLModel, table=True):
+    """The intake ledger: every case the intake opened, kept with the case's records (not
+    Temporal's retention), so a redelivery long after still finds its case."""
+
+    __tablename__ = "intake_ledger"
+
+    case_id: str = Field(primary_key=True, max_length=160)
+    kind: str = Field(max_length=40)
+    source: str = Field(max_length=40)
+    event_id: str = Field(max_length=200)
+    first_run_id: str = Field(max_length=64)
+    opened_at: datetime
+
+
+class IntakeEvent(SQLModel, table=True):
+    """Provider events taken in, by the provider's own event ID, and the case each went to."""
+
+    __tablename__ = "intake_events"
+
+    provider: str = Field(primary_key=True, max_length=40)
+    event_id: str = Field(primary_key=True, max_length=200)
+    case_id: str = Field(index=True, max_length=160)
+    at: datetime
+
+
+class DeliveryRecord(SQLModel, table=True):
+    """Signed deliveries answered, by their verified and normalized identity (for Standard
+    Webhooks `webhook-id` and timestamp): the same delivery twice is a replay. Rows expire
+    with the signature tolerance."""
+
+    __tablename__ = "webhook_deliveries"
+
+    provider: str = Field(primary_key=True, max_length=40)
+    delivery: str = Field(primary_key=True, max_length=300)
+    expires_at: datetime = Field(index=True)
+
+
+class ActionKey(SQLModel, table=True):
+    """An `Idempotency-Key` bound to the request it first came with: the same key with
+    another principal or body is refused, never taken as a retry."""
+
+    __tablename__ = "action_keys"
+
+    case_id: str = Field(primary_key=True, max_length=160)
+    key: str = Field(primary_key=True, max_length=128)
+    fingerprint: str = Field(max_length=64)  # sha256 of principal and body
+    at: datetime

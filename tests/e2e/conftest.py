@@ -70,12 +70,18 @@ class Stack:
         headers.update(kw.pop("headers", {}))
         return await self.http.post("/webhooks/generic", content=body, headers=headers, **kw)
 
-    async def act(self, case_id: str, role: str, action: dict[str, Any]) -> httpx.Response:
+    async def act(
+        self, case_id: str, role: str, action: dict[str, Any], key: str | None = ""
+    ) -> httpx.Response:
+        """POST an action; a fresh Idempotency-Key unless `key` names one (None: no key)."""
         token = TOKENS.get(role) or SCOPED[role].split(":")[0]
+        headers = {"Authorization": f"Bearer {token}", "content-type": "application/json"}
+        if key is not None:
+            headers["Idempotency-Key"] = key or f"k-{uuid.uuid4().hex}"
         return await self.http.post(
             f"/cases/{case_id}/actions",
             content=json.dumps(action),  # ASCII-escaped, so any string survives the trip
-            headers={"Authorization": f"Bearer {token}", "content-type": "application/json"},
+            headers=headers,
         )
 
     async def read(self, path: str, role: str = "agent", **kw: Any) -> httpx.Response:

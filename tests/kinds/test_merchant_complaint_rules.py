@@ -4,14 +4,20 @@ opened before these rules (rules 1) keep the ones they started with."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import timedelta
 from decimal import Decimal
 
+from sqlalchemy.engine import Engine
 from temporalio.api.enums.v1 import EventType
+from temporalio.testing import WorkflowEnvironment
 
+from redress.models import RefundReceipt, RefundRequest
 from redress.models.complaint import PlatformVerdict, Refund, RefuseRefund, Reply, Resolve
+from redress.payments.gateway import SimulatedGateway
 from redress.policy import load_policy
-from tests.kinds.conftest import Cases, Handle
+from tests.kinds.conftest import Cases, Handle, retire
 from tests.kinds.test_merchant_complaint import (
     act,
     agent,
@@ -20,6 +26,7 @@ from tests.kinds.test_merchant_complaint import (
     sleep_until,
     view,
 )
+from worker import build_worker
 
 REFUSE = agent(RefuseRefund(explanation="Delivered, signed", evidence=["pod.png"]))
 
@@ -123,3 +130,40 @@ async def test_a_long_case_continues_as_new_and_keeps_its_deadlines(cases: Cases
     assert (v.status, v.outcome) == ("closed", "accepted")
     assert sum(e.type == "closed" for e in v.timeline) == 1
     assert len(cases.notices(inp.case_id, "acknowledgement")) == 1  # not sent again
+
+
+class SlowGateway(SimulatedGateway):
+    """Takes `delay` seconds over the first refund: a gateway outage that ends."""
+
+    def __init__(self, engine: Engine, delay: float) -> None:
+        super().__init__(engine)
+        self.delay, self.calls = delay, 0
+
+    def refund(self, request: RefundRequest) -> RefundReceipt:
+        self.calls += 1
+        if self.calls == 1:
+            time.sleep(self.delay)
+        return super().refund(request)
+
+
+async def test_a_refund_the_gateway_does_not_confirm_in_time_is_refused(
+    ts_env: WorkflowEnvironment, engine: Engine, task_queue: str
+) -> None:
+    policy = load_policy("default")
+    assert policy.complaint
+    rules = policy.complaint.model_copy(update={"refund_timeout": timedelta(seconds=1)})
+    gateway = SlowGateway(engine, delay=3)
+    async with build_worker(ts_env.client, engine, task_queue, gateway=gateway):
+        cases = Cases(ts_env, engine, task_queue)
+        h, inp = await cases.start(policy=policy.model_copy(update={"complaint": rules}))
+        msg = await refused(h, agent(Refund(amount=Decimal("30.00"))), "Unavailable")
+        assert "did not confirm the refund within 1s" in msg
+        v = await view(h)  # the case goes on, nothing recorded in it
+        assert (v.status, v.refunded) == ("awaiting_response", Decimal("0"))
+        await asyncio.sleep(3)  # the first attempt lands at the gateway after all
+        v = await act(h, agent(Refund(amount=Decimal("30.00"))))
+        assert v.refunded == Decimal("30.00")  # the same key: the gateway's first refund
+        [row] = cases.refunds(inp.case_id)
+        assert row.idempotency_key == f"{inp.case_id}:refund:1"
+        for handle in cases.handles:
+            await retire(ts_env.client, handle)
