@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -52,6 +52,19 @@ def start_search_attributes(kind: str, start: CaseStart) -> TypedSearchAttribute
     return TypedSearchAttributes([*pairs, *start.search_attributes])
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """A verified delivery's identity and how long it could be sent again: answered once,
+    the same delivery again is a replay."""
+
+    id: str
+    keep_for: timedelta
+
+
+class Replayed(Exception):
+    """This very delivery was answered before."""
+
+
 async def open_case(
     client: Client,
     engine: Engine,
@@ -61,9 +74,11 @@ async def open_case(
     source: str,
     event: BaseModel,
     now: datetime | None = None,
+    delivery: Delivery | None = None,
 ) -> Opened:
     """Start the case an intake event opens, once: a case in the ledger (or already
-    started) is a duplicate. `now` is the intake's clock (a test server's in tests)."""
+    started) is a duplicate, a delivery answered before is `Replayed`. `now` is the
+    intake's clock (a test server's in tests)."""
     ctx = IntakeContext(
         source=source,
         policy=policy,
@@ -72,42 +87,41 @@ async def open_case(
     )
     start = kind.open(event, ctx)
     event_id = str(getattr(event, "event_id", ""))
-    duplicate = Opened(case_id=start.case_id, workflow_id=start.case_id, duplicate=True)
+    seen, known = await asyncio.to_thread(
+        crud.intake_lookup, engine, source, delivery.id if delivery else None, start.case_id
+    )
+    if seen:
+        raise Replayed(start.case_id)
     # The ledger outlives Temporal's retention: a closed case removed from Temporal is
     # still the case this complaint opened, not a reason to open (and penalize) another.
-    if await asyncio.to_thread(crud.opened_case, engine, start.case_id) is not None:
-        await asyncio.to_thread(_note_event, engine, source, event_id, start.case_id)
-        return duplicate
-    try:
-        handle = await client.start_workflow(
-            kind.workflow_type,
-            start.input.model_copy(update={"run_keys": True}),
-            id=start.case_id,
-            task_queue=task_queue,
-            result_type=CaseResult,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-            search_attributes=start_search_attributes(kind.name, start),
-            static_summary=start.summary,
-        )
-        run_id, opened = handle.first_execution_run_id or "", False
-    except WorkflowAlreadyStartedError as err:
-        run_id, opened = err.run_id or "", True
-    # Written once the start is certain; a crash before it leaves a start that the next
-    # delivery finds in Temporal (duplicate) and records then.
+    run_id: str | None = None
+    if not known:
+        try:
+            handle = await client.start_workflow(
+                kind.workflow_type,
+                start.input.model_copy(update={"run_keys": True}),
+                id=start.case_id,
+                task_queue=task_queue,
+                result_type=CaseResult,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+                search_attributes=start_search_attributes(kind.name, start),
+                static_summary=start.summary,
+            )
+            run_id = handle.first_execution_run_id or ""
+        except WorkflowAlreadyStartedError as err:
+            known, run_id = True, err.run_id or ""
+    # Written once the start is certain (one transaction); a crash before it leaves a
+    # start that the next delivery finds in Temporal (duplicate) and records then.
     await asyncio.to_thread(
         crud.record_intake,
         engine,
         case_id=start.case_id,
         kind=kind.name,
-        source=source,
+        provider=source,
         event_id=event_id,
         first_run_id=run_id,
+        delivery=delivery.id if delivery else None,
+        keep_for=delivery.keep_for if delivery else timedelta(0),
     )
-    await asyncio.to_thread(_note_event, engine, source, event_id, start.case_id)
-    return duplicate if opened else Opened(start.case_id, start.case_id, duplicate=False)
-
-
-def _note_event(engine: Engine, provider: str, event_id: str, case_id: str) -> None:
-    if event_id:
-        crud.record_event(engine, provider=provider, event_id=event_id, case_id=case_id)
+    return Opened(case_id=start.case_id, workflow_id=start.case_id, duplicate=known)

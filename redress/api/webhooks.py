@@ -8,7 +8,6 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,11 +16,10 @@ from temporalio.service import RPCError
 from redress import kinds
 from redress.api.deps import State
 from redress.api.errors import has_lone_surrogates
-from redress.intake import open_case
+from redress.intake import Delivery, Replayed, open_case
 from redress.logs import get_logger
 from redress.models.intake import IntakeRefused
 from redress.providers import Rejected
-from redress.store import crud
 
 router = APIRouter(tags=["webhooks"])
 log = get_logger()
@@ -64,12 +62,6 @@ async def webhook(provider: str, request: Request, state: State) -> Any:
         raise HTTPException(413, f"body larger than {MAX_BODY} bytes")
     try:
         delivery = source.verify(request.headers, body)
-        if delivery is not None:
-            seen: bool = await run_in_threadpool(
-                crud.delivery_seen, state.engine, provider, delivery
-            )
-            if seen:
-                raise Rejected(401, "replayed delivery: this webhook-id and timestamp were seen")
         inbound = source.parse(_json(body))
     except Rejected as err:
         raise HTTPException(err.status, err.message) from err
@@ -82,7 +74,12 @@ async def webhook(provider: str, request: Request, state: State) -> Any:
             inbound.kind,
             provider,
             inbound.event,
+            delivery=Delivery(delivery, source.replay_window) if delivery else None,
         )
+    except Replayed as err:
+        raise HTTPException(
+            401, "replayed delivery: this webhook-id and timestamp were answered before"
+        ) from err
     except IntakeRefused as err:
         raise HTTPException(422, str(err)) from err
     except SQLAlchemyError as err:
@@ -93,11 +90,6 @@ async def webhook(provider: str, request: Request, state: State) -> Any:
         # Temporal is unreachable: the provider retries later, nothing is lost.
         log.warning("case start failed", error=str(err), event_id=inbound.event_id)
         raise HTTPException(503, "case engine unavailable, retry later") from err
-    if delivery:
-        # Only an answered delivery counts: a retry of one that failed (503) is welcome.
-        await run_in_threadpool(
-            crud.record_delivery, state.engine, provider, delivery, source.replay_window
-        )
     log.info(
         "webhook accepted",
         provider=provider,

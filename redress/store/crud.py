@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy import select as core_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -138,59 +139,83 @@ def purge_closed_before(engine: Engine, cutoff: datetime) -> dict[str, int]:
 
 def _insert_ignore(engine: Engine, table: Any, **values: Any) -> bool:
     """Insert unless the key exists; whether this call inserted it."""
+    with engine.begin() as conn:
+        return _insert_ignore_in(conn, engine, table, values)
+
+
+def _insert_ignore_in(conn: Any, engine: Engine, table: Any, values: dict[str, Any]) -> bool:
     stmt: Any = INSERT_BY_DIALECT[engine.dialect.name](table).values(**values)
     stmt = stmt.on_conflict_do_nothing().returning(*table.primary_key.columns)
-    with engine.begin() as conn:
-        return conn.execute(stmt).first() is not None
+    return conn.execute(stmt).first() is not None
 
 
-def opened_case(engine: Engine, case_id: str) -> IntakeRecord | None:
-    with Session(engine) as session:
-        return session.get(IntakeRecord, case_id)
+_LEDGER: Any = IntakeRecord.__table__  # type: ignore[attr-defined]
+_EVENTS: Any = IntakeEvent.__table__  # type: ignore[attr-defined]
+_DELIVERIES: Any = DeliveryRecord.__table__  # type: ignore[attr-defined]
+_PURGED: dict[int, datetime] = {}  # engine → when expired deliveries were last deleted
+
+
+def intake_lookup(
+    engine: Engine, provider: str, delivery: str | None, case_id: str
+) -> tuple[bool, bool]:
+    """Before a start, in one round: was this delivery answered already (a replay), and
+    has the case been opened before (a duplicate, even if Temporal forgot it)?"""
+    now = datetime.now(UTC)
+    with engine.connect() as conn:
+        seen = delivery is not None and (
+            conn.execute(
+                core_select(_DELIVERIES.c.expires_at).where(
+                    _DELIVERIES.c.provider == provider,
+                    _DELIVERIES.c.delivery == delivery,
+                    _DELIVERIES.c.expires_at > now,
+                )
+            ).first()
+            is not None
+        )
+        known = (
+            conn.execute(core_select(_LEDGER.c.case_id).where(_LEDGER.c.case_id == case_id)).first()
+            is not None
+        )
+    return seen, known
 
 
 def record_intake(
-    engine: Engine, *, case_id: str, kind: str, source: str, event_id: str, first_run_id: str
+    engine: Engine,
+    *,
+    case_id: str,
+    kind: str,
+    provider: str,
+    event_id: str,
+    first_run_id: str | None,
+    delivery: str | None,
+    keep_for: timedelta,
 ) -> None:
-    _insert_ignore(
-        engine,
-        IntakeRecord.__table__,  # type: ignore[attr-defined]
-        case_id=case_id,
-        kind=kind,
-        source=source,
-        event_id=event_id[:200],
-        first_run_id=first_run_id,
-        opened_at=datetime.now(UTC),
-    )
-
-
-def record_event(engine: Engine, *, provider: str, event_id: str, case_id: str) -> bool:
-    """Note a provider event; False when it was taken in before."""
-    return _insert_ignore(
-        engine,
-        IntakeEvent.__table__,  # type: ignore[attr-defined]
-        provider=provider,
-        event_id=event_id[:200],
-        case_id=case_id,
-        at=datetime.now(UTC),
-    )
-
-
-def delivery_seen(engine: Engine, provider: str, delivery: str) -> bool:
-    with Session(engine) as session:
-        row = session.get(DeliveryRecord, (provider, delivery))
-        return row is not None and row.expires_at.replace(tzinfo=UTC) > datetime.now(UTC)
-
-
-def record_delivery(engine: Engine, provider: str, delivery: str, keep_for: timedelta) -> None:
-    """Remember an answered delivery until its signature could no longer verify."""
+    """After a start (or a duplicate), in one transaction: the case in the ledger (when a
+    run ID says it started), the provider's event, and the answered delivery."""
     now = datetime.now(UTC)
-    table: Any = DeliveryRecord.__table__  # type: ignore[attr-defined]
     with engine.begin() as conn:
-        conn.execute(table.delete().where(table.c.expires_at < now))
-    _insert_ignore(
-        engine, table, provider=provider, delivery=delivery[:300], expires_at=now + keep_for
-    )
+        if first_run_id is not None:
+            ledger = dict(
+                case_id=case_id,
+                kind=kind,
+                source=provider,
+                event_id=event_id[:200],
+                first_run_id=first_run_id,
+                opened_at=now,
+            )
+            _insert_ignore_in(conn, engine, _LEDGER, ledger)
+        if event_id:
+            event = dict(provider=provider, event_id=event_id[:200], case_id=case_id, at=now)
+            _insert_ignore_in(conn, engine, _EVENTS, event)
+        if delivery is not None:
+            answered = dict(provider=provider, delivery=delivery[:300], expires_at=now + keep_for)
+            _insert_ignore_in(conn, engine, _DELIVERIES, answered)
+            # Expired deliveries go at most once a minute, not with every webhook.
+            if now - _PURGED.get(id(engine), datetime.min.replace(tzinfo=UTC)) > timedelta(
+                minutes=1
+            ):
+                _PURGED[id(engine)] = now
+                conn.execute(_DELIVERIES.delete().where(_DELIVERIES.c.expires_at < now))
 
 
 def bind_action_key(engine: Engine, case_id: str, key: str, fingerprint: str) -> bool:
