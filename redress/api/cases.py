@@ -136,9 +136,7 @@ async def act(
                 f"a {action_type} needs an Idempotency-Key header: any unique string, sent "
                 "again unchanged when the request is retried, so it acts once",
             )
-        if idempotency_key:
-            await _bind_key(state, case_id, idempotency_key, principal, body)
-        view = await _act(case_id, body, state, principal, request_id)
+        view = await _act(case_id, body, state, principal, request_id, idempotency_key)
     except HTTPException as err:
         await _audit(*audit, err.status_code, err.detail)
         raise
@@ -199,7 +197,12 @@ async def _audit(
 
 
 async def _act(
-    case_id: str, body: dict[str, Any], state: AppState, principal: Principal, request_id: str
+    case_id: str,
+    body: dict[str, Any],
+    state: AppState,
+    principal: Principal,
+    request_id: str,
+    idempotency_key: str | None,
 ) -> CaseView:
     kind = kinds.by_case_id(case_id)
     if kind is None:
@@ -217,6 +220,8 @@ async def _act(
         raise HTTPException(422, validation_detail(err)) from err
     if action.type not in kind.roles.get(principal.role, frozenset()):  # type: ignore[call-overload]
         raise HTTPException(403, f"role {principal.role!r} may not take action {action.type!r}")
+    if idempotency_key:  # bound only once the case is the principal's to move
+        await _bind_key(state, case_id, idempotency_key, principal, body)
     cmd = CaseAction(
         actor=principal.actor,
         role=principal.role,  # type: ignore[arg-type]
