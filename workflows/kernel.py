@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
 
     from activities.cases import CaseActivities
     from redress.models.case import (
+        INCOMING,
         ActionReceipt,
         CarriedState,
         CaseAction,
@@ -271,7 +272,9 @@ class CaseWorkflow(CaseOutputs):
 
     @act.validator
     def validate_act(self, cmd: CaseAction) -> None:
-        self._check(cmd)
+        # Validators never run on replay: new Updates get the incoming checks, while the
+        # handler's own `_check` reads what history holds.
+        self._check(cmd, incoming=True)
 
     @workflow.signal(name="act_signal")
     async def act_signal(self, cmd: CaseAction) -> None:
@@ -289,10 +292,11 @@ class CaseWorkflow(CaseOutputs):
     def case(self) -> CaseView:
         return self._view()
 
-    def _check(self, cmd: CaseAction) -> Any:
+    def _check(self, cmd: CaseAction, incoming: bool = False) -> Any:
         """The parsed action, or a refusal: roles, then statuses, then the rule's check."""
         try:
-            action = self.ACTION_TYPES.validate_python(cmd.action)
+            context = INCOMING if incoming else None
+            action = self.ACTION_TYPES.validate_python(cmd.action, context=context)
         except ValidationError as err:
             raise refuse("Invalid", f"invalid action: {err.errors()[0]['msg']}") from err
         if action.type not in self.ROLES.get(cmd.role, frozenset()):

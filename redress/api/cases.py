@@ -21,6 +21,7 @@ from redress.api.deps import AppState, CurrentPrincipal, Principal, State
 from redress.api.errors import has_lone_surrogates, printable, validation_detail
 from redress.logs import get_logger
 from redress.models import ActionReceipt, CaseAction, CaseView
+from redress.models.case import INCOMING
 from redress.refusals import http_status
 from redress.store import crud
 from redress.store.tables import AuditEntry
@@ -215,7 +216,7 @@ async def _act(
     if has_lone_surrogates(body):
         raise HTTPException(422, "body holds invalid Unicode (a lone surrogate escape)")
     try:
-        action = kind.actions.validate_python(body)
+        action = kind.actions.validate_python(body, context=INCOMING)
     except ValidationError as err:
         raise HTTPException(422, validation_detail(err)) from err
     if action.type not in kind.roles.get(principal.role, frozenset()):  # type: ignore[call-overload]

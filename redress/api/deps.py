@@ -30,7 +30,7 @@ class AppState:
 
     def __post_init__(self) -> None:
         # One verifier per provider scheme, keyed by the `/webhooks/{provider}` segment.
-        self.providers.setdefault("generic", GenericProvider(self.signer))
+        self.providers.setdefault(GenericProvider.name, GenericProvider(self.signer))
 
 
 @dataclass(frozen=True, kw_only=True)

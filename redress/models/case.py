@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -31,9 +32,19 @@ _HIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _HIDDEN_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
+# The validation context of what arrives over HTTP (webhooks, actions, new Updates). The
+# stricter checks below apply to it alone: a payload already in a running case's history
+# must still read back on replay, whatever rules came later.
+INCOMING: dict[str, bool] = {"incoming": True}
+
+
+def incoming(info: ValidationInfo) -> bool:
+    return bool(info.context and info.context.get("incoming"))
+
+
 def _refuse_hidden(pattern: re.Pattern[str]) -> AfterValidator:
-    def check(value: str) -> str:
-        found = pattern.search(value)
+    def check(value: str, info: ValidationInfo) -> str:
+        found = pattern.search(value) if incoming(info) else None
         if found:
             raise ValueError(
                 f"holds a control or bidi character (U+{ord(found.group()):04X}) "
@@ -148,8 +159,8 @@ class Contact(BaseModel):
     ]
 
     @model_validator(mode="after")
-    def _fits_channel(self) -> Contact:
-        if not _ADDRESS[self.channel].fullmatch(self.address):
+    def _fits_channel(self, info: ValidationInfo) -> Contact:
+        if incoming(info) and not _ADDRESS[self.channel].fullmatch(self.address):
             raise ValueError(f"address is not a valid {self.channel} address")
         return self
 

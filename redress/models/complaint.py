@@ -15,6 +15,7 @@ from pydantic import (
     Field,
     StringConstraints,
     TypeAdapter,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -32,6 +33,7 @@ from redress.models.case import (
     Role,
     Text,
     in_minor_units,
+    incoming,
     known_currency,
 )
 from redress.models.intake import CaseStart, IntakeContext
@@ -76,7 +78,9 @@ class Complaint(BaseModel):
         return known_currency(value)
 
     @model_validator(mode="after")
-    def _amount_in_minor_units(self) -> Complaint:
+    def _amount_in_minor_units(self, info: ValidationInfo) -> Complaint:
+        if not incoming(info):
+            return self
         try:
             self.amount = in_minor_units(self.amount, self.currency)
         except ValueError as err:

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from redress import kinds
 from redress.api.errors import validation_detail
 from redress.api.signing import WebhookSigner, WebhookVerificationError
+from redress.models.case import INCOMING
 from redress.providers import Inbound, Rejected
 
 SIGNED = ("webhook-id", "webhook-timestamp", "webhook-signature")
@@ -51,7 +52,8 @@ class GenericProvider:
             expected = ", ".join(repr(t) for t in kinds.event_types())
             raise Rejected(422, f"type: unsupported event type {event_type!r}; expected {expected}")
         try:
-            event = kind.events[event_type].model_validate(payload)  # type: ignore[index]
+            model = kind.events[event_type]  # type: ignore[index]
+            event = model.model_validate(payload, context=INCOMING)
         except ValidationError as err:
             raise Rejected(422, validation_detail(err)) from err
         return Inbound(kind=kind, event=event, event_id=str(getattr(event, "event_id", "")))
