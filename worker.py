@@ -26,8 +26,10 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.cases import CaseActivities
+from activities.verification import VerificationActivities
 from redress import kinds
 from redress.config import Settings
+from redress.identity import IdentityVerifier, SimulatedIdentityVerifier
 from redress.logs import configure_logging, get_logger
 from redress.models import RetentionInput
 from redress.notices.channels import RecordingChannel
@@ -75,6 +77,7 @@ def build_worker(
     extra_workflows: Sequence[type] = (),
     renderer: NoticeRenderer | None = None,
     gateway: PaymentsGateway | None = None,
+    verifier: IdentityVerifier | None = None,
 ) -> Worker:
     """A worker with the default parts: simulated gateway, recording channel. Tests may add
     workflows (a kind of their own), a renderer with their own templates, a gateway."""
@@ -84,6 +87,7 @@ def build_worker(
         channel=RecordingChannel(engine),
         renderer=renderer or get_renderer(),
     )
+    verification = VerificationActivities(verifier or SimulatedIdentityVerifier(engine))
     return Worker(
         client,
         task_queue=task_queue,
@@ -93,7 +97,12 @@ def build_worker(
             RetentionWorkflow,
             *extra_workflows,
         ],
-        activities=[acts.apply_effects, acts.issue_refund, acts.purge_expired],
+        activities=[
+            acts.apply_effects,
+            acts.issue_refund,
+            acts.purge_expired,
+            verification.request_verification,
+        ],
         activity_executor=ThreadPoolExecutor(max_workers=max_threads),
         # Sandboxed: keep the checks but import each module once per process, not once per
         # workflow run (re-importing dominated the worker's CPU in profiles); our workflow
@@ -117,7 +126,10 @@ async def main() -> None:
     await ensure_registered(client)
     policy = kinds.check_policy(load_policy(settings.policy))
     await ensure_retention_schedule(client, policy, settings.task_queue)
-    worker = build_worker(client, engine, settings.task_queue, sandbox=settings.workflow_sandbox)
+    verifier = SimulatedIdentityVerifier(engine, outcome=settings.simulated_verifier)  # type: ignore[arg-type]
+    worker = build_worker(
+        client, engine, settings.task_queue, sandbox=settings.workflow_sandbox, verifier=verifier
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -18,9 +18,11 @@ from pathlib import Path
 
 from bench.procs import ProcessSet, free_port, wait_http, wait_log, wait_port
 from redress.api.signing import generate_secret
+from redress.policy import POLICIES_DIR
 from redress.search_attributes import dev_server_flags
 
 ROOT = Path(__file__).resolve().parents[1]
+
 
 POLICY_TOML = """\
 # Written by the bench: the default rules, but a handled case closes 1 s after handling.
@@ -43,6 +45,16 @@ country = "CN"
 utc_offset_minutes = 480
 weekend = [5, 6]
 """
+
+
+def _default_sections(first: str, end: str) -> str:
+    """The bundled default policy's text from `[first]` up to `[end]`."""
+    text = (POLICIES_DIR / "default.toml").read_text(encoding="utf-8")
+    return text[text.index(f"[{first}]") : text.index(f"[{end}]")]
+
+
+# Every other kind's section as the default has it.
+POLICY_TOML += "\n" + _default_sections("platform_complaint", "calendar")
 
 
 @dataclass

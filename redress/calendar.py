@@ -4,13 +4,21 @@ The snapshot (weekend days, public holidays, make-up workdays 调休) is resolve
 `holidays` package when a case starts and travels in the workflow input, so the workflow
 computes review deadlines deterministically, with no I/O and no dependency on the
 library version a replaying worker happens to have.
+
+The State Council publishes each year's holidays and make-up days in the autumn before;
+until then the package can only estimate them (from the lunar calendar, without 调休).
+The snapshot names the years whose dates are official (the package's own data, or an
+override file of official dates, `calendar.official_dates`), and a deadline counted
+through any other year is flagged `estimated`.
 """
 
 from __future__ import annotations
 
+import tomllib
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -22,6 +30,8 @@ class CalendarSnapshot(BaseModel):
     weekend: list[int] = Field(default_factory=lambda: [5, 6])  # Monday is 0
     holidays: list[date] = Field(default_factory=list)
     workdays: list[date] = Field(default_factory=list)  # make-up workdays on weekends
+    # Years whose dates are official; None (snapshots taken before this was known): all.
+    published_years: list[int] | None = None
 
     @property
     def tz(self) -> timezone:
@@ -50,6 +60,14 @@ class CalendarSnapshot(BaseModel):
                 counted += 1
         return datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.tz)
 
+    def estimated(self, start: datetime, end: datetime) -> bool:
+        """Whether working days counted from `start` to `end` pass through a year whose
+        holidays are not yet published (the count may move once they are)."""
+        if self.kind == "24x7" or self.published_years is None:
+            return False
+        first, last = start.astimezone(self.tz).year, end.astimezone(self.tz).year
+        return any(year not in self.published_years for year in range(first, last + 1))
+
 
 def resolve_calendar(
     kind: Literal["working_days", "24x7"],
@@ -59,11 +77,15 @@ def resolve_calendar(
     extra_holidays: list[date],
     extra_workdays: list[date],
     years: range,
+    official_dates: str = "",
 ) -> CalendarSnapshot:
-    """Build a snapshot for `years` from the `holidays` package plus policy overrides.
+    """Build a snapshot for `years` from the `holidays` package plus policy overrides and
+    the official dates file, if any (its years replace the package's estimate).
 
     Every case opened in the same years gets the same snapshot, so it is computed once per
-    process (it dominated the webhook handler's time in profiles)."""
+    process (it dominated the webhook handler's time in profiles); an edited dates file
+    (a new modification time) is read again."""
+    mtime = Path(official_dates).stat().st_mtime_ns if official_dates else 0
     return _resolve(
         kind,
         country,
@@ -73,7 +95,30 @@ def resolve_calendar(
         tuple(extra_workdays),
         years.start,
         years.stop,
+        official_dates,
+        mtime,
     )
+
+
+def read_official_dates(path: str) -> dict[int, tuple[set[date], set[date]]]:
+    """An official dates file: a table per year with `holidays` and `workdays` (make-up
+    working days), each a list of TOML dates. `{year: (holidays, workdays)}`."""
+    data: dict[str, Any] = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    out: dict[int, tuple[set[date], set[date]]] = {}
+    for key, table in data.items():
+        if not (key.isdigit() and isinstance(table, dict)):
+            raise ValueError(f'{path}: expected a table per year like ["2027"], got {key!r}')
+        year = int(key)
+        sets: list[set[date]] = []
+        for name in ("holidays", "workdays"):
+            days = table.get(name, [])
+            if not all(isinstance(d, date) and not isinstance(d, datetime) for d in days):
+                raise ValueError(f"{path}: [{key}] {name} must be a list of dates (2027-01-01)")
+            if any(d.year != year for d in days):
+                raise ValueError(f"{path}: [{key}] {name} holds a date outside {year}")
+            sets.append(set(days))
+        out[year] = (sets[0], sets[1])
+    return out
 
 
 @lru_cache(maxsize=64)
@@ -86,20 +131,37 @@ def _resolve(
     extra_workdays: tuple[date, ...],
     start_year: int,
     stop_year: int,
+    official_dates: str = "",
+    _mtime: int = 0,  # part of the cache key only
 ) -> CalendarSnapshot:
     years = range(start_year, stop_year)
     hols: set[date] = set(extra_holidays)
     works: set[date] = set(extra_workdays)
+    published: set[int] = set()
     if kind == "working_days" and country:
         import holidays as holidays_lib
 
         cal = holidays_lib.country_holidays(country, years=list(years))
-        hols.update(cal.keys())
-        works.update(d for d in getattr(cal, "weekend_workdays", set()) if d.year in years)
+        official = read_official_dates(official_dates) if official_dates else {}
+        for year in years:
+            if year in official:
+                year_hols, year_works = official[year]
+                published.add(year)
+            else:
+                year_hols = {d for d in cal if d.year == year}
+                year_works = {d for d in getattr(cal, "weekend_workdays", ()) if d.year == year}
+                # The package holds a year's 调休 once the State Council published them.
+                if year in getattr(cal, "special_public_holidays", {}):
+                    published.add(year)
+            hols |= year_hols
+            works |= year_works
+    else:
+        published.update(years)
     return CalendarSnapshot(
         kind=kind,
         utc_offset_minutes=utc_offset_minutes,
         weekend=list(weekend),
         holidays=sorted(hols),
         workdays=sorted(works),
+        published_years=sorted(published),
     )

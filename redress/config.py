@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,10 @@ class Settings:
     data_dir: Path = Path("var")
     database_url: str = ""
     webhook_secret: str = ""
+    # Key of the users' progress tokens (P10); default: derived from the webhook secret.
+    progress_secret: str = ""
+    # The simulated identity verifier's answer: manual (the desk records it), pass, fail.
+    simulated_verifier: str = "manual"
     # "sha256:<hex>" of a token → its role and merchant scope
     api_tokens: dict[str, Grant] = field(default_factory=dict)
     api_host: str = "127.0.0.1"
@@ -44,6 +49,12 @@ class Settings:
             data_dir=data_dir,
             database_url=e.get("REDRESS_DATABASE_URL", ""),
             webhook_secret=e.get("REDRESS_WEBHOOK_SECRET", ""),
+            progress_secret=e.get("REDRESS_PROGRESS_SECRET", ""),
+            simulated_verifier=_choice(
+                "REDRESS_SIMULATED_VERIFIER",
+                e.get("REDRESS_SIMULATED_VERIFIER", "manual"),
+                ("manual", "pass", "fail"),
+            ),
             api_tokens=parse_tokens(e.get("REDRESS_API_TOKENS", "")),
             api_host=e.get("REDRESS_API_HOST", "127.0.0.1"),
             api_port=int(e.get("REDRESS_API_PORT", "8000")),
@@ -66,6 +77,17 @@ class Settings:
         return self.database_url or f"sqlite:///{(self.data_dir / 'redress.db').resolve()}"
 
     @property
+    def progress_key(self) -> bytes | None:
+        """The key progress tokens are made with, or None when no secret is configured."""
+        if self.progress_secret:
+            return self.progress_secret.encode()
+        if self.webhook_secret:
+            return hmac.new(
+                self.webhook_secret.encode(), b"redress progress tokens", "sha256"
+            ).digest()
+        return None
+
+    @property
     def address(self) -> str:
         return self.temporal_address or f"127.0.0.1:{self.temporal_port}"
 
@@ -74,6 +96,13 @@ class Settings:
         """Web UI origins allowed to call the codec endpoint (comma-separated setting)."""
         configured = [o.strip().rstrip("/") for o in self.codec_cors_origin.split(",")]
         return [o for o in configured if o] or [f"http://127.0.0.1:{self.ui_port}"]
+
+
+def _choice(name: str, raw: str, allowed: tuple[str, ...]) -> str:
+    value = raw.strip().lower()
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+    return value
 
 
 def _flag(raw: str) -> bool:

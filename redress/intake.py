@@ -9,26 +9,30 @@ opening another.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
-from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from redress import search_attributes as sa
 from redress.kinds import CaseKind
-from redress.models.case import CaseResult
-from redress.models.intake import CaseStart, IntakeContext
+from redress.models.case import ActionReceipt, CaseAction, CaseResult
+from redress.models.intake import CaseMessage, CaseStart, IntakeContext
 from redress.policy import Policy
+from redress.refusals import http_status
 from redress.store import crud
 
 
@@ -37,6 +41,16 @@ class Opened:
     case_id: str
     workflow_id: str
     duplicate: bool
+    linked: bool = False  # joined an open case about the same user and trade
+
+
+class Undeliverable(Exception):
+    """An event for a case that cannot take it: `status` and a message that says why."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
 
 
 def start_search_attributes(kind: str, start: CaseStart) -> TypedSearchAttributes:
@@ -87,13 +101,40 @@ async def open_case(
     )
     start = kind.open(event, ctx)
     event_id = str(getattr(event, "event_id", ""))
-    seen, known = await asyncio.to_thread(
-        crud.intake_lookup, engine, source, delivery.id if delivery else None, start.case_id
+    if isinstance(start, CaseMessage):
+        return await _deliver(client, engine, kind, source, event_id, start, delivery)
+    found = await asyncio.to_thread(
+        crud.intake_lookup,
+        engine,
+        source,
+        delivery.id if delivery else None,
+        start.case_id,
+        start.link_key,
     )
-    if seen:
+    if found.seen:
         raise Replayed(start.case_id)
+    record = functools.partial(
+        crud.record_intake,
+        engine,
+        case_id=start.case_id,
+        kind=kind.name,
+        provider=source,
+        event_id=event_id,
+        delivery=delivery.id if delivery else None,
+        keep_for=delivery.keep_for if delivery else timedelta(0),
+    )
+    if found.linked_to:  # linked before: the same answer again
+        await asyncio.to_thread(record, first_run_id=None)
+        return Opened(found.linked_to, found.linked_to, duplicate=True, linked=True)
+    if found.open_link and start.link_action is not None:
+        # Same user, same trade, a case still open: this complaint joins it (P1).
+        message = CaseMessage(found.open_link, "user", start.link_action)
+        if await _send(client, message, f"{source}:{event_id}", closed_ok=True):
+            await asyncio.to_thread(record, first_run_id=None, linked_to=found.open_link)
+            return Opened(found.open_link, found.open_link, duplicate=True, linked=True)
     # The ledger outlives Temporal's retention: a closed case removed from Temporal is
     # still the case this complaint opened, not a reason to open (and penalize) another.
+    known = found.known
     run_id: str | None = None
     if not known:
         try:
@@ -113,15 +154,77 @@ async def open_case(
             known, run_id = True, err.run_id or ""
     # Written once the start is certain (one transaction); a crash before it leaves a
     # start that the next delivery finds in Temporal (duplicate) and records then.
+    await asyncio.to_thread(record, first_run_id=run_id, link_key=start.link_key)
+    return Opened(case_id=start.case_id, workflow_id=start.case_id, duplicate=known)
+
+
+async def _deliver(
+    client: Client,
+    engine: Engine,
+    kind: CaseKind,
+    source: str,
+    event_id: str,
+    message: CaseMessage,
+    delivery: Delivery | None,
+) -> Opened:
+    """The user's event for an open case: the Update `act` with the role `user`, its ID
+    from the provider's event ID, so a redelivery acts once."""
+    found = await asyncio.to_thread(
+        crud.intake_lookup,
+        engine,
+        source,
+        delivery.id if delivery else None,
+        message.case_id,
+        None,
+        event_id,
+    )
+    if found.seen:
+        raise Replayed(message.case_id)
+    case_id = found.linked_to or message.case_id  # a linked complaint's events go there
+    if found.event_case:
+        return Opened(found.event_case, found.event_case, duplicate=True)
+    try:
+        await _send(client, dataclasses.replace(message, case_id=case_id), f"{source}:{event_id}")
+    except Undeliverable as err:
+        if err.status != 404:
+            raise
+        view = await asyncio.to_thread(crud.get_case, engine, case_id)
+        if view is not None:  # finished, and gone from the engine's open cases
+            raise Undeliverable(409, f"case {case_id} is closed ({view.outcome})") from err
+        raise
     await asyncio.to_thread(
         crud.record_intake,
         engine,
-        case_id=start.case_id,
+        case_id=case_id,
         kind=kind.name,
         provider=source,
         event_id=event_id,
-        first_run_id=run_id,
+        first_run_id=None,
         delivery=delivery.id if delivery else None,
         keep_for=delivery.keep_for if delivery else timedelta(0),
     )
-    return Opened(case_id=start.case_id, workflow_id=start.case_id, duplicate=known)
+    return Opened(case_id=case_id, workflow_id=case_id, duplicate=False)
+
+
+async def _send(
+    client: Client, message: CaseMessage, update_id: str, closed_ok: bool = False
+) -> bool:
+    """Deliver `message`; False (with `closed_ok`) when the case has closed meanwhile."""
+    cmd = CaseAction(actor=message.actor, role="user", action=message.action, request_id=update_id)
+    handle = client.get_workflow_handle(message.case_id)
+    try:
+        await handle.execute_update("act", cmd, id=update_id, result_type=ActionReceipt)
+    except WorkflowUpdateFailedError as err:
+        cause = err.cause
+        if isinstance(cause, ApplicationError):
+            if closed_ok and cause.type == "Conflict":
+                return False
+            raise Undeliverable(http_status(cause), cause.message) from err
+        raise Undeliverable(409, str(cause or err)) from err
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            if closed_ok:
+                return False
+            raise Undeliverable(404, f"no open case {message.case_id!r}") from err
+        raise
+    return True

@@ -15,9 +15,9 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
-from redress.models import complaint
+from redress.models import complaint, platform_complaint
 from redress.models.case import CaseInput, Role
-from redress.models.intake import CaseStart, IntakeContext
+from redress.models.intake import CaseMessage, CaseStart, IntakeContext
 from redress.policy import Policy
 
 
@@ -30,9 +30,12 @@ class CaseKind:
     actions: TypeAdapter[Any]  # the reviewer actions' models, discriminated by `type`
     roles: Mapping[Role, frozenset[str]]  # role → the action types it may take
     events: Mapping[str, type[BaseModel]]  # intake event type → its body's model
-    open: Callable[[Any, IntakeContext], CaseStart]  # an event body → the workflow start
+    # an event body → the workflow start, or a message for a case already open
+    open: Callable[[Any, IntakeContext], CaseStart | CaseMessage]
     policy_section: str  # the kind's section of the policy file
     sample: Callable[..., dict[str, Any]]  # an event body for `redress send-sample`
+    # The intake hands the user a token for `GET /progress/{case_id}` (P10).
+    user_progress: bool = False
 
     @property
     def workflow_type(self) -> str:
@@ -62,6 +65,19 @@ KINDS: dict[str, CaseKind] = {
             open=complaint.open_case,
             policy_section="complaint",
             sample=complaint.sample_event,
+        ),
+        CaseKind(
+            name=platform_complaint.KIND,
+            prefix="platform",
+            workflow="workflows.platform_complaint:PlatformComplaintWorkflow",
+            input=platform_complaint.PlatformComplaintCaseInput,
+            actions=platform_complaint.ACTIONS,
+            roles=platform_complaint.ROLE_ACTIONS,
+            events=platform_complaint.EVENTS,
+            open=platform_complaint.on_event,
+            policy_section="platform_complaint",
+            sample=platform_complaint.sample_event,
+            user_progress=True,
         ),
     ]
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -90,6 +91,9 @@ class CalendarPolicy(BaseModel):
     weekend: list[int] = Field(default_factory=lambda: [5, 6])
     extra_holidays: list[date] = Field(default_factory=list)
     extra_workdays: list[date] = Field(default_factory=list)
+    # A TOML file of official holidays and make-up workdays per year (see calendar.py),
+    # for a year the `holidays` package only estimates; relative to the policy file.
+    official_dates: str = ""
 
 
 class ComplaintPolicy(BaseModel):
@@ -108,6 +112,41 @@ class ComplaintPolicy(BaseModel):
     max_messages: int = Field(default=100, ge=1)  # replies per case; the next one is a 409
     history_limit: int = Field(default=10_000, ge=20)  # events before a case continues as new
     # A refund the gateway has not confirmed by then is refused (503) and the case goes on.
+    refund_timeout: Duration = Field(default=timedelta(minutes=2))
+
+
+class PlatformClocks(BaseModel):
+    """One set of clocks of a platform complaint (regular, or the shorter urgent ones)."""
+
+    acceptance: Duration  # P2: a complete complaint's acceptance decided within (24 h)
+    target: Span  # P6: the investigation's target (3 working days)
+    deadline: Span  # P6: its deadline (5 working days); escalation after it
+    complex: Span  # P6: a complex case's deadline (7 working days)
+
+
+class AcceptancePolicy(BaseModel):
+    # true: complete complaints wait for a reviewer's accept or reject (P2's initial review)
+    manual: bool = False
+
+
+class PlatformComplaintPolicy(BaseModel):
+    """Platform-side complaints, rules P1–P10 (seeds/004)."""
+
+    acceptance: AcceptancePolicy = Field(default_factory=AcceptancePolicy)
+    supplement_wait: Duration  # P2: an incomplete complaint lapses without a supplement
+    # P3: identity verification for amounts strictly above these, per currency; a currency
+    # not listed is always verified.
+    verification_above: dict[str, Decimal]
+    verification_wait: Duration  # P3: no result by then: held for a supervisor
+    verification_method: Literal["otp", "id_document"] = "otp"  # P3: what the user is asked
+    urgent_categories: list[str]  # P4: handled first, on the urgent clocks
+    regular: PlatformClocks
+    urgent: PlatformClocks
+    reminders_before: list[Duration]  # P6: to the assignee before each deadline
+    confirmation_wait: Duration  # P9: the user confirms within 7 days; silence accepts
+    escalation_review: Span  # an objection's review by a supervisor
+    max_supplements: int = Field(default=50, ge=1)  # the user's additions per case
+    history_limit: int = Field(default=10_000, ge=20)
     refund_timeout: Duration = Field(default=timedelta(minutes=2))
 
 
@@ -132,6 +171,7 @@ class Policy(BaseModel):
 
     name: str
     complaint: ComplaintPolicy | None = None
+    platform_complaint: PlatformComplaintPolicy | None = None
     calendar: CalendarPolicy = Field(default_factory=CalendarPolicy)
     intake: IntakePolicy = Field(default_factory=IntakePolicy)
     retention: RetentionPolicy = Field(default_factory=RetentionPolicy)
@@ -140,7 +180,9 @@ class Policy(BaseModel):
         """The named kind sections this policy lacks."""
         return [name for name in sections if getattr(self, name, None) is None]
 
-    def snapshot(self, at: datetime) -> PolicySnapshot:
+    def snapshot(self, at: datetime, sections: tuple[str, ...] | None = None) -> PolicySnapshot:
+        """The policy as a case opened at `at` keeps it: `sections` (default: all) and
+        the calendar resolved into dates."""
         cal = self.calendar
         calendar = resolve_calendar(
             cal.kind,
@@ -151,8 +193,17 @@ class Policy(BaseModel):
             cal.extra_workdays,
             # Appeals can be filed a month after a penalty; two years cover any case.
             range(at.year, at.year + 2),
+            cal.official_dates,
         )
-        return PolicySnapshot(name=self.name, complaint=self.complaint, calendar=calendar)
+        kinds = {
+            name: getattr(self, name)
+            for name in KIND_SECTIONS
+            if sections is None or name in sections
+        }
+        return PolicySnapshot(name=self.name, calendar=calendar, **kinds)
+
+
+KIND_SECTIONS = ("complaint", "platform_complaint")
 
 
 class PolicySnapshot(BaseModel):
@@ -160,6 +211,7 @@ class PolicySnapshot(BaseModel):
 
     name: str
     complaint: ComplaintPolicy | None = None
+    platform_complaint: PlatformComplaintPolicy | None = None
     calendar: CalendarSnapshot
 
 
@@ -173,4 +225,7 @@ def load_policy(ref: str = "default") -> Policy:
         raise FileNotFoundError(f"no policy {ref!r}: give a bundled name ({bundled}) or a path")
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     data.setdefault("name", path.stem)
+    official = data.get("calendar", {}).get("official_dates")
+    if official and not Path(official).is_absolute():
+        data["calendar"]["official_dates"] = str((path.parent / official).resolve())
     return Policy.model_validate(data)

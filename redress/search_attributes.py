@@ -5,13 +5,15 @@ No personal data here: IDs of merchants and cases only, never users or contacts.
 
 from __future__ import annotations
 
+from typing import Any
+
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
     ListSearchAttributesRequest,
 )
 from temporalio.client import Client
-from temporalio.common import SearchAttributeKey
+from temporalio.common import SearchAttributeKey, SearchAttributePair
 from temporalio.service import RPCError, RPCStatusCode
 
 CASE_STATUS = SearchAttributeKey.for_keyword("RedressStatus")
@@ -20,8 +22,25 @@ KIND = SearchAttributeKey.for_keyword("RedressKind")
 NEXT_DEADLINE = SearchAttributeKey.for_datetime("RedressNextDeadline")
 PENALIZED = SearchAttributeKey.for_bool("RedressPenalized")
 POINTS = SearchAttributeKey.for_int("RedressPoints")
+PRIORITY = SearchAttributeKey.for_keyword("RedressPriority")  # urgent | regular
+ESCALATED = SearchAttributeKey.for_bool("RedressEscalated")  # waiting on a supervisor
 
-ALL: list[SearchAttributeKey] = [CASE_STATUS, MERCHANT, KIND, NEXT_DEADLINE, PENALIZED, POINTS]
+ALL: list[SearchAttributeKey] = [
+    CASE_STATUS,
+    MERCHANT,
+    KIND,
+    NEXT_DEADLINE,
+    PENALIZED,
+    POINTS,
+    PRIORITY,
+    ESCALATED,
+]
+
+
+def priority_pairs(priority: str) -> list[SearchAttributePair[Any]]:
+    """A new case's priority, not (yet) escalated."""
+    return [SearchAttributePair(PRIORITY, priority), SearchAttributePair(ESCALATED, False)]
+
 
 _INDEXED = {
     "KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,

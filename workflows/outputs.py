@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributeUpdate
@@ -81,12 +81,7 @@ class CaseOutputs:
     def _notify(self, template: str, to: str, key: str, **context: Any) -> None:
         """Queue a notice; it goes out with the state change's effects, once per key."""
         f = self.facts
-        if to == "user":
-            recipient = Recipient(
-                kind="user", channel=f.user.contact.channel, address=f.user.contact.address
-            )
-        else:
-            recipient = Recipient(kind="merchant", channel="desk", address=f.merchant_id)
+        recipient = self._recipient(to)
         self._outbox.append(
             NoticeRequest(
                 idempotency_key=self._key(key),
@@ -110,6 +105,18 @@ class CaseOutputs:
             )
         )
         self._event("notice", "system", template=template, to=to, channel=recipient.channel)
+
+    def _recipient(self, to: str) -> Recipient:
+        """Who `to` names: `user` (by their contact), else the merchant's desk."""
+        f = self.facts
+        if to == "user":
+            return Recipient(
+                kind="user", channel=f.user.contact.channel, address=f.user.contact.address
+            )
+        return Recipient(kind="merchant", channel="desk", address=f.merchant_id)
+
+    def _priority(self) -> Literal["regular", "urgent"]:
+        return "regular"
 
     # --- effects: projection, notices, search attributes --------------------------------
 
@@ -176,5 +183,6 @@ class CaseOutputs:
             penalties=self.penalties.snapshot() if self.penalties else [],
             timeline=list(self._timeline),
             version=self._version,
+            priority=self._priority(),
             details=self._details(),
         )

@@ -42,6 +42,7 @@ class CaseSummary(BaseModel):
     merchant_id: str
     next_deadline: str | None
     points: int
+    priority: str = "regular"
 
 
 class CaseList(BaseModel):
@@ -81,6 +82,7 @@ def list_cases(
                 merchant_id=r.merchant_id,
                 next_deadline=r.next_deadline.isoformat() if r.next_deadline else None,
                 points=r.points,
+                priority=r.priority,
             )
             for r in rows
         ],
@@ -131,7 +133,7 @@ async def act(
     action_type = printable(body.get("type", "?"))[:32]
     audit = (state, case_id, principal, request_id, action_type)
     try:
-        if action_type in MONEY_ACTIONS and not idempotency_key:
+        if moves_money(body) and not idempotency_key:
             raise HTTPException(
                 428,
                 f"a {action_type} needs an Idempotency-Key header: any unique string, sent "
@@ -147,6 +149,16 @@ async def act(
 
 # Actions that move money: a client's retry must never become a second one.
 MONEY_ACTIONS = frozenset({"refund"})
+
+
+def moves_money(body: dict[str, Any]) -> bool:
+    """A refund, or a conclusion whose compensation is one (P7)."""
+    if body.get("type") in MONEY_ACTIONS:
+        return True
+    compensation = body.get("compensation")
+    return body.get("type") == "conclude" and isinstance(compensation, dict) and (
+        compensation.get("refund") is not None
+    )
 
 
 async def _bind_key(

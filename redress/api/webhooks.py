@@ -16,9 +16,10 @@ from temporalio.service import RPCError
 from redress import kinds
 from redress.api.deps import State
 from redress.api.errors import has_lone_surrogates
-from redress.intake import Delivery, Replayed, open_case
+from redress.intake import Delivery, Replayed, Undeliverable, open_case
 from redress.logs import get_logger
 from redress.models.intake import IntakeRefused
+from redress.progress import progress_token
 from redress.providers import Rejected
 
 router = APIRouter(tags=["webhooks"])
@@ -31,6 +32,9 @@ class WebhookAccepted(BaseModel):
     case_id: str
     workflow_id: str
     duplicate: bool
+    linked: bool = False  # joined the open case about the same user and trade
+    # The user's key to `GET /progress/{case_id}`, for kinds that offer it (P10).
+    progress_token: str | None = None
 
 
 def _event_schemas() -> dict[str, Any]:
@@ -82,6 +86,8 @@ async def webhook(provider: str, request: Request, state: State) -> Any:
         ) from err
     except IntakeRefused as err:
         raise HTTPException(422, str(err)) from err
+    except Undeliverable as err:
+        raise HTTPException(err.status, err.message) from err
     except SQLAlchemyError as err:
         # The ledger is out of reach: refuse rather than risk a second case; it retries.
         log.warning("intake ledger unavailable", error=str(err), event_id=inbound.event_id)
@@ -98,10 +104,15 @@ async def webhook(provider: str, request: Request, state: State) -> Any:
         event_id=inbound.event_id,
         duplicate=opened.duplicate,
     )
-    return JSONResponse(
-        WebhookAccepted(**opened.__dict__).model_dump(),
-        status_code=200 if opened.duplicate else 202,
-    )
+    key = state.settings.progress_key
+    token = progress_token(key, opened.case_id) if key and inbound.kind.user_progress else None
+    answer = WebhookAccepted(**opened.__dict__, progress_token=token)
+    # `linked` and `progress_token` only where they say something.
+    content = answer.model_dump(exclude_defaults=True) | answer.model_dump(include=REQUIRED)
+    return JSONResponse(content, status_code=200 if opened.duplicate else 202)
+
+
+REQUIRED = {"case_id", "workflow_id", "duplicate"}
 
 
 def _json(body: bytes) -> Any:

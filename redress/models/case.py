@@ -139,7 +139,9 @@ def in_minor_units(amount: Decimal, currency: str) -> Decimal:
     return quantized
 
 
-Role = Literal["agent", "supervisor", "platform"]
+# Reviewer roles come with API tokens; `user` is the person the case is about, whose own
+# events (a supplement, a confirmation) arrive by signed webhook, never with a token.
+Role = Literal["agent", "supervisor", "platform", "user"]
 ROLES: tuple[Role, ...] = ("agent", "supervisor", "platform")
 Locale = Literal["zh-CN", "en"]
 PenaltyState = Literal["active", "appealed", "revoked", "upheld", "final"]
@@ -251,6 +253,7 @@ class CaseView(BaseModel):
     penalties: list[Penalty] = Field(default_factory=list)
     timeline: list[TimelineEvent] = Field(default_factory=list)
     version: int = 0
+    priority: Literal["regular", "urgent"] = "regular"
     details: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -309,8 +312,9 @@ class CaseResult(BaseModel):
 
 
 class Recipient(BaseModel):
-    kind: Literal["user", "merchant"]
-    channel: str  # sms | email | app for users; desk for the merchant's queue
+    # desk: the platform's own complaint desk (assignees, supervisors); bank: a counterparty
+    kind: Literal["user", "merchant", "desk", "bank"]
+    channel: str  # sms | email | app for users; desk for a queue
     address: str
 
 

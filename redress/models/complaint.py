@@ -195,7 +195,7 @@ def open_case(event: ComplaintCreated, ctx: IntakeContext) -> CaseStart:
             case_id=ctx.case_id(c.id),
             source=ctx.source,
             complaint=c,
-            policy=ctx.policy.snapshot(c.created_at),
+            policy=ctx.policy.snapshot(c.created_at, sections=("complaint",)),
             received_at=ctx.now,
             event_id=event.event_id,
             rules=RULES,

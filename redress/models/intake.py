@@ -52,3 +52,18 @@ class CaseStart:
     summary: str  # IDs, amounts, categories: never personal data
     input: CaseInput
     search_attributes: list[Any] = field(default_factory=list)  # kind's own SearchAttributePairs
+    # Complaints with the same link key (same user, same trade) while this case is open are
+    # linked to it instead of opening another; None: never linked.
+    link_key: str | None = None
+    # What a linked complaint tells the open case (a `user` action), if one is linked.
+    link_action: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class CaseMessage:
+    """An event about a case already open (the user's supplement, confirmation, …): the
+    intake delivers `action` to it as the Update `act`, with the role `user`."""
+
+    case_id: str
+    actor: str
+    action: dict[str, Any]

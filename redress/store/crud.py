@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,12 +16,14 @@ from redress.store.db import INSERT_BY_DIALECT
 from redress.store.tables import (
     ActionKey,
     AuditEntry,
+    CaseLink,
     CaseRecord,
     DeliveryRecord,
     IntakeEvent,
     IntakeRecord,
     NoticeRecord,
     RefundRecord,
+    VerificationRecord,
 )
 
 
@@ -43,6 +46,7 @@ def upsert_case(engine: Engine, view: CaseView) -> bool:
         created_at=view.created_at,
         updated_at=datetime.now(UTC),
         next_deadline=_next_deadline(view),
+        priority=view.priority,
         points=sum(p.points for p in view.penalties if p.state != "revoked"),
         version=view.version,
         data=view.model_dump(mode="json"),
@@ -74,7 +78,8 @@ def list_cases(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[int, list[CaseRecord]]:
-    """A page of cases, newest first; `merchants` (a token's scope) limits it to theirs."""
+    """A page of cases, urgent ones first (P4), then newest first; `merchants` (a token's
+    scope) limits it to theirs."""
     with Session(engine) as session:
         query = select(CaseRecord)
         count = select(func.count()).select_from(CaseRecord)
@@ -91,7 +96,11 @@ def list_cases(
                 count = count.where(column == value)
         total = session.exec(count).one()
         rows = session.exec(
-            query.order_by(col(CaseRecord.created_at).desc()).offset(offset).limit(limit)
+            query.order_by(
+                (col(CaseRecord.priority) == "urgent").desc(), col(CaseRecord.created_at).desc()
+            )
+            .offset(offset)
+            .limit(limit)
         ).all()
         return int(total), list(rows)
 
@@ -129,6 +138,11 @@ def purge_closed_before(engine: Engine, cutoff: datetime) -> dict[str, int]:
             ):
                 res = session.exec(delete(table).where(col(table.case_id).in_(chunk)))  # type: ignore[call-overload]
                 counts[key] += res.rowcount or 0
+            res = session.exec(delete(CaseLink).where(col(CaseLink.target_case_id).in_(chunk)))  # type: ignore[call-overload]
+            counts["intake_entries"] += res.rowcount or 0
+            session.exec(
+                delete(VerificationRecord).where(col(VerificationRecord.case_id).in_(chunk))
+            )  # type: ignore[call-overload]
             session.exec(delete(CaseRecord).where(col(CaseRecord.case_id).in_(chunk)))  # type: ignore[call-overload]
         session.commit()
         return counts
@@ -152,14 +166,30 @@ def _insert_ignore_in(conn: Any, engine: Engine, table: Any, values: dict[str, A
 _LEDGER: Any = IntakeRecord.__table__  # type: ignore[attr-defined]
 _EVENTS: Any = IntakeEvent.__table__  # type: ignore[attr-defined]
 _DELIVERIES: Any = DeliveryRecord.__table__  # type: ignore[attr-defined]
+_LINKS: Any = CaseLink.__table__  # type: ignore[attr-defined]
+_CASES: Any = CaseRecord.__table__  # type: ignore[attr-defined]
 _PURGED: dict[int, datetime] = {}  # engine → when expired deliveries were last deleted
 
 
+@dataclass(frozen=True)
+class Lookup:
+    seen: bool  # this very delivery was answered before (a replay)
+    known: bool  # the case was opened before (a duplicate, even if Temporal forgot it)
+    linked_to: str | None = None  # this complaint was linked to that case before
+    open_link: str | None = None  # an open case with the same link key
+    event_case: str | None = None  # the provider's event went to this case before
+
+
 def intake_lookup(
-    engine: Engine, provider: str, delivery: str | None, case_id: str
-) -> tuple[bool, bool]:
-    """Before a start, in one round: was this delivery answered already (a replay), and
-    has the case been opened before (a duplicate, even if Temporal forgot it)?"""
+    engine: Engine,
+    provider: str,
+    delivery: str | None,
+    case_id: str,
+    link_key: str | None = None,
+    event_id: str | None = None,
+) -> Lookup:
+    """Before a start (or a message to a case), in one round: the delivery, the ledger,
+    the links and, for a message, the provider's event."""
     now = datetime.now(UTC)
     with engine.connect() as conn:
         seen = delivery is not None and (
@@ -176,7 +206,30 @@ def intake_lookup(
             conn.execute(core_select(_LEDGER.c.case_id).where(_LEDGER.c.case_id == case_id)).first()
             is not None
         )
-    return seen, known
+        linked_to = conn.execute(
+            core_select(_LINKS.c.target_case_id).where(_LINKS.c.case_id == case_id)
+        ).scalar()
+        open_link = None
+        if link_key and not known and linked_to is None:
+            # Not yet projected counts as open: the start was a moment ago.
+            open_link = conn.execute(
+                core_select(_LEDGER.c.case_id)
+                .select_from(_LEDGER.outerjoin(_CASES, _CASES.c.case_id == _LEDGER.c.case_id))
+                .where(
+                    _LEDGER.c.link_key == link_key,
+                    (_CASES.c.status.is_(None)) | (_CASES.c.status != "closed"),
+                )
+                .order_by(_LEDGER.c.opened_at.desc())
+                .limit(1)
+            ).scalar()
+        event_case = None
+        if event_id:
+            event_case = conn.execute(
+                core_select(_EVENTS.c.case_id).where(
+                    _EVENTS.c.provider == provider, _EVENTS.c.event_id == event_id[:200]
+                )
+            ).scalar()
+    return Lookup(seen, known, linked_to, open_link, event_case)
 
 
 def record_intake(
@@ -189,9 +242,12 @@ def record_intake(
     first_run_id: str | None,
     delivery: str | None,
     keep_for: timedelta,
+    link_key: str | None = None,
+    linked_to: str | None = None,
 ) -> None:
     """After a start (or a duplicate), in one transaction: the case in the ledger (when a
-    run ID says it started), the provider's event, and the answered delivery."""
+    run ID says it started) or its link to the open case it joined, the provider's event,
+    and the answered delivery."""
     now = datetime.now(UTC)
     with engine.begin() as conn:
         if first_run_id is not None:
@@ -202,8 +258,13 @@ def record_intake(
                 event_id=event_id[:200],
                 first_run_id=first_run_id,
                 opened_at=now,
+                link_key=link_key,
             )
             _insert_ignore_in(conn, engine, _LEDGER, ledger)
+        if linked_to is not None:
+            link = dict(case_id=case_id, target_case_id=linked_to, at=now)
+            _insert_ignore_in(conn, engine, _LINKS, link)
+            case_id = linked_to  # the provider's event went there
         if event_id:
             event = dict(provider=provider, event_id=event_id[:200], case_id=case_id, at=now)
             _insert_ignore_in(conn, engine, _EVENTS, event)
@@ -232,3 +293,27 @@ def bind_action_key(engine: Engine, case_id: str, key: str, fingerprint: str) ->
     with Session(engine) as session:
         row = session.get(ActionKey, (case_id, key))
         return row is not None and row.fingerprint == fingerprint
+
+
+def user_notices(engine: Engine, case_id: str) -> list[dict[str, Any]]:
+    """The notices a case sent to its user, oldest first (what the user has received)."""
+    table: Any = NoticeRecord.__table__  # type: ignore[attr-defined]
+    stmt = (
+        core_select(
+            table.c.delivered_at, table.c.template, table.c.channel, table.c.subject, table.c.body
+        )
+        .where(table.c.case_id == case_id, table.c.recipient_kind == "user")
+        .order_by(table.c.delivered_at)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    return [
+        {
+            "at": r.delivered_at if r.delivered_at.tzinfo else r.delivered_at.replace(tzinfo=UTC),
+            "template": r.template,
+            "channel": r.channel,
+            "subject": r.subject,
+            "body": r.body,
+        }
+        for r in rows
+    ]

@@ -22,6 +22,7 @@ class CaseRecord(SQLModel, table=True):
     created_at: datetime
     updated_at: datetime
     next_deadline: datetime | None = Field(default=None, index=True)
+    priority: str = Field(default="regular", max_length=16)  # urgent cases list first
     points: int = 0
     version: int = 0
     data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
@@ -89,6 +90,8 @@ class IntakeRecord(SQLModel, table=True):
     event_id: str = Field(max_length=200)
     first_run_id: str = Field(max_length=64)
     opened_at: datetime
+    # Same user and trade (a hash), for kinds that link such complaints to the open case.
+    link_key: str | None = Field(default=None, index=True, max_length=64)
 
 
 class IntakeEvent(SQLModel, table=True):
@@ -123,4 +126,28 @@ class ActionKey(SQLModel, table=True):
     case_id: str = Field(primary_key=True, max_length=160)
     key: str = Field(primary_key=True, max_length=128)
     fingerprint: str = Field(max_length=64)  # sha256 of principal and body
+    at: datetime
+
+
+class VerificationRecord(SQLModel, table=True):
+    """Identity verifications requested from the simulated verifier, one per key."""
+
+    __tablename__ = "simulated_verifications"
+
+    idempotency_key: str = Field(primary_key=True, max_length=200)
+    request_id: str = Field(max_length=64)
+    case_id: str = Field(index=True, max_length=160)
+    method: str = Field(max_length=16)
+    passed: bool | None = None
+    requested_at: datetime
+
+
+class CaseLink(SQLModel, table=True):
+    """A complaint linked to a case already open about the same user and trade: its own
+    case ID leads there, and the open case is found by the link key (a hash)."""
+
+    __tablename__ = "case_links"
+
+    case_id: str = Field(primary_key=True, max_length=160)  # the linked complaint's own
+    target_case_id: str = Field(index=True, max_length=160)
     at: datetime

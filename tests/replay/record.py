@@ -18,12 +18,17 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from tempfile import TemporaryDirectory
+from typing import Any
 
+from sqlalchemy.engine import Engine
 from temporalio.client import WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from redress.intake import open_case
+from redress.kinds import KINDS
 from redress.models import CaseAction, RetentionInput
+from redress.models.case import INCOMING
 from redress.models.complaint import (
     Appeal,
     AppealDecision,
@@ -32,6 +37,7 @@ from redress.models.complaint import (
     RefuseRefund,
     Reply,
 )
+from redress.models.platform_complaint import sample_event
 from redress.policy import Policy, load_policy
 from redress.search_attributes import ensure_registered
 from redress.store.db import make_engine
@@ -103,6 +109,111 @@ SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Handle], Awaitable[None]]] =
     "complaint_refund_overdue": refund_overdue,
     "complaint_partial_refunds_long_case": partial_refunds_long_case,
 }
+
+
+# --- platform complaints (P1–P10): opened and moved on through the intake ---------------
+
+
+class PlatformCase:
+    def __init__(self, env: WorkflowEnvironment, engine: Engine, name: str, version: str) -> None:
+        self.env, self.engine = env, engine
+        self.complaint_id = f"REC-{name}-{version}"
+        self.case_id = ""
+        self.events = 0
+
+    async def intake(self, body: dict[str, Any], policy: Policy) -> None:
+        kind = KINDS["platform_complaint"]
+        event = kind.events[body["type"]].model_validate(body, context=INCOMING)
+        now = await self.env.get_current_time()
+        opened = await open_case(
+            self.env.client, self.engine, "record", policy, kind, "test", event, now=now
+        )
+        self.case_id = opened.case_id
+
+    async def open(self, policy: Policy, **complaint: Any) -> None:
+        body = sample_event(self.complaint_id, trade_no=f"T-{self.complaint_id}")
+        body["complaint"]["created_at"] = (await self.env.get_current_time()).isoformat()
+        body["complaint"].update(complaint)
+        await self.intake(body, policy)
+
+    async def user(self, type_: str, policy: Policy, **fields: Any) -> None:
+        self.events += 1
+        body = {
+            "event_id": f"evt-{self.complaint_id}-{self.events}",
+            "type": f"platform_complaint.{type_}",
+            "complaint": {"id": self.complaint_id, **fields.pop("complaint", {})},
+            **fields,
+        }
+        await self.intake(body, policy)
+
+    async def act(self, role: str, **action: Any) -> None:
+        cmd = CaseAction(actor=f"{role}-1", role=role, action=action)  # type: ignore[arg-type]
+        await self.env.client.get_workflow_handle(self.case_id).execute_update("act", cmd)
+
+
+async def platform_upheld_silence(env: WorkflowEnvironment, c: PlatformCase, p: Policy) -> None:
+    """Verified above the threshold, counterparty contacted, complex, upheld with a
+    refund; the user stays silent."""
+    await c.open(p, amount="1500.00")
+    await env.sleep(timedelta(minutes=5))
+    await c.act("agent", type="record_verification", passed=True, method="otp")
+    await c.act("agent", type="record_authorization", counterparties=["merchant"])
+    await c.act("agent", type="contact_counterparty", counterparty="merchant", message="state?")
+    await c.act("agent", type="mark_complex", reason="two platforms")
+    await c.act(
+        "agent",
+        type="conclude",
+        upheld=True,
+        basis="charged twice",
+        compensation={"refund": "20.00"},
+    )
+    await env.sleep(timedelta(days=8))
+
+
+async def platform_objection_review(env: WorkflowEnvironment, c: PlatformCase, p: Policy) -> None:
+    """Incomplete, supplemented, overdue investigation, not upheld, objected, reviewed."""
+    await c.open(p, description="", evidence=[], category="account_stolen")
+    await c.user("supplemented", p, complaint={"description": "stolen", "evidence": ["a.png"]})
+    await env.sleep(timedelta(days=12))
+    await c.act("agent", type="conclude", upheld=False, basis="payment was authorised")
+    await c.user("objected", p, reason="it was not me")
+    await c.act(
+        "supervisor", type="conclude", upheld=True, basis="device log", compensation={"points": 50}
+    )
+
+
+async def platform_lapsed(env: WorkflowEnvironment, c: PlatformCase, p: Policy) -> None:
+    """An incomplete complaint that lapses without a supplement."""
+    await c.open(p, evidence=[])
+    await env.sleep(timedelta(days=8))
+
+
+async def platform_manual_escalated(env: WorkflowEnvironment, c: PlatformCase, p: Policy) -> None:
+    await c.open(p)
+    await env.sleep(timedelta(hours=25))
+    await c.act("supervisor", type="reject", reason="not a payment matter")
+
+
+PLATFORM_SCENARIOS: dict[
+    str, Callable[[WorkflowEnvironment, PlatformCase, Policy], Awaitable[None]]
+] = {
+    "platform_upheld_silence": platform_upheld_silence,
+    "platform_objection_review": platform_objection_review,
+    "platform_lapsed": platform_lapsed,
+    "platform_manual_escalated": platform_manual_escalated,
+}
+
+
+def _platform_policy(name: str) -> Policy:
+    policy = load_policy("default")
+    assert policy.platform_complaint
+    if "manual" not in name:
+        return policy
+    acceptance = policy.platform_complaint.acceptance.model_copy(update={"manual": True})
+    section = policy.platform_complaint.model_copy(update={"acceptance": acceptance})
+    return policy.model_copy(update={"platform_complaint": section})
+
+
 # Policy changes per scenario (complaint section).
 POLICY_CHANGES: dict[str, dict[str, object]] = {
     "complaint_partial_refunds_long_case": {"history_limit": 40},
@@ -116,7 +227,7 @@ def _policy(name: str) -> Policy:
     return policy.model_copy(update={"complaint": rules})
 
 
-async def main(version: str) -> None:
+async def main(version: str, only: list[str]) -> None:
     HISTORIES.mkdir(parents=True, exist_ok=True)
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=binary("temporal-test-server"),
@@ -127,6 +238,8 @@ async def main(version: str) -> None:
         engine = make_engine(f"sqlite:///{tmp}/cases.db")
         async with build_worker(env.client, engine, "record"):
             for name, scenario in SCENARIOS.items():
+                if only and name not in only:
+                    continue
                 # Test-server time starts at the wall clock: the case opens fresh.
                 complaint = make_complaint(id=f"REC-{name}-{version}", created_at=datetime.now(UTC))
                 opened = await open_complaint_case(
@@ -146,6 +259,16 @@ async def main(version: str) -> None:
                     history = await first.fetch_history()
                     (HISTORIES / f"{name}_run1-{version}.json").write_text(history.to_json())
                     print(f"recorded {name}_run1: {len(history.events)} events")
+            for name, platform in PLATFORM_SCENARIOS.items():
+                if only and name not in only:
+                    continue
+                case = PlatformCase(env, engine, name, version)
+                await platform(env, case, _platform_policy(name))
+                h = env.client.get_workflow_handle(case.case_id)
+                await h.result()
+                history = await h.fetch_history()
+                (HISTORIES / f"{name}-{version}.json").write_text(history.to_json())
+                print(f"recorded {name}: {len(history.events)} events")
             # One retention history is enough until RetentionWorkflow changes: then delete it.
             if not list(HISTORIES.glob("retention_purge-*.json")):
                 retention = await env.client.start_workflow(
@@ -162,6 +285,6 @@ async def main(version: str) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: python -m tests.replay.record VERSION  (e.g. v6)")
-    asyncio.run(main(sys.argv[1]))
+    if len(sys.argv) < 2:
+        sys.exit("usage: python -m tests.replay.record VERSION [SCENARIO …]  (e.g. v6)")
+    asyncio.run(main(sys.argv[1], sys.argv[2:]))

@@ -1,0 +1,78 @@
+"""`GET /progress/{case_id}` (P10): what the user may see of their own case, by the
+progress token the intake handed back. Status, the next step and its deadline, and the
+notices sent to the user; never internal notes, reviewer names or the desk's messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
+
+from redress import kinds
+from redress.api.cases import _read_case
+from redress.api.deps import State
+from redress.progress import token_opens
+from redress.store import crud
+
+router = APIRouter(tags=["progress"])
+
+
+class UserNotice(BaseModel):
+    at: datetime
+    template: str
+    channel: str
+    subject: str
+    body: str
+
+
+class Progress(BaseModel):
+    case_id: str
+    status: str
+    outcome: str | None
+    priority: str
+    next_step: str | None
+    next_step_due: datetime | None
+    created_at: datetime
+    closed_at: datetime | None
+    notices: list[UserNotice]
+
+
+@router.get(
+    "/progress/{case_id}",
+    response_model=Progress,
+    responses={404: {"description": "no such case, or the token does not open it"}},
+)
+async def progress(
+    case_id: str, state: State, authorization: Annotated[str | None, Header()] = None
+) -> Progress:
+    # Any token but this case's own (or none) reads as no case: nothing is leaked.
+    missing = HTTPException(404, f"no case {case_id!r}")
+    kind = kinds.by_case_id(case_id)
+    token = (
+        authorization[7:].strip()
+        if authorization and authorization[:7].lower() == "bearer "
+        else ""
+    )
+    if kind is None or not kind.user_progress or not token:
+        raise missing
+    if not token_opens(state.settings.progress_key, case_id, token):
+        raise missing
+    view = await _read_case(state, case_id)
+    if view is None:
+        raise missing
+    details: dict[str, Any] = view.details
+    notices = await run_in_threadpool(crud.user_notices, state.engine, case_id)
+    return Progress(
+        case_id=view.case_id,
+        status=view.status,
+        outcome=view.outcome,
+        priority=view.priority,
+        next_step=details.get("next_step"),
+        next_step_due=details.get("next_step_due"),
+        created_at=view.created_at,
+        closed_at=view.closed_at,
+        notices=[UserNotice(**n) for n in notices],
+    )

@@ -1,0 +1,475 @@
+"""Platform-side complaints (rules P1–P10, seeds/004): a payment platform's own complaint
+desk, for complaints its users file in the app, on the web form or by hotline. The
+complaint as it arrives, the user's later events, the reviewer actions, the workflow input
+and how the intake opens a case or passes an event on to one."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from redress import search_attributes as sa
+from redress.models.case import (
+    Amount,
+    CaseInput,
+    CaseUser,
+    Currency,
+    EvidenceRef,
+    Ident,
+    Note,
+    Plain,
+    Prose,
+    Role,
+    Text,
+    in_minor_units,
+    incoming,
+    known_currency,
+)
+from redress.models.intake import CaseMessage, CaseStart, IntakeContext
+
+KIND = "platform_complaint"
+RULES = 1
+
+# P1: what a complaint must hold to be accepted. One that lacks any is accepted for review
+# (`awaiting_info`) and the user is told what to add (P2), never refused at the door.
+REQUIRED = ("account", "trade_no", "trade_time", "amount", "description", "evidence")
+
+Channel = Literal["app", "web", "hotline"]
+Counterparty = Literal["merchant", "bank"]
+Category = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Plain
+]
+Account = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128), Plain
+]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000), Prose]
+EvidenceList = Annotated[list[EvidenceRef], Field(max_length=20)]
+
+CaseStatus = Literal[
+    "awaiting_info",  # P2: items missing; the user was told which
+    "awaiting_acceptance",  # P2: complete, a reviewer accepts or rejects (manual policy)
+    "awaiting_verification",  # P3: amount above the threshold, identity being verified
+    "verification_hold",  # P3: failed or no result: a supervisor decides
+    "investigating",  # P5, P6
+    "awaiting_confirmation",  # P9: result sent, the user confirms or objects
+    "escalated",  # the user objected: a supervisor reviews
+    "closed",
+]
+
+
+class ComplaintDetails(BaseModel):
+    """The fields a complaint carries and a supplement may add."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    account: Account | None = None
+    merchant_id: Ident | None = None  # the merchant involved, if any
+    trade_no: Ident | None = None
+    trade_time: AwareDatetime | None = None
+    amount: Amount | None = None
+    currency: Currency | None = None
+    category: Category | None = None
+    description: Description | None = None
+    evidence: EvidenceList = Field(default_factory=list)
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str | None) -> str | None:
+        return None if value is None else known_currency(value)
+
+    @model_validator(mode="after")
+    def _amount_in_minor_units(self, info: ValidationInfo) -> ComplaintDetails:
+        if incoming(info) and self.amount is not None:
+            try:
+                self.amount = in_minor_units(self.amount, self.currency or "CNY")
+            except ValueError as err:
+                raise ValueError(f"amount: {err}") from None
+        return self
+
+
+class PlatformComplaint(ComplaintDetails):
+    id: Ident
+    channel: Channel
+    created_at: AwareDatetime
+    user: CaseUser
+
+    def missing(self) -> list[str]:
+        """P1 items the complaint lacks, by field name."""
+        return [name for name in REQUIRED if not getattr(self, name)]
+
+    def merged(self, added: ComplaintDetails) -> PlatformComplaint:
+        """The complaint with a supplement's fields; evidence adds up, the rest fills in."""
+        fields = added.model_dump(exclude_unset=True, exclude={"evidence"})
+        fields = {k: v for k, v in fields.items() if v not in (None, "")}
+        evidence = [*self.evidence, *(e for e in added.evidence if e not in self.evidence)]
+        return self.model_copy(update={**fields, "evidence": evidence[:100]})
+
+
+class ComplaintRef(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: Ident
+
+
+class Supplement(ComplaintDetails):
+    id: Ident
+
+
+class EventId(BaseModel):
+    event_id: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class PlatformComplaintCreated(EventId):
+    """The webhook body that opens a platform complaint (P1)."""
+
+    type: Literal["platform_complaint.created"]
+    complaint: PlatformComplaint
+
+
+class PlatformComplaintSupplemented(EventId):
+    """The user added what was missing, or more evidence (P2, P5)."""
+
+    type: Literal["platform_complaint.supplemented"]
+    complaint: Supplement
+
+
+class PlatformComplaintConfirmed(EventId):
+    """The user accepts the result (P9)."""
+
+    type: Literal["platform_complaint.confirmed"]
+    complaint: ComplaintRef
+
+
+class PlatformComplaintObjected(EventId):
+    """The user does not accept the result (P9): a supervisor reviews it."""
+
+    type: Literal["platform_complaint.objected"]
+    complaint: ComplaintRef
+    reason: Text
+
+
+# --- actions ----------------------------------------------------------------------------
+
+
+class Accept(BaseModel):
+    """P2: the complaint is accepted (已受理) and registered under its case ID."""
+
+    type: Literal["accept"] = "accept"
+    note: Note = ""
+
+
+class Reject(BaseModel):
+    """P2: not accepted; the user is told why and what to change."""
+
+    type: Literal["reject"] = "reject"
+    reason: Text
+    changes: Note = ""  # what the user should change to complain again
+
+
+class RecordVerification(BaseModel):
+    """P3: the identity check's result."""
+
+    type: Literal["record_verification"] = "record_verification"
+    passed: bool
+    method: Literal["otp", "id_document"]
+    note: Note = ""
+
+
+class MarkComplex(BaseModel):
+    """P6: several platforms or third parties: the deadline moves to the complex one."""
+
+    type: Literal["mark_complex"] = "mark_complex"
+    reason: Text
+
+
+class RecordAuthorization(BaseModel):
+    """P5: the user authorised contacting the merchant or bank."""
+
+    type: Literal["record_authorization"] = "record_authorization"
+    counterparties: Annotated[list[Counterparty], Field(min_length=1)] = ["merchant", "bank"]
+    note: Note = ""
+
+
+class ContactCounterparty(BaseModel):
+    """P5: ask the merchant or the bank (only with the user's authorization)."""
+
+    type: Literal["contact_counterparty"] = "contact_counterparty"
+    counterparty: Literal["merchant", "bank"]
+    message: Text
+
+
+class Compensation(BaseModel):
+    """P7: exactly one of a refund (through the payments gateway), points or a coupon."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    refund: Amount | None = None
+    points: Annotated[int, Field(gt=0, le=10_000_000)] | None = None
+    coupon: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Plain]
+        | None
+    ) = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Compensation:
+        given = [k for k in ("refund", "points", "coupon") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of refund, points or coupon")
+        return self
+
+
+class Conclude(BaseModel):
+    """P7, P8: the result, its basis, and for an upheld complaint the compensation."""
+
+    type: Literal["conclude"] = "conclude"
+    upheld: bool
+    basis: Text
+    compensation: Compensation | None = None
+
+    @model_validator(mode="after")
+    def _compensation_when_upheld(self) -> Conclude:
+        if self.upheld and self.compensation is None:
+            raise ValueError("an upheld complaint needs a compensation (refund, points or coupon)")
+        if not self.upheld and self.compensation is not None:
+            raise ValueError("a complaint not upheld has no compensation")
+        return self
+
+
+class AddNote(BaseModel):
+    """An internal note: in the timeline for reviewers, never shown to the user."""
+
+    type: Literal["note"] = "note"
+    text: Text
+
+
+# The user's own events, as the intake delivers them (role `user`).
+
+
+class Supplemented(BaseModel):
+    type: Literal["supplement"] = "supplement"
+    event_id: str
+    complaint: Supplement
+
+
+class Confirm(BaseModel):
+    type: Literal["confirm"] = "confirm"
+    event_id: str
+
+
+class Object(BaseModel):
+    type: Literal["object"] = "object"
+    event_id: str
+    reason: Text
+
+
+class Link(BaseModel):
+    """Another complaint by the same user about the same trade, while this case is open."""
+
+    type: Literal["link"] = "link"
+    event_id: str
+    complaint_id: Ident
+    channel: Channel
+    evidence: EvidenceList = Field(default_factory=list)
+
+
+Action = Annotated[
+    Accept
+    | Reject
+    | RecordVerification
+    | MarkComplex
+    | RecordAuthorization
+    | ContactCounterparty
+    | Conclude
+    | AddNote
+    | Supplemented
+    | Confirm
+    | Object
+    | Link,
+    Field(discriminator="type"),
+]
+ACTIONS: TypeAdapter[Action] = TypeAdapter(Action)
+
+_DESK = frozenset(
+    {
+        "accept",
+        "reject",
+        "record_verification",
+        "mark_complex",
+        "record_authorization",
+        "contact_counterparty",
+        "conclude",
+        "note",
+    }
+)
+ROLE_ACTIONS: dict[Role, frozenset[str]] = {
+    "agent": _DESK,
+    "supervisor": _DESK,
+    "platform": _DESK,
+    "user": frozenset({"supplement", "confirm", "object", "link"}),
+}
+# Decisions only a supervisor (or the platform role) takes: an acceptance escalated after
+# its clock, a verification hold, the review of an objection.
+SUPERVISORS: frozenset[Role] = frozenset({"supervisor", "platform"})
+
+
+class PlatformComplaintCaseInput(CaseInput):
+    complaint: PlatformComplaint
+
+
+# --- intake -----------------------------------------------------------------------------
+
+
+def link_key(c: PlatformComplaint) -> str | None:
+    """Same user, same trade: a hash, so neither is stored in the clear for this."""
+    if not c.trade_no:
+        return None
+    return hashlib.sha256(f"{c.user.id}\x00{c.trade_no}".encode()).hexdigest()
+
+
+def urgent(c: PlatformComplaint, ctx: IntakeContext) -> bool:
+    rules = ctx.policy.platform_complaint
+    return bool(rules and c.category in rules.urgent_categories)
+
+
+def open_case(event: PlatformComplaintCreated, ctx: IntakeContext) -> CaseStart:
+    c = event.complaint
+    ctx.created_at(c.created_at, "complaint.created_at")
+    rules = ctx.policy.platform_complaint
+    if rules is None:
+        raise ValueError(f"policy {ctx.policy.name!r} has no [platform_complaint] section")
+    if c.amount is not None and c.currency is None:
+        c = c.model_copy(update={"currency": "CNY"})  # the platform's own currency
+    priority = "urgent" if urgent(c, ctx) else "regular"
+    missing = c.missing()
+    status = (
+        "awaiting_info"
+        if missing
+        else ("awaiting_acceptance" if rules.acceptance.manual else "investigating")
+    )
+    amount = f"{c.amount} {c.currency}" if c.amount is not None else "amount missing"
+    return CaseStart(
+        case_id=ctx.case_id(c.id),
+        merchant_id=c.merchant_id or "",
+        status=status,
+        next_deadline=None,  # the workflow sets it with its first state change
+        summary=(
+            f"Platform complaint {c.id} · {c.channel} · {amount} · "
+            f"{c.category or 'uncategorized'} · {priority}"
+        ),
+        input=PlatformComplaintCaseInput(
+            case_id=ctx.case_id(c.id),
+            source=ctx.source,
+            complaint=c,
+            policy=ctx.policy.snapshot(ctx.now, sections=("platform_complaint",)),
+            received_at=ctx.now,
+            event_id=event.event_id,
+            rules=RULES,
+        ),
+        search_attributes=sa.priority_pairs(priority),
+        link_key=link_key(c),
+        link_action=Link(
+            event_id=event.event_id, complaint_id=c.id, channel=c.channel, evidence=c.evidence
+        ).model_dump(mode="json"),
+    )
+
+
+def _message(
+    event: PlatformComplaintSupplemented | PlatformComplaintConfirmed | PlatformComplaintObjected,
+    ctx: IntakeContext,
+) -> CaseMessage:
+    action: BaseModel
+    if isinstance(event, PlatformComplaintSupplemented):
+        action = Supplemented(event_id=event.event_id, complaint=event.complaint)
+    elif isinstance(event, PlatformComplaintConfirmed):
+        action = Confirm(event_id=event.event_id)
+    else:
+        action = Object(event_id=event.event_id, reason=event.reason)
+    return CaseMessage(
+        case_id=ctx.case_id(event.complaint.id),
+        actor="user",
+        action=action.model_dump(mode="json", exclude_unset=False),
+    )
+
+
+def on_event(event: BaseModel, ctx: IntakeContext) -> CaseStart | CaseMessage:
+    """`platform_complaint.created` opens a case; the user's later events go to it."""
+    if isinstance(event, PlatformComplaintCreated):
+        return open_case(event, ctx)
+    return _message(event, ctx)  # type: ignore[arg-type]
+
+
+EVENTS: dict[str, type[BaseModel]] = {
+    "platform_complaint.created": PlatformComplaintCreated,
+    "platform_complaint.supplemented": PlatformComplaintSupplemented,
+    "platform_complaint.confirmed": PlatformComplaintConfirmed,
+    "platform_complaint.objected": PlatformComplaintObjected,
+}
+
+
+def sample_event(
+    complaint_id: str,
+    locale: str = "zh-CN",
+    merchant_id: str = "M-DEMO",
+    created_at: datetime | None = None,
+    trade_no: str | None = None,
+) -> dict[str, Any]:
+    """A complete `platform_complaint.created` body (`redress send-sample --kind`)."""
+    now = created_at or datetime.now(UTC)
+    return {
+        "event_id": f"evt-{uuid.uuid4().hex[:16]}",
+        "type": "platform_complaint.created",
+        "complaint": {
+            "id": complaint_id,
+            "channel": "app",
+            "account": "acct-8842",
+            "merchant_id": merchant_id,
+            "trade_no": trade_no or f"T{int(time.time())}",
+            "trade_time": now.isoformat(),
+            "amount": "268.00",
+            "currency": "CNY",
+            "created_at": now.isoformat(),
+            "category": "charged_twice",
+            "description": "charged twice for one order",
+            "evidence": ["receipt-1.png", "transfer-record.pdf"],
+            "user": {
+                "id": "U-DEMO",
+                "locale": locale,
+                "contact": {"channel": "sms", "address": "+8613800000000"},
+            },
+        },
+    }
+
+
+# --- identity verification (P3) ---------------------------------------------------------
+
+
+class VerificationRequest(BaseModel):
+    idempotency_key: str
+    case_id: str
+    user_id: str
+    method: Literal["otp", "id_document"]
+
+
+class VerificationTicket(BaseModel):
+    """The verifier took the request; `passed` is set when it answers at once (otherwise
+    the result comes back later as the action `record_verification`)."""
+
+    request_id: str
+    method: Literal["otp", "id_document"]
+    passed: bool | None = None
+    duplicate: bool = False

@@ -1,0 +1,398 @@
+"""PlatformComplaintWorkflow on the time-skipping server: one test per branch of P1–P10.
+
+Cases open the way the webhook opens them (the registry's mapping and the intake, with
+its ledger and links, in the test's store), at the test server's current time; the user's
+later events go through the intake too. Reviewer actions are the Update `act`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+
+from redress.intake import Opened, Undeliverable, open_case
+from redress.kinds import KINDS
+from redress.models import CaseAction, CaseView
+from redress.models.case import INCOMING
+from redress.models.platform_complaint import sample_event
+from redress.policy import Policy, Span, load_policy
+from redress.store.tables import NoticeRecord, RefundRecord, VerificationRecord
+from tests.conftest import running_worker
+from tests.kinds.conftest import retire
+
+KIND = KINDS["platform_complaint"]
+DEFAULT = load_policy("default")
+RULES = DEFAULT.platform_complaint
+assert RULES is not None
+
+
+def policy_with(**changes: Any) -> Policy:
+    """The default policy with its platform section changed (e.g. manual acceptance)."""
+    assert DEFAULT.platform_complaint is not None
+    section = DEFAULT.platform_complaint.model_copy(update=changes)
+    return DEFAULT.model_copy(update={"platform_complaint": section})
+
+
+MANUAL = policy_with(acceptance=RULES.acceptance.model_copy(update={"manual": True}))
+
+
+@dataclass
+class Platform:
+    env: WorkflowEnvironment
+    engine: Engine
+    task_queue: str
+    handles: list[WorkflowHandle[Any, Any]]
+
+    @property
+    def client(self) -> Client:
+        return self.env.client
+
+    async def intake(self, body: dict[str, Any], policy: Policy = DEFAULT) -> Opened:
+        event = KIND.events[body["type"]].model_validate(body, context=INCOMING)
+        now = await self.env.get_current_time()
+        opened = await open_case(
+            self.client, self.engine, self.task_queue, policy, KIND, "generic", event, now=now
+        )
+        handle = self.client.get_workflow_handle(opened.case_id)
+        if handle.id not in {h.id for h in self.handles}:
+            self.handles.append(handle)
+        return opened
+
+    async def open(self, policy: Policy = DEFAULT, **complaint: Any) -> str:
+        # A trade of its own: the same user and trade would be linked to the first case.
+        body = sample_event(f"PC{uuid.uuid4().hex[:10]}", trade_no=f"T{uuid.uuid4().hex[:12]}")
+        body["complaint"]["created_at"] = (await self.env.get_current_time()).isoformat()
+        body["complaint"].update(complaint)
+        body["complaint"] = {k: v for k, v in body["complaint"].items() if v is not None}
+        return (await self.intake(body, policy)).case_id
+
+    async def user(self, case_id: str, type_: str, **fields: Any) -> Opened:
+        complaint_id = case_id.removeprefix("platform-generic-")
+        body = {
+            "event_id": f"evt-{uuid.uuid4().hex[:12]}",
+            "type": f"platform_complaint.{type_}",
+            "complaint": {"id": complaint_id, **fields.pop("complaint", {})},
+            **fields,
+        }
+        return await self.intake(body)
+
+    async def act(self, case_id: str, role: str, action: dict[str, Any], id: str | None = None):  # type: ignore[no-untyped-def]
+        cmd = CaseAction(actor=f"{role}-1", role=role, action=action)  # type: ignore[arg-type]
+        handle = self.client.get_workflow_handle(case_id)
+        await handle.execute_update("act", cmd, id=id)
+        return await self.view(case_id)
+
+    async def refused(self, case_id: str, role: str, action: dict[str, Any], kind: str) -> str:
+        with pytest.raises(WorkflowUpdateFailedError) as info:
+            await self.act(case_id, role, action)
+        cause = info.value.cause
+        assert isinstance(cause, ApplicationError) and cause.type == kind, cause
+        return cause.message
+
+    async def view(self, case_id: str) -> CaseView:
+        return await self.client.get_workflow_handle(case_id).query("case", result_type=CaseView)
+
+    async def until(self, case_id: str, ok: Callable[[CaseView], bool]) -> CaseView:
+        for _ in range(500):
+            v = await self.view(case_id)
+            if ok(v):
+                return v
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"{case_id}: {v.status} {v.details}")
+
+    def notices(self, case_id: str, template: str | None = None) -> list[NoticeRecord]:
+        with Session(self.engine) as s:
+            q = select(NoticeRecord).where(NoticeRecord.case_id == case_id)
+            if template:
+                q = q.where(NoticeRecord.template == template)
+            return sorted(s.exec(q).all(), key=lambda n: n.delivered_at)
+
+
+@pytest.fixture
+async def pc(
+    ts_env: WorkflowEnvironment, engine: Engine, task_queue: str
+) -> AsyncIterator[Platform]:
+    p = Platform(ts_env, engine, task_queue, [])
+    async with running_worker(ts_env.client, engine, task_queue):
+        yield p
+        for handle in p.handles:
+            await retire(ts_env.client, handle)
+
+
+def types(view: CaseView) -> list[str]:
+    return [e.type for e in view.timeline]
+
+
+# --- P1, P2: acceptance ---------------------------------------------------------------
+
+
+async def test_complete_complaint_is_accepted_at_once(pc: Platform) -> None:
+    case_id = await pc.open()
+    v = await pc.view(case_id)
+    assert v.status == "investigating" and v.kind == "platform_complaint"
+    assert v.details["missing"] == [] and v.priority == "regular"
+    assert types(v)[:2] == ["complaint_received", "accepted"]
+    accepted = [e for e in v.timeline if e.type == "accepted"][0]
+    assert accepted.model_extra and accepted.model_extra["complaint_number"] == case_id
+    assert set(v.deadlines) == {"target_by", "investigate_by"}
+    await pc.until(case_id, lambda v: v.version >= 1)
+    assert [n.template for n in pc.notices(case_id)] == ["accepted", "progress"]
+
+
+async def test_incomplete_then_supplemented_then_accepted(pc: Platform) -> None:
+    case_id = await pc.open(description=None, evidence=None)
+    v = await pc.view(case_id)
+    assert v.status == "awaiting_info"
+    assert v.details["missing"] == ["description", "evidence"]
+    assert "supplement_by" in v.deadlines
+    await pc.until(case_id, lambda v: v.version >= 1)
+    (told,) = pc.notices(case_id, "incomplete")
+    assert "问题描述" in told.body and "证据" in told.body
+
+    await pc.user(case_id, "supplemented", complaint={"description": "charged twice"})
+    v = await pc.view(case_id)
+    assert v.status == "awaiting_info" and v.details["missing"] == ["evidence"]
+
+    await pc.user(case_id, "supplemented", complaint={"evidence": ["receipt.png"]})
+    v = await pc.view(case_id)
+    assert v.status == "investigating" and v.details["missing"] == []
+    assert v.details["evidence"] == ["receipt.png"]
+    assert [e.type for e in v.timeline].count("supplemented") == 2
+
+
+async def test_incomplete_lapses_without_supplement(pc: Platform) -> None:
+    case_id = await pc.open(amount=None, currency=None)
+    assert (await pc.view(case_id)).details["missing"] == ["amount"]
+    await pc.env.sleep(RULES.supplement_wait + timedelta(seconds=1))
+    v = await pc.until(case_id, lambda v: v.status == "closed")
+    assert v.outcome == "lapsed"
+    await pc.until(case_id, lambda v: bool(pc.notices(case_id, "lapsed")))
+    # The case is closed: a late supplement is refused, not dropped silently.
+    with pytest.raises(Undeliverable) as late:
+        await pc.user(case_id, "supplemented", complaint={"amount": "20.00"})
+    assert late.value.status in (404, 409)
+
+
+async def test_manual_acceptance_escalates_after_24h(pc: Platform) -> None:
+    case_id = await pc.open(policy=MANUAL)
+    v = await pc.view(case_id)
+    assert v.status == "awaiting_acceptance" and set(v.deadlines) == {"accept_by"}
+    await pc.env.sleep(RULES.regular.acceptance + timedelta(seconds=1))
+    v = await pc.until(case_id, lambda v: v.details["escalated"])
+    assert v.status == "awaiting_acceptance" and "escalated" in types(v)
+    await pc.until(case_id, lambda v: bool(pc.notices(case_id, "escalation")))
+    (escalation,) = pc.notices(case_id, "escalation")
+    assert escalation.recipient_kind == "desk" and escalation.address == "platform:supervisor"
+    # Past its clock the decision is a supervisor's.
+    await pc.refused(case_id, "agent", {"type": "accept"}, "Forbidden")
+    v = await pc.act(case_id, "supervisor", {"type": "accept"})
+    assert v.status == "investigating" and not v.details["escalated"]
+
+
+async def test_manual_rejection_tells_the_user_why(pc: Platform) -> None:
+    case_id = await pc.open(policy=MANUAL)
+    reason = {"type": "reject", "reason": "not a payment matter", "changes": "contact the seller"}
+    v = await pc.act(case_id, "agent", reason)
+    assert (v.status, v.outcome) == ("closed", "rejected")
+    await pc.until(case_id, lambda v: bool(pc.notices(case_id, "not_accepted")))
+    (notice,) = pc.notices(case_id, "not_accepted")
+    assert "not a payment matter" in notice.body and "contact the seller" in notice.body
+
+
+# --- P3: identity verification ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("amount", "verify"), [("1000.00", False), ("1000.01", True)])
+async def test_verification_strictly_above_the_threshold(
+    pc: Platform, amount: str, verify: bool
+) -> None:
+    case_id = await pc.open(amount=amount)
+    v = await pc.until(case_id, lambda v: v.version >= 1)  # the first change's effects done
+    assert v.status == ("awaiting_verification" if verify else "investigating")
+    with Session(pc.engine) as s:
+        requested = s.exec(
+            select(VerificationRecord).where(VerificationRecord.case_id == case_id)
+        ).all()
+    assert len(requested) == (1 if verify else 0)
+    if verify:
+        assert v.details["verification"]["method"] == "otp"
+        v = await pc.act(
+            case_id, "agent", {"type": "record_verification", "passed": True, "method": "otp"}
+        )
+        assert v.status == "investigating"
+
+
+async def test_verification_failed_is_held_for_a_supervisor(pc: Platform) -> None:
+    case_id = await pc.open(amount="5000.00")
+    failed = {"type": "record_verification", "passed": False, "method": "id_document"}
+    v = await pc.act(case_id, "agent", failed)
+    assert v.status == "verification_hold" and v.details["escalated"]
+    await pc.refused(case_id, "agent", {"type": "accept"}, "Forbidden")
+    v = await pc.act(case_id, "supervisor", {"type": "accept", "note": "verified by phone"})
+    assert v.status == "investigating"
+
+
+async def test_verification_timed_out_is_held(pc: Platform) -> None:
+    case_id = await pc.open(amount="5000.00")
+    await pc.env.sleep(RULES.verification_wait + timedelta(seconds=1))
+    v = await pc.until(case_id, lambda v: v.status == "verification_hold")
+    held = [e for e in v.timeline if e.type == "held"][0]
+    assert held.model_extra and held.model_extra["reason"] == "verification_timeout"
+    v = await pc.act(case_id, "supervisor", {"type": "reject", "reason": "identity not verified"})
+    assert v.outcome == "rejected"
+
+
+# --- P4: urgent first -------------------------------------------------------------------
+
+
+async def test_urgent_notice_goes_first_and_clocks_are_shorter(pc: Platform) -> None:
+    urgent = await pc.open(category="account_stolen")
+    regular = await pc.open()
+    u, r = await pc.view(urgent), await pc.view(regular)
+    assert u.priority == "urgent" and r.priority == "regular"
+    assert u.deadlines["investigate_by"] < r.deadlines["investigate_by"]
+    await pc.until(urgent, lambda v: v.version >= 1)
+    sent = pc.notices(urgent)
+    assert [n.template for n in sent][:2] == ["protective_steps", "accepted"]
+    notices = [e for e in u.timeline if e.type == "notice"]
+    assert notices[0].model_extra and notices[0].model_extra["template"] == "protective_steps"
+
+
+# --- P5, P6: investigation ----------------------------------------------------------------
+
+
+async def test_investigation_marked_complex_moves_its_deadline(pc: Platform) -> None:
+    case_id = await pc.open()
+    before = (await pc.view(case_id)).deadlines["investigate_by"]
+    v = await pc.act(case_id, "agent", {"type": "mark_complex", "reason": "two platforms"})
+    after = v.deadlines["investigate_by"]
+    assert after > before and v.details["complex"]
+    marked = [e for e in v.timeline if e.type == "marked_complex"][0]
+    assert marked.model_extra == {
+        "reason": "two platforms",
+        "deadline_from": before.isoformat(),
+        "deadline_to": after.isoformat(),
+    }
+    await pc.refused(case_id, "agent", {"type": "mark_complex", "reason": "again"}, "Conflict")
+
+
+async def test_deadline_through_unpublished_holidays_is_flagged_estimated(pc: Platform) -> None:
+    # 600 working days always reach two years ahead, whose holidays no one has published.
+    long = RULES.regular.model_copy(update={"deadline": Span(working_days=600)})
+    case_id = await pc.open(policy=policy_with(regular=long))
+    v = await pc.view(case_id)
+    assert v.details["estimated"] == ["investigate_by"]
+
+
+async def test_investigation_overdue_escalates(pc: Platform) -> None:
+    case_id = await pc.open()
+    v = await pc.view(case_id)
+    due = v.deadlines["investigate_by"]
+    now = await pc.env.get_current_time()
+    await pc.env.sleep(due - now + timedelta(seconds=1))
+    v = await pc.until(case_id, lambda v: v.details["escalated"])
+    assert v.status == "investigating"
+    assert {"investigation_target_passed", "escalated"} <= set(types(v))
+    await pc.until(case_id, lambda v: bool(pc.notices(case_id, "escalation")))
+    reminders = pc.notices(case_id, "deadline_reminder")
+    assert {n.recipient_kind for n in reminders} == {"desk"} and len(reminders) == 2
+
+
+async def test_counterparty_needs_the_users_authorization(pc: Platform) -> None:
+    case_id = await pc.open()
+    ask = {"type": "contact_counterparty", "counterparty": "merchant", "message": "order state?"}
+    message = await pc.refused(case_id, "agent", ask, "Conflict")
+    assert "record_authorization" in message
+    await pc.act(case_id, "agent", {"type": "record_authorization", "counterparties": ["merchant"]})
+    await pc.refused(case_id, "agent", {**ask, "counterparty": "bank"}, "Conflict")
+    v = await pc.act(case_id, "agent", ask)
+    assert "counterparty_contacted" in types(v)
+    await pc.until(case_id, lambda v: bool(pc.notices(case_id, "counterparty_inquiry")))
+    (inquiry,) = pc.notices(case_id, "counterparty_inquiry")
+    assert inquiry.recipient_kind == "merchant" and "order state?" in inquiry.body
+
+
+# --- P7–P9: outcome and confirmation ------------------------------------------------------
+
+UPHELD = {
+    "type": "conclude",
+    "upheld": True,
+    "basis": "duplicate charge confirmed in the ledger",
+    "compensation": {"refund": "20.00"},
+}
+
+
+async def test_upheld_refund_is_issued_once_across_retries(pc: Platform) -> None:
+    case_id = await pc.open(channel="app")
+    v = await pc.act(case_id, "agent", UPHELD, id="conclude-1")
+    again = await pc.act(case_id, "agent", UPHELD, id="conclude-1")  # a client's retry
+    assert v.status == again.status == "awaiting_confirmation"
+    assert v.refunded == Decimal("20.00") == again.refunded
+    with Session(pc.engine) as s:
+        refunds = s.exec(select(RefundRecord).where(RefundRecord.case_id == case_id)).all()
+    assert [r.amount for r in refunds] == ["20.00"]
+    await pc.until(case_id, lambda v: bool(pc.notices(case_id, "result")))
+    (result,) = pc.notices(case_id, "result")
+    # P8: back by the channel the complaint came in on (the app), with basis and appeal.
+    assert (result.channel, result.address) == ("app", "U-DEMO")
+    assert "duplicate charge confirmed" in result.body
+    # Only one compensation, and a refund no larger than the complaint.
+    bad = {**UPHELD, "compensation": {"refund": "20.00", "points": 5}}
+    await pc.refused(case_id, "agent", bad, "Invalid")
+
+
+async def test_user_silent_for_7_days_closes_as_accepted(pc: Platform) -> None:
+    case_id = await pc.open()
+    await pc.act(case_id, "agent", {**UPHELD, "compensation": {"points": 100}})
+    await pc.env.sleep(RULES.confirmation_wait + timedelta(seconds=1))
+    v = await pc.until(case_id, lambda v: v.status == "closed")
+    assert v.outcome == "accepted" and v.details["result"]["compensation"] == {"points": 100}
+
+
+async def test_user_confirms(pc: Platform) -> None:
+    case_id = await pc.open()
+    await pc.act(case_id, "agent", {"type": "conclude", "upheld": False, "basis": "paid once"})
+    await pc.user(case_id, "confirmed")
+    v = await pc.view(case_id)
+    assert (v.status, v.outcome) == ("closed", "confirmed")
+
+
+async def test_objection_is_escalated_to_a_supervisor(pc: Platform) -> None:
+    case_id = await pc.open()
+    await pc.act(case_id, "agent", {"type": "conclude", "upheld": False, "basis": "paid once"})
+    opened = await pc.user(case_id, "objected", reason="I was charged twice")
+    assert opened.case_id == case_id
+    v = await pc.view(case_id)
+    assert v.status == "escalated" and v.details["escalated"] and "review_by" in v.deadlines
+    review = {**UPHELD, "compensation": {"coupon": "CPN-20"}}
+    await pc.refused(case_id, "agent", review, "Forbidden")
+    v = await pc.act(case_id, "supervisor", review)
+    assert (v.status, v.outcome) == ("closed", "upheld")
+
+
+async def test_duplicate_complaint_is_linked_to_the_open_case(pc: Platform) -> None:
+    first = await pc.open(trade_no="T-DUP-1")
+    body = sample_event(f"PC{uuid.uuid4().hex[:10]}", trade_no="T-DUP-1")
+    body["complaint"]["created_at"] = (await pc.env.get_current_time()).isoformat()
+    second = await pc.intake(body)
+    assert (second.case_id, second.linked, second.duplicate) == (first, True, True)
+    again = await pc.intake(body)  # the same delivery again
+    assert (again.case_id, again.linked) == (first, True)
+    v = await pc.view(first)
+    assert types(v).count("complaint_linked") == 1
+    assert v.details["linked"] == [body["complaint"]["id"]]
+    # Another trade of the same user is a case of its own.
+    other = await pc.open(trade_no="T-DUP-2")
+    assert other != first

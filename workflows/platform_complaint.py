@@ -1,0 +1,611 @@
+"""PlatformComplaintWorkflow: one complaint to a payment platform's own desk, rules P1–P10
+(seeds/004).
+
+```
+ incomplete ──► awaiting_info ──supplement──┐         no supplement in time ──► closed (lapsed)
+ complete ───────────────────────────────── ┼──► awaiting_acceptance (policy: manual)
+                                            │        │ accept      reject ──► closed (rejected)
+                                            ▼        ▼             24 h: escalated to a supervisor
+                                  accepted (已受理, the case ID is the complaint number)
+                                            │ amount above the threshold (P3)
+                                            ├──► awaiting_verification ──failed / no result──►
+                                            │        │ passed            verification_hold
+                                            ▼        ▼                   (supervisor decides)
+                                      investigating (P5, P6: target, deadline; complex: longer)
+                                            │ conclude (P7, P8: result, basis, compensation)
+                                            ▼
+                                  awaiting_confirmation (P9) ──confirmed / 7 d silence──► closed
+                                            │ objected
+                                            ▼
+                                        escalated ──supervisor concludes──► closed
+```
+
+Urgent categories (P4) get the protective-steps notice before anything else and run on
+the policy's shorter clocks. Deadlines live in `self._due` while their status lasts; every
+notice to the user, and every status change the user can see, lands in the timeline and
+in `GET /progress/{case_id}` (P10).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from temporalio import workflow
+
+from workflows.kernel import RETRY, CaseFacts, CaseWorkflow, Rule, human
+
+with workflow.unsafe.imports_passed_through():
+    from activities.verification import VerificationActivities
+    from redress import search_attributes as sa
+    from redress.models.case import CaseAction, CaseResult, Recipient, in_minor_units
+    from redress.models.platform_complaint import (
+        ACTIONS,
+        KIND,
+        ROLE_ACTIONS,
+        SUPERVISORS,
+        ComplaintDetails,
+        PlatformComplaint,
+        PlatformComplaintCaseInput,
+        VerificationRequest,
+        VerificationTicket,
+    )
+    from redress.policy import Span
+    from redress.refusals import refuse
+
+OPEN = (
+    "awaiting_info",
+    "awaiting_acceptance",
+    "awaiting_verification",
+    "verification_hold",
+    "investigating",
+    "awaiting_confirmation",
+    "escalated",
+)
+# The deadline the user is shown for each status, and what happens next (P10).
+NEXT_STEP = {
+    "awaiting_info": ("add_missing_information", "supplement_by"),
+    "awaiting_acceptance": ("acceptance_review", "accept_by"),
+    "awaiting_verification": ("identity_verification", "verify_by"),
+    "verification_hold": ("supervisor_review", None),
+    "investigating": ("investigation", "investigate_by"),
+    "awaiting_confirmation": ("confirm_result", "confirm_by"),
+    "escalated": ("supervisor_review", "review_by"),
+    "closed": ("none", None),
+}
+
+
+@workflow.defn
+class PlatformComplaintWorkflow(CaseWorkflow):
+    KIND = KIND
+    ACTION_TYPES = ACTIONS
+    ROLES = ROLE_ACTIONS
+
+    @workflow.init
+    def __init__(self, inp: PlatformComplaintCaseInput) -> None:
+        c = inp.complaint
+        super().__init__(inp, _facts(c), status="awaiting_info")
+        assert inp.policy.platform_complaint is not None, "no [platform_complaint] section"
+        self._rules = rules = inp.policy.platform_complaint
+        self._calendar = inp.policy.calendar
+        self._complaint = c
+        self._urgent = c.category in rules.urgent_categories
+        self._clocks = rules.urgent if self._urgent else rules.regular
+        self._due: dict[str, datetime] = {}  # running deadlines, by name
+        self._estimated: set[str] = set()  # those counted through unpublished holidays
+        self._escalated = False  # waiting on a supervisor
+        self._complex = False
+        self._authorized: set[str] = set()  # counterparties the user let us contact
+        self._verification: dict[str, Any] = {}
+        self._investigation_from: datetime | None = None
+        self._result: dict[str, Any] | None = None
+        self._supplements = 0
+        self._linked: list[str] = []
+        self._contacts = 0
+        self._verify_pending = False
+
+    @workflow.run
+    async def run(self, inp: PlatformComplaintCaseInput) -> CaseResult:
+        return await self._serve()
+
+    # --- opening (P1, P2, P4) ------------------------------------------------------------
+
+    def _open(self) -> None:
+        c = self._complaint
+        self._event(
+            "complaint_received",
+            self._in.source,
+            complaint_id=c.id,
+            channel=c.channel,
+            category=c.category,
+            amount=str(c.amount) if c.amount is not None else None,
+            currency=c.currency,
+            priority=self._priority(),
+            missing=c.missing(),
+        )
+        if self._urgent:
+            # P4: the protective steps reach the user before any review.
+            self._notify("protective_steps", "user", "protective_steps")
+        if c.missing():
+            self._await_info()
+        else:
+            self._complete()
+
+    def _await_info(self) -> None:
+        self._set_status("awaiting_info")
+        self._set_due("supplement_by", workflow.now() + self._rules.supplement_wait)
+        self._notify(
+            "incomplete",
+            "user",
+            f"incomplete:{self._supplements}",
+            missing=self._complaint.missing(),
+            supplement_by=self._due["supplement_by"],
+        )
+
+    def _complete(self) -> None:
+        if self._rules.acceptance.manual:
+            self._set_status("awaiting_acceptance")
+            self._set_due("accept_by", workflow.now() + self._clocks.acceptance)
+            self._progress()
+        else:
+            self._accept("system")
+
+    def _accept(self, actor: str, note: str = "") -> None:
+        self._escalated = False
+        self._event("accepted", actor, complaint_number=self._in.case_id, note=note)
+        self._notify("accepted", "user", "accepted", complaint_number=self._in.case_id)
+        if self._needs_verification():
+            self._set_status("awaiting_verification")
+            self._set_due("verify_by", workflow.now() + self._rules.verification_wait)
+            self._verify_pending = True  # requested with this change's effects (`_flush`)
+        else:
+            self._investigate()
+
+    def _needs_verification(self) -> bool:
+        """P3: strictly above the currency's threshold; unlisted currencies always."""
+        c = self._complaint
+        limit = self._rules.verification_above.get(c.currency or "CNY")
+        return c.amount is not None and (limit is None or c.amount > limit)
+
+    def _investigate(self) -> None:
+        self._escalated = False
+        self._set_status("investigating")
+        start = self._investigation_from = workflow.now()
+        self._set_due("target_by", self._after(self._clocks.target, start, "target_by"))
+        self._set_due("investigate_by", self._after(self._clocks.deadline, start, "investigate_by"))
+        self._progress()
+
+    def _hold(self, reason: str) -> None:
+        """P3: verification failed or never came: a supervisor decides."""
+        self._set_status("verification_hold")
+        self._escalated = True
+        self._event("held", "system", reason=reason)
+        self._notify("escalation", "supervisor", f"hold:{reason}", reason=reason)
+        self._progress()
+
+    # --- deadlines ----------------------------------------------------------------------
+
+    def _set_status(self, status: str) -> None:
+        """A new status: the old one's deadlines end with it."""
+        self._status = status
+        self._due.clear()
+        self._estimated.clear()
+
+    def _set_due(self, name: str, at: datetime) -> None:
+        self._due[name] = at
+        # Warnings whose moment passed already (a short clock) are not sent late.
+        self._skip_passed([(at - b, f"reminder:{name}") for b in self._rules.reminders_before])
+
+    def _after(self, span: Span, start: datetime, name: str) -> datetime:
+        at = span.after(start, self._calendar)
+        if span.working_days is not None and self._calendar.estimated(start, at):
+            self._estimated.add(name)
+        else:
+            self._estimated.discard(name)
+        return at
+
+    def _case_deadlines(self) -> dict[str, datetime]:
+        return dict(self._due)
+
+    def _reminders(self) -> list[tuple[datetime, str]]:
+        watched = ("accept_by", "target_by", "investigate_by", "review_by")
+        return [
+            (at - before, f"reminder:{name}")
+            for name, at in self._due.items()
+            if name in watched
+            for before in self._rules.reminders_before
+        ]
+
+    def _on_alarm(self, name: str, at: datetime) -> None:
+        if name.startswith("reminder:"):
+            deadline = name.partition(":")[2]
+            due = self._due.get(deadline)
+            if due is not None and workflow.now() < due:
+                self._notify(
+                    "deadline_reminder",
+                    "desk",
+                    f"reminder:{deadline}:{due.isoformat()}:{int((due - at).total_seconds())}",
+                    deadline=deadline,
+                    due=due,
+                    remaining=human(due - at),
+                )
+            return
+        if self._due.get(name) != at:
+            return  # a deadline that moved or ended
+        if name == "supplement_by":
+            self._close_with("lapsed", "system", "lapsed", missing=self._complaint.missing())
+        elif name == "accept_by":
+            del self._due[name]
+            self._escalate("acceptance_not_decided")
+        elif name == "verify_by":
+            self._hold("verification_timeout")
+        elif name == "target_by":
+            del self._due[name]
+            self._event("investigation_target_passed", "system")
+        elif name == "investigate_by":
+            del self._due[name]
+            self._escalate("investigation_overdue")
+        elif name == "confirm_by":
+            self._close_with("accepted", "system", "closed", by="silence")
+        elif name == "review_by":
+            del self._due[name]
+            self._escalate("review_overdue")
+
+    def _escalate(self, reason: str) -> None:
+        self._escalated = True
+        self._event("escalated", "system", reason=reason)
+        self._notify(
+            "escalation", "supervisor", f"escalation:{reason}:{self._version}", reason=reason
+        )
+
+    def _close_with(self, outcome: str, actor: str, template: str, **context: Any) -> None:
+        self._due.clear()
+        self._escalated = False
+        self._close(outcome, actor)
+        self._notify(template, "user", f"closed:{outcome}", outcome=outcome, **context)
+
+    def _progress(self) -> None:
+        """P5: the user hears of every status change (the ones without a notice of their own)."""
+        step, due = NEXT_STEP[self._status]
+        self._notify(
+            "progress",
+            "user",
+            f"progress:{self._status}:{len(self._timeline)}",
+            status=self._status,
+            next_step=step,
+            due=self._due.get(due) if due else None,
+        )
+
+    # --- where notices go ---------------------------------------------------------------
+
+    def _recipient(self, to: str) -> Recipient:
+        c = self._complaint
+        if to == "result" and c.channel == "app":
+            # P8: the result goes back the way the complaint came: in-app, to the user's ID.
+            return Recipient(kind="user", channel="app", address=c.user.id)
+        if to in ("user", "result"):
+            return super()._recipient("user")
+        if to in ("desk", "supervisor"):
+            return Recipient(kind="desk", channel="desk", address=f"platform:{to}")
+        if to == "bank":
+            return Recipient(kind="bank", channel="desk", address=f"bank:{c.trade_no or c.id}")
+        return super()._recipient(to)
+
+    # --- the case as shown --------------------------------------------------------------
+
+    def _priority(self) -> Literal["regular", "urgent"]:
+        return "urgent" if self._urgent else "regular"
+
+    def _search_attributes(self) -> list[tuple[Any, Any]]:
+        return [
+            *super()._search_attributes(),
+            (sa.PRIORITY, self._priority()),
+            (sa.ESCALATED, self._escalated),
+        ]
+
+    def _details(self) -> dict[str, Any]:
+        c = self._complaint
+        step, due = NEXT_STEP[self._status]
+        return {
+            "complaint_id": c.id,
+            "channel": c.channel,
+            "account": c.account,
+            "trade_time": c.trade_time.isoformat() if c.trade_time else None,
+            "description": c.description,
+            "evidence": list(c.evidence),
+            "missing": c.missing(),
+            "escalated": self._escalated,
+            "complex": self._complex,
+            "authorized": sorted(self._authorized),
+            "verification": self._verification or None,
+            "estimated": sorted(self._estimated),
+            "linked": list(self._linked),
+            "result": self._result,
+            "next_step": step,
+            "next_step_due": self._due[due].isoformat() if due and due in self._due else None,
+        }
+
+    # --- a long case goes on in a new run -----------------------------------------------
+
+    def _history_limit(self) -> int | None:
+        return self._rules.history_limit
+
+    def _refund_timeout(self) -> Any:
+        return self._rules.refund_timeout
+
+    def _kind_state(self) -> dict[str, Any]:
+        return {
+            "complaint": self._complaint.model_dump(mode="json"),
+            "due": {k: v.isoformat() for k, v in self._due.items()},
+            "estimated": sorted(self._estimated),
+            "escalated": self._escalated,
+            "complex": self._complex,
+            "authorized": sorted(self._authorized),
+            "verification": self._verification,
+            "investigation_from": _iso(self._investigation_from),
+            "result": self._result,
+            "supplements": self._supplements,
+            "linked": self._linked,
+            "contacts": self._contacts,
+        }
+
+    def _restore_kind(self, state: dict[str, Any]) -> None:
+        self._complaint = PlatformComplaint.model_validate(state["complaint"])
+        self.facts = _facts(self._complaint)
+        self._due = {k: datetime.fromisoformat(v) for k, v in state["due"].items()}
+        self._estimated = set(state["estimated"])
+        self._escalated, self._complex = state["escalated"], state["complex"]
+        self._authorized = set(state["authorized"])
+        self._verification, self._result = state["verification"], state["result"]
+        start = state["investigation_from"]
+        self._investigation_from = datetime.fromisoformat(start) if start else None
+        self._supplements, self._linked = state["supplements"], state["linked"]
+        self._contacts = state["contacts"]
+
+    # --- effects that need an activity ----------------------------------------------------
+
+    async def _flush(self) -> None:
+        if self._verify_pending:
+            self._verify_pending = False
+            await self._request_verification()
+        await super()._flush()
+
+    async def _request_verification(self) -> None:
+        method = self._rules.verification_method
+        ticket: VerificationTicket = await workflow.execute_activity_method(
+            VerificationActivities.request_verification,
+            VerificationRequest(
+                idempotency_key=self._key("verification"),
+                case_id=self._in.case_id,
+                user_id=self._complaint.user.id,
+                method=method,
+            ),
+            start_to_close_timeout=self.ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
+        self._verification = {"method": method, "request_id": ticket.request_id, "passed": None}
+        self._event("verification_requested", "system", method=method, request=ticket.request_id)
+        self._notify("verification_request", "user", "verification", method=method)
+        if ticket.passed is not None and self._status == "awaiting_verification":
+            self._verified(ticket.passed, method, "verifier")
+
+    def _verified(self, passed: bool, method: str, actor: str, note: str = "") -> None:
+        self._verification = {**self._verification, "method": method, "passed": passed}
+        self._event("verification_recorded", actor, passed=passed, method=method, note=note)
+        if passed:
+            self._investigate()
+        elif self._status == "awaiting_verification":
+            self._hold("verification_failed")
+
+    # --- reviewer actions ---------------------------------------------------------------
+
+    def _check_decision(self, cmd: CaseAction, a: Any) -> None:
+        # After its clock (escalated) or a verification hold, a supervisor decides.
+        held = self._status == "verification_hold" or self._escalated
+        if held and cmd.role not in SUPERVISORS:
+            raise refuse(
+                "Forbidden",
+                f"case {self._in.case_id} waits on a supervisor ({self._status}); "
+                f"role {cmd.role!r} may not decide it",
+            )
+
+    def _do_accept(self, cmd: CaseAction, a: Any) -> None:
+        if self._status == "verification_hold":
+            self._event("hold_released", cmd.actor, note=a.note)
+            self._investigate()
+        else:
+            self._accept(cmd.actor, a.note)
+
+    def _reject(self, cmd: CaseAction, a: Any) -> None:
+        self._event("rejected", cmd.actor, reason=a.reason, changes=a.changes)
+        self._close_with("rejected", cmd.actor, "not_accepted", reason=a.reason, changes=a.changes)
+
+    def _check_verification(self, cmd: CaseAction, a: Any) -> None:
+        if self._status == "verification_hold":
+            self._check_decision(cmd, a)
+
+    def _record_verification(self, cmd: CaseAction, a: Any) -> None:
+        self._verified(a.passed, a.method, cmd.actor, a.note)
+
+    def _check_complex(self, cmd: CaseAction, a: Any) -> None:
+        if self._complex:
+            raise refuse("Conflict", f"case {self._in.case_id} is already marked complex")
+
+    def _mark_complex(self, cmd: CaseAction, a: Any) -> None:
+        assert self._investigation_from is not None
+        before = self._due.get("investigate_by")
+        after = self._after(self._clocks.complex, self._investigation_from, "investigate_by")
+        self._complex = True
+        self._set_due("investigate_by", after)
+        if after > workflow.now():
+            self._escalated = False  # an overdue escalation ends with the new deadline
+        self._event(
+            "marked_complex",
+            cmd.actor,
+            reason=a.reason,
+            deadline_from=_iso(before),
+            deadline_to=after.isoformat(),
+        )
+        self._progress()
+
+    def _record_authorization(self, cmd: CaseAction, a: Any) -> None:
+        self._authorized.update(a.counterparties)
+        self._event("authorization_recorded", cmd.actor, counterparties=list(a.counterparties))
+
+    def _check_contact(self, cmd: CaseAction, a: Any) -> None:
+        if a.counterparty not in self._authorized:
+            raise refuse(
+                "Conflict",
+                f"the user has not authorised contacting the {a.counterparty} "
+                "(record_authorization first, P5)",
+            )
+        if a.counterparty == "merchant" and not self._complaint.merchant_id:
+            raise refuse("Conflict", "the complaint names no merchant to contact")
+
+    def _contact(self, cmd: CaseAction, a: Any) -> None:
+        self._contacts += 1
+        self._event("counterparty_contacted", cmd.actor, counterparty=a.counterparty)
+        self._notify(
+            "counterparty_inquiry",
+            a.counterparty,
+            f"counterparty:{self._contacts}",
+            message=a.message,
+        )
+
+    def _check_conclude(self, cmd: CaseAction, a: Any) -> None:
+        if self._status == "escalated" and cmd.role not in SUPERVISORS:
+            raise refuse("Forbidden", "only a supervisor concludes the review of an objection")
+        refund = a.compensation.refund if a.compensation else None
+        if refund is not None:
+            amount = self._refund_amount(refund)
+            remaining = (self._complaint.amount or Decimal(0)) - self._refunded
+            if amount > remaining:
+                raise refuse(
+                    "Invalid",
+                    f"refund of {amount} exceeds the refundable amount "
+                    f"{remaining} {self._complaint.currency or 'CNY'}",
+                )
+
+    def _refund_amount(self, amount: Decimal) -> Decimal:
+        try:
+            return in_minor_units(amount, self._complaint.currency or "CNY")
+        except ValueError as err:
+            raise refuse("Invalid", f"compensation.refund: {err}") from err
+
+    async def _conclude(self, cmd: CaseAction, a: Any) -> None:
+        review = self._status == "escalated"
+        compensation: dict[str, Any] | None = None
+        if a.compensation is not None:
+            compensation = a.compensation.model_dump(mode="json", exclude_none=True)
+            if a.compensation.refund is not None:
+                receipt = await self._refund(self._refund_amount(a.compensation.refund))
+                compensation["refund_id"] = receipt.refund_id
+                self._event(
+                    "refund", cmd.actor, amount=str(receipt.amount), refund_id=receipt.refund_id
+                )
+        self._result = {"upheld": a.upheld, "basis": a.basis, "compensation": compensation}
+        self._event(
+            "concluded",
+            cmd.actor,
+            upheld=a.upheld,
+            basis=a.basis,
+            compensation=compensation,
+            review=review,
+        )
+        context = {"upheld": a.upheld, "basis": a.basis, "compensation": compensation}
+        if review:
+            # The supervisor's review is final here; arbitration stays open to the user.
+            outcome = "upheld" if a.upheld else "not_upheld"
+            self._due.clear()
+            self._escalated = False
+            self._close(outcome, cmd.actor)
+            self._notify("review_result", "result", "review_result", **context)
+        else:
+            self._set_status("awaiting_confirmation")
+            self._set_due("confirm_by", workflow.now() + self._rules.confirmation_wait)
+            self._notify(
+                "result", "result", "result", confirm_by=self._due["confirm_by"], **context
+            )
+
+    def _note(self, cmd: CaseAction, a: Any) -> None:
+        self._event("note", cmd.actor, text=a.text, internal=True)
+
+    # --- the user's own events (role `user`, by webhook) -----------------------------------
+
+    def _check_supplement(self, cmd: CaseAction, a: Any) -> None:
+        cap = self._rules.max_supplements
+        if self._supplements >= cap:
+            raise refuse(
+                "Conflict",
+                f"case {self._in.case_id} holds {cap} supplements, the most the policy allows "
+                "(platform_complaint.max_supplements)",
+            )
+
+    def _supplement(self, cmd: CaseAction, a: Any) -> None:
+        self._supplements += 1
+        added: ComplaintDetails = a.complaint
+        given = sorted(added.model_dump(exclude_unset=True, exclude_none=True, exclude={"id"}))
+        self._complaint = self._complaint.merged(added)
+        self.facts = _facts(self._complaint)
+        self._event("supplemented", "user", event_id=a.event_id, fields=given)
+        if self._status == "awaiting_info":
+            if self._complaint.missing():
+                self._await_info()  # still short: the user is told what remains
+            else:
+                self._complete()
+
+    def _confirm(self, cmd: CaseAction, a: Any) -> None:
+        self._event("confirmed", "user", event_id=a.event_id)
+        self._close_with("confirmed", "user", "closed", by="confirmation")
+
+    def _object(self, cmd: CaseAction, a: Any) -> None:
+        self._event("objected", "user", event_id=a.event_id, reason=a.reason)
+        self._set_status("escalated")
+        self._escalated = True
+        self._set_due(
+            "review_by", self._after(self._rules.escalation_review, workflow.now(), "review_by")
+        )
+        self._notify("escalation", "supervisor", "escalation:objection", reason="objection")
+        self._progress()
+
+    def _link(self, cmd: CaseAction, a: Any) -> None:
+        self._linked.append(a.complaint_id)
+        self._event("complaint_linked", "user", complaint_id=a.complaint_id, channel=a.channel)
+        if a.evidence:
+            self._complaint = self._complaint.merged(ComplaintDetails(evidence=a.evidence))
+
+    ACTIONS = {
+        "accept": Rule(_do_accept, ("awaiting_acceptance", "verification_hold"), _check_decision),
+        "reject": Rule(_reject, ("awaiting_acceptance", "verification_hold"), _check_decision),
+        "record_verification": Rule(
+            _record_verification,
+            ("awaiting_verification", "verification_hold"),
+            _check_verification,
+        ),
+        "mark_complex": Rule(_mark_complex, ("investigating",), _check_complex),
+        "record_authorization": Rule(_record_authorization, OPEN),
+        "contact_counterparty": Rule(_contact, ("investigating", "escalated"), _check_contact),
+        "conclude": Rule(_conclude, ("investigating", "escalated"), _check_conclude),
+        "note": Rule(_note, OPEN),
+        "supplement": Rule(_supplement, OPEN, _check_supplement),
+        "confirm": Rule(_confirm, ("awaiting_confirmation",)),
+        "object": Rule(_object, ("awaiting_confirmation",)),
+        "link": Rule(_link, OPEN),
+    }
+
+
+def _facts(c: PlatformComplaint) -> CaseFacts:
+    return CaseFacts(
+        merchant_id=c.merchant_id or "",
+        amount=c.amount if c.amount is not None else Decimal(0),
+        currency=c.currency or "CNY",
+        created_at=c.created_at,
+        user=c.user,
+        trade_no=c.trade_no,
+        category=c.category,
+    )
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None
