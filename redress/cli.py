@@ -5,6 +5,7 @@ redress worker        the worker alone (same as `python worker.py`)
 redress api           the API alone (same as `python starter.py`)
 redress policy [REF]  print a policy as the workflows will see it
 redress send-sample   post a signed sample case event (--kind) to the running API
+redress send-event    sign and post any event body (the user's supplement, objection, …)
 """
 
 from __future__ import annotations
@@ -225,9 +226,6 @@ def cmd_policy(args: argparse.Namespace) -> int:
 
 
 def cmd_send_sample(args: argparse.Namespace) -> int:
-    import httpx
-
-    from redress.api.signing import WebhookSigner
 
     settings = Settings.from_env()
     env = dict(os.environ)
@@ -235,7 +233,31 @@ def cmd_send_sample(args: argparse.Namespace) -> int:
     from redress.kinds import KINDS
 
     source_id = args.id or f"C{uuid.uuid4().hex[:10]}"
-    body = json.dumps(KINDS[args.kind].sample(source_id, locale=args.locale)).encode()
+    return _post_signed(settings, env, KINDS[args.kind].sample(source_id, locale=args.locale))
+
+
+def cmd_send_event(args: argparse.Namespace) -> int:
+    """Sign and post any event body (e.g. the user's `platform_complaint.objected`)."""
+    settings = Settings.from_env()
+    env = dict(os.environ)
+    _local_secrets(settings.data_dir, env)
+    raw = sys.stdin.read() if args.body == "-" else args.body
+    try:
+        event = json.loads(raw)
+    except ValueError as err:
+        print(f"not JSON: {err}", file=sys.stderr)
+        return 2
+    if isinstance(event, dict) and "event_id" not in event:
+        event["event_id"] = f"evt-{uuid.uuid4().hex[:16]}"
+    return _post_signed(settings, env, event)
+
+
+def _post_signed(settings: Settings, env: dict[str, str], event: object) -> int:
+    import httpx
+
+    from redress.api.signing import WebhookSigner
+
+    body = json.dumps(event).encode()
     signer = WebhookSigner(env["REDRESS_WEBHOOK_SECRET"])
     headers = signer.headers(f"msg_{uuid.uuid4().hex}", body)
     headers["content-type"] = "application/json"
@@ -259,6 +281,9 @@ def main(argv: list[str] | None = None) -> int:
     sample.add_argument("--kind", default="merchant_complaint", help="a registered kind")
     sample.add_argument("--locale", default="zh-CN", choices=["zh-CN", "en"])
     sample.set_defaults(func=cmd_send_sample)
+    send = sub.add_parser("send-event", help="sign and post an event body (JSON, or - for stdin)")
+    send.add_argument("body", help='e.g. \'{"type": "platform_complaint.confirmed", …}\'')
+    send.set_defaults(func=cmd_send_event)
     args = parser.parse_args(argv)
     result: int = args.func(args)
     return result

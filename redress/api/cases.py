@@ -153,11 +153,15 @@ MONEY_ACTIONS = frozenset({"refund"})
 
 def moves_money(body: dict[str, Any]) -> bool:
     """A refund, or a conclusion whose compensation is one (P7)."""
-    if body.get("type") in MONEY_ACTIONS:
+    kind, compensation = body.get("type"), body.get("compensation")
+    if not isinstance(kind, str):
+        return False
+    if kind in MONEY_ACTIONS:
         return True
-    compensation = body.get("compensation")
-    return body.get("type") == "conclude" and isinstance(compensation, dict) and (
-        compensation.get("refund") is not None
+    return (
+        kind == "conclude"
+        and isinstance(compensation, dict)
+        and compensation.get("refund") is not None
     )
 
 

@@ -147,6 +147,10 @@ async def test_complete_complaint_is_accepted_at_once(pc: Platform) -> None:
     accepted = [e for e in v.timeline if e.type == "accepted"][0]
     assert accepted.model_extra and accepted.model_extra["complaint_number"] == case_id
     assert set(v.deadlines) == {"target_by", "investigate_by"}
+    # P6: 3 and 5 working days from the acceptance, on the case's own calendar.
+    start, calendar = accepted.at, DEFAULT.snapshot(accepted.at).calendar
+    assert v.deadlines["target_by"] == RULES.regular.target.after(start, calendar)
+    assert v.deadlines["investigate_by"] == RULES.regular.deadline.after(start, calendar)
     await pc.until(case_id, lambda v: v.version >= 1)
     assert [n.template for n in pc.notices(case_id)] == ["accepted", "progress"]
 
