@@ -26,6 +26,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.cases import CaseActivities
+from activities.disputes import DisputeActivities
 from activities.verification import VerificationActivities
 from redress import kinds
 from redress.config import Settings
@@ -34,6 +35,7 @@ from redress.logs import configure_logging, get_logger
 from redress.models import RetentionInput
 from redress.notices.channels import RecordingChannel
 from redress.notices.renderer import NoticeRenderer, get_renderer
+from redress.payments.disputes import DisputeClient, SimulatedDisputeClient
 from redress.payments.gateway import PaymentsGateway, SimulatedGateway
 from redress.policy import Policy, load_policy
 from redress.search_attributes import ensure_registered
@@ -78,6 +80,7 @@ def build_worker(
     renderer: NoticeRenderer | None = None,
     gateway: PaymentsGateway | None = None,
     verifier: IdentityVerifier | None = None,
+    disputes: DisputeClient | None = None,
 ) -> Worker:
     """A worker with the default parts: simulated gateway, recording channel. Tests may add
     workflows (a kind of their own), a renderer with their own templates, a gateway."""
@@ -88,6 +91,7 @@ def build_worker(
         renderer=renderer or get_renderer(),
     )
     verification = VerificationActivities(verifier or SimulatedIdentityVerifier(engine))
+    dispute_acts = DisputeActivities(engine, disputes or SimulatedDisputeClient(engine))
     return Worker(
         client,
         task_queue=task_queue,
@@ -102,6 +106,9 @@ def build_worker(
             acts.issue_refund,
             acts.purge_expired,
             verification.request_verification,
+            dispute_acts.collect_records,
+            dispute_acts.submit_defense,
+            dispute_acts.accept_dispute,
         ],
         activity_executor=ThreadPoolExecutor(max_workers=max_threads),
         # Sandboxed: keep the checks but import each module once per process, not once per

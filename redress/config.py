@@ -19,6 +19,16 @@ class Settings:
     progress_secret: str = ""
     # The simulated identity verifier's answer: manual (the desk records it), pass, fail.
     simulated_verifier: str = "manual"
+    # Stripe: the endpoint's signing secret (whsec_…), and the merchant of events that name
+    # none (no Connect `account`, no `metadata.merchant_id`).
+    stripe_webhook_secret: str = ""
+    stripe_merchant_id: str = ""
+    # Antom: its public key (PEM, or the Base64 body), our Client-Id, the path Antom signs
+    # (the notification URL's path), and the merchant its notifications belong to.
+    antom_public_key: str = ""
+    antom_client_id: str = ""
+    antom_notify_path: str = "/webhooks/antom"
+    antom_merchant_id: str = ""
     # "sha256:<hex>" of a token → its role and merchant scope
     api_tokens: dict[str, Grant] = field(default_factory=dict)
     api_host: str = "127.0.0.1"
@@ -50,6 +60,12 @@ class Settings:
             database_url=e.get("REDRESS_DATABASE_URL", ""),
             webhook_secret=e.get("REDRESS_WEBHOOK_SECRET", ""),
             progress_secret=e.get("REDRESS_PROGRESS_SECRET", ""),
+            stripe_webhook_secret=e.get("REDRESS_STRIPE_WEBHOOK_SECRET", ""),
+            stripe_merchant_id=e.get("REDRESS_STRIPE_MERCHANT_ID", ""),
+            antom_public_key=e.get("REDRESS_ANTOM_PUBLIC_KEY", ""),
+            antom_client_id=e.get("REDRESS_ANTOM_CLIENT_ID", ""),
+            antom_notify_path=e.get("REDRESS_ANTOM_NOTIFY_PATH", "/webhooks/antom"),
+            antom_merchant_id=e.get("REDRESS_ANTOM_MERCHANT_ID", ""),
             simulated_verifier=_choice(
                 "REDRESS_SIMULATED_VERIFIER",
                 e.get("REDRESS_SIMULATED_VERIFIER", "manual"),

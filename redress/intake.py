@@ -110,9 +110,12 @@ async def open_case(
         delivery.id if delivery else None,
         start.case_id,
         start.link_key,
+        event_id if start.existing_action is not None else None,
     )
     if found.seen:
         raise Replayed(start.case_id)
+    if found.event_case:  # this very provider event was taken in before
+        return Opened(found.event_case, found.event_case, duplicate=True)
     record = functools.partial(
         crud.record_intake,
         engine,
@@ -152,6 +155,13 @@ async def open_case(
             run_id = handle.first_execution_run_id or ""
         except WorkflowAlreadyStartedError as err:
             known, run_id = True, err.run_id or ""
+    if known and start.existing_action is not None:
+        # A later event of a case already open (a dispute's update, its close): the case
+        # takes it, keyed by the provider's event ID. A case long finished records it only.
+        message = CaseMessage(start.case_id, "user", start.existing_action)
+        taken = await _send(client, message, f"{source}:{event_id}", closed_ok=True)
+        await asyncio.to_thread(record, first_run_id=run_id)
+        return Opened(start.case_id, start.case_id, duplicate=not taken)
     # Written once the start is certain (one transaction); a crash before it leaves a
     # start that the next delivery finds in Temporal (duplicate) and records then.
     await asyncio.to_thread(record, first_run_id=run_id, link_key=start.link_key)

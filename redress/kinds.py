@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
-from redress.models import complaint, platform_complaint
+from redress.models import complaint, dispute, platform_complaint
 from redress.models.case import CaseInput, Role
 from redress.models.intake import CaseMessage, CaseStart, IntakeContext
 from redress.policy import Policy
@@ -36,6 +36,8 @@ class CaseKind:
     sample: Callable[..., dict[str, Any]]  # an event body for `redress send-sample`
     # The intake hands the user a token for `GET /progress/{case_id}` (P10).
     user_progress: bool = False
+    # The webhook provider whose format `sample` is in (and whose signature it needs).
+    sample_provider: str = "generic"
 
     @property
     def workflow_type(self) -> str:
@@ -78,6 +80,19 @@ KINDS: dict[str, CaseKind] = {
             policy_section="platform_complaint",
             sample=platform_complaint.sample_event,
             user_progress=True,
+        ),
+        CaseKind(
+            name=dispute.KIND,
+            prefix="dispute",
+            workflow="workflows.dispute:DisputeWorkflow",
+            input=dispute.DisputeCaseInput,
+            actions=dispute.ACTIONS,
+            roles=dispute.ROLE_ACTIONS,
+            events={},  # providers map their own events (redress/providers/stripe.py, antom.py)
+            open=dispute.open_case,
+            policy_section="dispute",
+            sample=dispute.sample_event,
+            sample_provider="stripe",
         ),
     ]
 }

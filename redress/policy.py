@@ -150,6 +150,51 @@ class PlatformComplaintPolicy(BaseModel):
     refund_timeout: Duration = Field(default=timedelta(minutes=2))
 
 
+class ProviderLimits(BaseModel):
+    """What a provider accepts in one submission (C2's packet must fit)."""
+
+    per_file_bytes: int | None = Field(default=None, ge=1)
+    combined_bytes: int | None = Field(default=None, ge=1)
+    base64_chars: int | None = Field(default=None, ge=1)  # the encoded document's length
+
+
+class MonitoringPolicy(BaseModel):
+    """C5: the card networks' monitoring programmes, per merchant and month (SPEC §3)."""
+
+    # Visa VAMP: (fraud reports + disputes) / settled card-not-present transactions.
+    vamp_ratio: Decimal = Decimal("0.015")  # excessive at or above (from April 2026)
+    vamp_min_count: int = 1500  # only above this many disputes + fraud reports a month
+    # Mastercard ECM / HECM: chargebacks and their ratio to last month's transactions.
+    ecm_min_count: int = 100
+    ecm_max_count: int = 299
+    ecm_ratio: Decimal = Decimal("0.015")
+    ecm_max_ratio: Decimal = Decimal("0.0299")
+    hecm_min_count: int = 300
+    hecm_ratio: Decimal = Decimal("0.03")
+    warning_level: Decimal = Decimal("0.8")  # "nearing": this share of a threshold
+    recompute_every: Duration = Field(default=timedelta(hours=1))
+
+
+class DisputePolicy(BaseModel):
+    """Chargebacks and card disputes, rules C1–C6 (seeds/000, seeds/001). The due time
+    itself is the provider's; these are what redress does around it."""
+
+    reminders_before: list[Duration]  # early warnings to the merchant desk before due_by
+    safety_margin: Duration  # a defence must be in by due_by minus this
+    # Nobody acted by the margin: below these amounts (per currency) accept, otherwise
+    # submit the packet as it stands and escalate to a supervisor.
+    auto_accept_below: dict[str, Decimal] = Field(default_factory=dict)
+    # submit_defense above these amounts is a supervisor's (per currency; unlisted: none).
+    supervisor_above: dict[str, Decimal] = Field(default_factory=dict)
+    reopen_window: Duration  # a closed case waits this long for a new round (pre-arbitration)
+    # C2: evidence kinds each reason category needs.
+    required: dict[str, list[str]] = Field(default_factory=dict)
+    limits: dict[str, ProviderLimits] = Field(default_factory=dict)  # by provider
+    monitoring: MonitoringPolicy = Field(default_factory=MonitoringPolicy)
+    max_evidence_items: int = Field(default=200, ge=1)
+    history_limit: int = Field(default=10_000, ge=20)
+
+
 class IntakePolicy(BaseModel):
     """Which events a case may open on: a creation time far in the past is a replay or a
     mistake (it would open and penalize at once), one in the future a broken clock."""
@@ -172,6 +217,7 @@ class Policy(BaseModel):
     name: str
     complaint: ComplaintPolicy | None = None
     platform_complaint: PlatformComplaintPolicy | None = None
+    dispute: DisputePolicy | None = None
     calendar: CalendarPolicy = Field(default_factory=CalendarPolicy)
     intake: IntakePolicy = Field(default_factory=IntakePolicy)
     retention: RetentionPolicy = Field(default_factory=RetentionPolicy)
@@ -203,7 +249,7 @@ class Policy(BaseModel):
         return PolicySnapshot(name=self.name, calendar=calendar, **kinds)
 
 
-KIND_SECTIONS = ("complaint", "platform_complaint")
+KIND_SECTIONS = ("complaint", "platform_complaint", "dispute")
 
 
 class PolicySnapshot(BaseModel):
@@ -212,6 +258,7 @@ class PolicySnapshot(BaseModel):
     name: str
     complaint: ComplaintPolicy | None = None
     platform_complaint: PlatformComplaintPolicy | None = None
+    dispute: DisputePolicy | None = None
     calendar: CalendarSnapshot
 
 

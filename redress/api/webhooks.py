@@ -4,6 +4,7 @@ what is wrong, and nothing starts on an error."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -14,13 +15,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from temporalio.service import RPCError
 
 from redress import kinds
-from redress.api.deps import State
+from redress.api.deps import AppState, State
 from redress.api.errors import has_lone_surrogates
 from redress.intake import Delivery, Replayed, Undeliverable, open_case
 from redress.logs import get_logger
 from redress.models.intake import IntakeRefused
 from redress.progress import progress_token
-from redress.providers import Rejected
+from redress.providers import Rejected, Unhandled
+from redress.store import crud
 
 router = APIRouter(tags=["webhooks"])
 log = get_logger()
@@ -69,6 +71,9 @@ async def webhook(provider: str, request: Request, state: State) -> Any:
         inbound = source.parse(_json(body))
     except Rejected as err:
         raise HTTPException(err.status, err.message) from err
+    except Unhandled as err:
+        await _record_unhandled(state, provider, err)
+        return JSONResponse(source.ack or {"event_id": err.event_id, "ignored": True})
     try:
         opened = await open_case(
             state.client,
@@ -109,7 +114,20 @@ async def webhook(provider: str, request: Request, state: State) -> Any:
     answer = WebhookAccepted(**opened.__dict__, progress_token=token)
     # `linked` and `progress_token` only where they say something.
     content = answer.model_dump(exclude_defaults=True) | answer.model_dump(include=REQUIRED)
+    if source.ack is not None:  # the provider's own acknowledgement, or it resends
+        content = source.ack
     return JSONResponse(content, status_code=200 if opened.duplicate else 202)
+
+
+async def _record_unhandled(state: AppState, provider: str, err: Unhandled) -> None:
+    """An event type redress does not act on: kept in the intake's events, never fatal."""
+    try:
+        await asyncio.to_thread(
+            crud.record_event, state.engine, provider, err.event_id, f"unhandled:{err.event_type}"
+        )
+    except SQLAlchemyError as db_err:
+        log.warning("unhandled event not recorded", error=str(db_err), event_id=err.event_id)
+    log.info("webhook event not handled", provider=provider, type=err.event_type)
 
 
 REQUIRED = {"case_id", "workflow_id", "duplicate"}

@@ -57,6 +57,9 @@ class CaseStart:
     link_key: str | None = None
     # What a linked complaint tells the open case (a `user` action), if one is linked.
     link_action: dict[str, Any] | None = None
+    # The case exists already (a later event of the same source case): deliver this `user`
+    # action to it instead of answering "duplicate".
+    existing_action: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

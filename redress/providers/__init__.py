@@ -27,6 +27,16 @@ class Rejected(Exception):
         self.message = message
 
 
+class Unhandled(Exception):
+    """A verified event of a type redress takes no action on: answered 2xx and recorded
+    (by the provider's event ID), never an error the provider would retry."""
+
+    def __init__(self, event_id: str, event_type: str) -> None:
+        super().__init__(f"{event_type} is not handled")
+        self.event_id = event_id
+        self.event_type = event_type
+
+
 @dataclass(frozen=True)
 class Inbound:
     """One verified event, mapped: the kind it belongs to and its body as that kind's model."""
@@ -39,6 +49,8 @@ class Inbound:
 class Provider(Protocol):
     name: str
     replay_window: timedelta  # how long a verified delivery could be sent again
+    # The body the provider requires in a 2xx answer (Antom resends otherwise); None: ours.
+    ack: dict[str, Any] | None
 
     def verify(self, headers: Mapping[str, str], body: bytes) -> str | None:
         """Raise `Rejected` unless the headers authenticate the body and are fresh; return
@@ -46,4 +58,5 @@ class Provider(Protocol):
         delivery with it), or None where the provider's scheme has none."""
 
     def parse(self, payload: Any) -> Inbound:
-        """Map the JSON payload to a kind's event; `Rejected` (422) says what is wrong."""
+        """Map the JSON payload to a kind's event; `Rejected` (422) says what is wrong,
+        `Unhandled` that it is a type redress records but does not act on."""

@@ -24,6 +24,7 @@ SIGNED = ("webhook-id", "webhook-timestamp", "webhook-signature")
 
 class GenericProvider:
     name = "generic"
+    ack: dict[str, Any] | None = None
 
     def __init__(self, signer: WebhookSigner | None) -> None:
         self.signer = signer

@@ -23,6 +23,7 @@ from redress.store.tables import (
     IntakeRecord,
     NoticeRecord,
     RefundRecord,
+    TransactionRecord,
     VerificationRecord,
 )
 
@@ -144,6 +145,11 @@ def purge_closed_before(engine: Engine, cutoff: datetime) -> dict[str, int]:
                 delete(VerificationRecord).where(col(VerificationRecord.case_id).in_(chunk))
             )  # type: ignore[call-overload]
             session.exec(delete(CaseRecord).where(col(CaseRecord.case_id).in_(chunk)))  # type: ignore[call-overload]
+        # C1: a transaction's records go once untouched for as long as the policy keeps them.
+        res = session.exec(
+            delete(TransactionRecord).where(col(TransactionRecord.updated_at) < cutoff)
+        )  # type: ignore[call-overload]
+        counts["intake_entries"] += res.rowcount or 0
         session.commit()
         return counts
 
@@ -317,3 +323,62 @@ def user_notices(engine: Engine, case_id: str) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+def record_event(engine: Engine, provider: str, event_id: str, case_id: str) -> bool:
+    """A provider's event taken in (or only recorded); whether it was new."""
+    return _insert_ignore(
+        engine,
+        _EVENTS,
+        provider=provider,
+        event_id=event_id[:200],
+        case_id=case_id[:160],
+        at=datetime.now(UTC),
+    )
+
+
+# --- transaction records (C1) ------------------------------------------------------------
+
+
+def transaction_evidence(
+    engine: Engine, merchant_id: str, transaction_id: str
+) -> list[dict[str, Any]]:
+    """The evidence items stored with a transaction, marked as coming from its records."""
+    with Session(engine) as session:
+        row = session.get(TransactionRecord, (merchant_id, transaction_id))
+    if row is None:
+        return []
+    return [{**item, "source": item.get("source", "transaction")} for item in row.evidence]
+
+
+def record_transaction(
+    engine: Engine,
+    merchant_id: str,
+    transaction_id: str,
+    items: list[dict[str, Any]],
+    **fields: Any,
+) -> TransactionRecord:
+    """Create or extend a transaction's records: the fields given, and evidence items
+    added unless the same kind and reference (or text) is there already."""
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        row = session.get(TransactionRecord, (merchant_id, transaction_id))
+        if row is None:
+            row = TransactionRecord(
+                merchant_id=merchant_id,
+                transaction_id=transaction_id,
+                evidence=[],
+                recorded_at=now,
+                updated_at=now,
+            )
+        for key, value in fields.items():
+            if value is not None:
+                setattr(row, key, value)
+        have = {(e.get("kind"), e.get("ref"), e.get("text")) for e in row.evidence}
+        added = [i for i in items if (i.get("kind"), i.get("ref"), i.get("text")) not in have]
+        row.evidence = [*row.evidence, *added]  # a new list: JSON columns track assignment
+        row.updated_at = now
+        session.add(row)
+        session.commit()
+        session.refresh(row)
+        return row

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index, text
 from sqlmodel import Field, SQLModel
 
 
@@ -151,3 +151,114 @@ class CaseLink(SQLModel, table=True):
     case_id: str = Field(primary_key=True, max_length=160)  # the linked complaint's own
     target_case_id: str = Field(index=True, max_length=160)
     at: datetime
+
+
+class DisputeRequestRecord(SQLModel, table=True):
+    """Defences submitted and disputes accepted through the simulated dispute client, one
+    per idempotency key, with the body exactly as the provider's API would get it."""
+
+    __tablename__ = "simulated_dispute_requests"
+
+    idempotency_key: str = Field(primary_key=True, max_length=200)
+    reference: str = Field(max_length=80)
+    case_id: str = Field(index=True, max_length=160)
+    provider: str = Field(max_length=16)
+    dispute_id: str = Field(max_length=128)
+    action: str = Field(max_length=32)
+    body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    at: datetime
+
+
+class TransactionRecord(SQLModel, table=True):
+    """C1: a transaction's records kept as dispute-defence material for at least 360 days:
+    order, authorization result, capture and ship dates, delivery proof, customer
+    communication, notices sent, policies shown. `evidence` holds them as evidence items
+    (Stripe's field names as kinds), which a dispute's packet takes in."""
+
+    __tablename__ = "transaction_records"
+
+    merchant_id: str = Field(primary_key=True, max_length=128)
+    transaction_id: str = Field(primary_key=True, max_length=128)  # Stripe charge, Antom paymentId
+    order_id: str | None = Field(default=None, max_length=128)
+    authorization: str | None = Field(default=None, max_length=64)  # approved code / result
+    captured_at: datetime | None = None
+    shipped_at: datetime | None = None
+    evidence: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    recorded_at: datetime = Field(index=True)
+    updated_at: datetime
+
+
+# --- C5: card-network monitoring (redress/monitoring.py) ---------------------------------
+
+
+class SettledTransaction(SQLModel, table=True):
+    """A settled card transaction, the denominator of the networks' dispute ratios. Keyed by
+    its source (the acquirer's ID namespace) and ID, so a re-import changes nothing."""
+
+    __tablename__ = "settled_transactions"
+
+    source: str = Field(primary_key=True, max_length=40)
+    transaction_id: str = Field(primary_key=True, max_length=128)
+    merchant_id: str = Field(index=True, max_length=128)
+    settled_at: datetime = Field(index=True)
+    amount: str = Field(max_length=32)  # a decimal, as a string
+    currency: str = Field(max_length=3)
+    card_not_present: bool
+    network: str = Field(max_length=20)  # visa | mastercard | another network's name
+
+
+class FraudReport(SQLModel, table=True):
+    """A fraud report a network passed on (Visa TC40); VAMP counts them beside disputes."""
+
+    __tablename__ = "fraud_reports"
+
+    report_id: str = Field(primary_key=True, max_length=128)
+    merchant_id: str = Field(index=True, max_length=128)
+    network: str = Field(max_length=20)
+    reported_at: datetime = Field(index=True)
+
+
+class MonitoringAlert(SQLModel, table=True):
+    """One programme level a merchant reached (raised) and left (cleared). At most one open
+    alert per merchant and programme (a partial unique index); the `*_noticed_at` columns
+    are the notice outbox: set once the merchant desk's notice went out."""
+
+    __tablename__ = "monitoring_alerts"
+    __table_args__ = (
+        Index(
+            "uq_monitoring_alerts_open",
+            "merchant_id",
+            "programme",
+            unique=True,
+            sqlite_where=text("cleared_at IS NULL"),
+            postgresql_where=text("cleared_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    merchant_id: str = Field(index=True, max_length=128)
+    month: str = Field(max_length=7)  # YYYY-MM whose figures reached the level
+    programme: str = Field(max_length=8)  # vamp | ecm | hecm
+    level: str = Field(max_length=16)  # warning | excessive
+    previous_level: str | None = Field(default=None, max_length=16)  # the level it replaced
+    raised_at: datetime
+    cleared_at: datetime | None = None
+    superseded: bool = False  # cleared because another level replaced it (no clear notice)
+    figures: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    raise_noticed_at: datetime | None = None
+    clear_noticed_at: datetime | None = None
+
+
+class MerchantTimelineEntry(SQLModel, table=True):
+    """What happened to a merchant as a whole (not one case): monitoring alerts raised and
+    cleared."""
+
+    __tablename__ = "merchant_timeline"
+
+    id: int | None = Field(default=None, primary_key=True)
+    merchant_id: str = Field(index=True, max_length=128)
+    at: datetime
+    type: str = Field(max_length=40)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -297,7 +297,7 @@ async def test_deadline_through_unpublished_holidays_is_flagged_estimated(pc: Pl
     long = RULES.regular.model_copy(update={"deadline": Span(working_days=600)})
     case_id = await pc.open(policy=policy_with(regular=long))
     v = await pc.view(case_id)
-    assert v.details["estimated"] == ["investigate_by"]
+    assert "investigate_by" in v.details["estimated"]
 
 
 async def test_investigation_overdue_escalates(pc: Platform) -> None:

@@ -1,0 +1,320 @@
+"""DisputeWorkflow on the time-skipping server: one test per path of C1–C6 and SPEC §2.
+
+Provider events go through the intake as the webhook sends them (already mapped to
+`DisputeEvent`: the providers' own formats are tested in tests/providers/); reviewer
+actions are the Update `act`. Times are the test server's, so the due time is an instant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+
+from redress.intake import Opened, open_case
+from redress.kinds import KINDS
+from redress.models import CaseAction, CaseView
+from redress.models.dispute import DisputeEvent
+from redress.policy import load_policy
+from redress.store import crud
+from redress.store.tables import DisputeRequestRecord, NoticeRecord
+from tests.conftest import running_worker
+from tests.kinds.conftest import retire
+
+KIND = KINDS["dispute"]
+POLICY = load_policy("default")
+RULES = POLICY.dispute
+assert RULES is not None
+DAY = timedelta(days=1)
+
+DELIVERY = [
+    {"kind": "shipping_documentation", "ref": "file_pod", "bytes": 120_000},
+    {"kind": "shipping_tracking_number", "text": "SF1234567890"},
+    {"kind": "shipping_date", "text": "2026-11-20"},
+    {"kind": "customer_communication", "ref": "file_chat", "bytes": 40_000},
+]
+
+
+@dataclass
+class Disputes:
+    env: WorkflowEnvironment
+    engine: Engine
+    task_queue: str
+    handles: list[WorkflowHandle[Any, Any]] = field(default_factory=list)
+    clock: int = 0
+
+    async def event(
+        self,
+        dispute_id: str,
+        type_: str = "charge.dispute.created",
+        *,
+        at: datetime | None = None,
+        event_id: str | None = None,
+        **fields: Any,
+    ) -> Opened:
+        now = await self.env.get_current_time()
+        self.clock += 1
+        data: dict[str, Any] = {
+            "event_id": event_id or f"evt_{uuid.uuid4().hex[:12]}",
+            "type": type_,
+            "provider": "stripe",
+            "dispute_id": dispute_id,
+            # Distinct, increasing provider timestamps unless a test says otherwise.
+            "occurred_at": at or now + timedelta(milliseconds=self.clock),
+            "merchant_id": "M-1",
+            "amount": Decimal("120.00"),
+            "currency": "USD",
+            "reason": "product_not_received",
+            "category": "product_not_received",
+            "charge": f"ch_{dispute_id}",
+        }
+        data.update(fields)
+        opened = await open_case(
+            self.env.client,
+            self.engine,
+            self.task_queue,
+            POLICY,
+            KIND,
+            "stripe",
+            DisputeEvent.model_validate(data),
+            now=now,
+        )
+        handle = self.env.client.get_workflow_handle(opened.case_id)
+        if handle.id not in {h.id for h in self.handles}:
+            self.handles.append(handle)
+        return opened
+
+    async def open(self, due_in: timedelta = 10 * DAY, **fields: Any) -> tuple[str, str]:
+        dispute_id = f"dp_{uuid.uuid4().hex[:10]}"
+        due = (await self.env.get_current_time()).replace(microsecond=0) + due_in
+        fields.setdefault("stage", "needs_response")
+        opened = await self.event(dispute_id, due_by=due, **fields)
+        await self.until(opened.case_id, lambda v: v.version >= 1)
+        return dispute_id, opened.case_id
+
+    async def act(self, case_id: str, action: dict[str, Any], role: str = "agent") -> CaseView:
+        cmd = CaseAction(actor=f"{role}-1", role=role, action=action)  # type: ignore[arg-type]
+        await self.env.client.get_workflow_handle(case_id).execute_update("act", cmd)
+        return await self.view(case_id)
+
+    async def refused(
+        self, case_id: str, action: dict[str, Any], kind: str, role: str = "agent"
+    ) -> str:
+        with pytest.raises(WorkflowUpdateFailedError) as info:
+            await self.act(case_id, action, role)
+        cause = info.value.cause
+        assert isinstance(cause, ApplicationError) and cause.type == kind, cause
+        return cause.message
+
+    async def view(self, case_id: str) -> CaseView:
+        handle = self.env.client.get_workflow_handle(case_id)
+        return await handle.query("case", result_type=CaseView)
+
+    async def until(self, case_id: str, ok: Callable[[CaseView], bool]) -> CaseView:
+        for _ in range(500):
+            v = await self.view(case_id)
+            if ok(v):
+                return v
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"{case_id}: {v.status} {v.details}")
+
+    def requests(self, case_id: str) -> list[DisputeRequestRecord]:
+        with Session(self.engine) as s:
+            q = select(DisputeRequestRecord).where(DisputeRequestRecord.case_id == case_id)
+            return list(s.exec(q).all())
+
+    def notices(self, case_id: str, template: str) -> list[NoticeRecord]:
+        with Session(self.engine) as s:
+            q = select(NoticeRecord).where(
+                NoticeRecord.case_id == case_id, NoticeRecord.template == template
+            )
+            return list(s.exec(q).all())
+
+
+@pytest.fixture
+async def ds(
+    ts_env: WorkflowEnvironment, engine: Engine, task_queue: str
+) -> AsyncIterator[Disputes]:
+    d = Disputes(ts_env, engine, task_queue)
+    async with running_worker(ts_env.client, engine, task_queue):
+        yield d
+        for handle in d.handles:
+            await retire(ts_env.client, handle)
+
+
+def kinds_of(v: CaseView) -> list[str]:
+    return [e.type for e in v.timeline]
+
+
+@pytest.mark.parametrize(("stage", "outcome"), [("won", "won"), ("lost", "lost")])
+async def test_defended_then_the_provider_decides(ds: Disputes, stage: str, outcome: str) -> None:
+    dispute_id, case_id = await ds.open()
+    v = await ds.view(case_id)
+    assert v.status == "needs_response"
+    due = datetime.fromisoformat(v.details["due_by"])
+    assert v.deadlines["respond_by"] == due  # the provider's instant, exactly
+    assert v.deadlines["submit_by"] == due - RULES.safety_margin
+    assert v.details["packet"]["missing"] == [
+        "shipping_documentation",
+        "shipping_tracking_number",
+        "shipping_date",
+        "customer_communication",
+    ]
+    v = await ds.act(case_id, {"type": "add_evidence", "items": DELIVERY})
+    assert v.details["packet"]["missing"] == []
+    v = await ds.act(case_id, {"type": "submit_defense"})
+    assert v.status == "submitted" and "defense_submitted" in kinds_of(v)
+    (request,) = ds.requests(case_id)
+    assert request.action == "submit_defense" and request.body["submit"] == "true"
+    assert request.body["evidence[shipping_documentation]"] == "file_pod"
+    assert request.body["evidence[shipping_tracking_number]"] == "SF1234567890"
+    # One-shot: a second submission of the same round is refused.
+    await ds.refused(case_id, {"type": "submit_defense"}, "Conflict")
+
+    await ds.event(dispute_id, "charge.dispute.closed", stage=stage, raw_status=stage)
+    v = await ds.until(case_id, lambda v: v.status == "closed")
+    assert v.outcome == outcome and v.timeline[-2].actor == "stripe"
+
+
+async def test_accepted_stays_accepted(ds: Disputes) -> None:
+    dispute_id, case_id = await ds.open()
+    v = await ds.act(case_id, {"type": "accept_dispute", "note": "refunded the customer"})
+    assert (v.status, v.outcome) == ("closed", "accepted")
+    (request,) = ds.requests(case_id)
+    assert (request.action, request.body) == ("accept", {})
+    # Stripe reports an accepted dispute as lost: the merchant's decision stands.
+    await ds.event(dispute_id, "charge.dispute.closed", stage="lost")
+    v = await ds.until(case_id, lambda v: "provider_outcome" in kinds_of(v))
+    assert v.outcome == "accepted"
+
+
+@pytest.mark.parametrize(
+    ("amount", "done", "status"),
+    [("10.00", "auto_accepted", "closed"), ("120.00", "auto_submitted", "submitted")],
+)
+async def test_nobody_acted_the_policy_acts_before_the_due_time(
+    ds: Disputes, amount: str, done: str, status: str
+) -> None:
+    _, case_id = await ds.open(due_in=3 * DAY, amount=Decimal(amount))
+    due = datetime.fromisoformat((await ds.view(case_id)).details["due_by"])
+    await ds.env.sleep(3 * DAY - RULES.safety_margin + timedelta(seconds=5))
+    v = await ds.until(case_id, lambda v: done in kinds_of(v))
+    entry = next(e for e in v.timeline if e.type == done)
+    assert entry.actor == "system" and entry.at < due
+    assert v.status == status and v.status != "needs_response"
+    reminders = ds.notices(case_id, "deadline_reminder")
+    # 7 d and 3 d before had passed at arrival; 1 d before came with the safety margin;
+    # 4 h before never came: the case had left needs_response.
+    assert len(reminders) == 1
+    assert ds.notices(case_id, "auto_action")
+
+
+async def test_a_later_event_moves_the_due_time(ds: Disputes) -> None:
+    dispute_id, case_id = await ds.open(due_in=5 * DAY)
+    later = (await ds.view(case_id)).deadlines["respond_by"] + 2 * DAY
+    await ds.event(dispute_id, "charge.dispute.updated", stage="needs_response", due_by=later)
+    v = await ds.until(case_id, lambda v: "due_moved" in kinds_of(v))
+    assert v.deadlines["respond_by"] == later
+
+
+async def test_duplicate_and_out_of_order_events(ds: Disputes) -> None:
+    dispute_id = f"dp_{uuid.uuid4().hex[:10]}"
+    now = await ds.env.get_current_time()
+    # The close arrives first; the created and an update (older) after it.
+    closed = await ds.event(
+        dispute_id, "charge.dispute.closed", at=now, stage="won", event_id="evt_c"
+    )
+    case_id = closed.case_id
+    await ds.until(case_id, lambda v: v.status == "closed")
+    again = await ds.event(
+        dispute_id, "charge.dispute.closed", at=now, stage="won", event_id="evt_c"
+    )
+    assert again.duplicate and again.case_id == case_id
+    older = now - timedelta(days=2)
+    await ds.event(
+        dispute_id,
+        "charge.dispute.created",
+        at=older,
+        stage="needs_response",
+        due_by=now + 5 * DAY,
+    )
+    withdrawn = await ds.event(
+        dispute_id,
+        "charge.dispute.funds_withdrawn",
+        at=older + DAY,
+        stage="needs_response",
+        funds="withdrawn",
+        funds_amount=Decimal("120.00"),
+        fee=Decimal("15.00"),
+    )
+    assert not withdrawn.duplicate
+    v = await ds.until(case_id, lambda v: kinds_of(v).count("stale_event") == 2)
+    assert (v.status, v.outcome) == ("closed", "won")
+    # Money moved is a fact whatever the order; the close stands.
+    assert v.details["money"] == {"withdrawn": "120.00", "reinstated": "0", "fees": "15.00"}
+    assert kinds_of(v).count("closed") == 1
+
+
+async def test_pre_arbitration_reopens_the_same_case(ds: Disputes) -> None:
+    dispute_id, case_id = await ds.open()
+    await ds.act(case_id, {"type": "add_evidence", "items": DELIVERY})
+    await ds.act(case_id, {"type": "submit_defense"})
+    await ds.event(dispute_id, "charge.dispute.closed", stage="won")
+    await ds.until(case_id, lambda v: v.status == "closed")
+    due = (await ds.env.get_current_time()).replace(microsecond=0) + 20 * DAY
+    await ds.event(dispute_id, "charge.dispute.updated", stage="needs_response", due_by=due)
+    v = await ds.until(case_id, lambda v: v.status == "needs_response")
+    assert v.details["round"] == 2 and v.deadlines["respond_by"] == due and v.outcome is None
+    v = await ds.act(case_id, {"type": "submit_defense"})  # its own round, its own submission
+    assert v.status == "submitted" and len(ds.requests(case_id)) == 2
+
+
+async def test_packet_takes_in_the_transaction_records(ds: Disputes) -> None:
+    dispute_id = f"dp_{uuid.uuid4().hex[:10]}"
+    crud.record_transaction(
+        ds.engine,
+        "M-1",
+        f"ch_{dispute_id}",
+        [
+            {"kind": "shipping_documentation", "ref": "pod.pdf", "bytes": 90_000},
+            {"kind": "shipping_date", "text": "2026-11-20"},
+        ],
+        order_id="O-1",
+    )
+    due = (await ds.env.get_current_time()).replace(microsecond=0) + 10 * DAY
+    opened = await ds.event(dispute_id, stage="needs_response", due_by=due)
+    v = await ds.until(opened.case_id, lambda v: v.details["packet"]["items"] == 2)
+    assert v.details["packet"]["missing"] == ["shipping_tracking_number", "customer_communication"]
+
+
+async def test_oversize_evidence_is_refused_by_how_much(ds: Disputes) -> None:
+    _, case_id = await ds.open()
+    big = {"kind": "uncategorized_file", "ref": "file_video", "bytes": 5_000_000}
+    await ds.act(case_id, {"type": "add_evidence", "items": [*DELIVERY, big]})
+    message = await ds.refused(case_id, {"type": "submit_defense"}, "Invalid")
+    assert "500,000 over Stripe's 4,500,000-byte limit per file" in message
+    assert ds.requests(case_id) == []
+
+
+async def test_supervisor_submits_above_the_policy_amount(ds: Disputes) -> None:
+    _, case_id = await ds.open(amount=Decimal("2500.00"))
+    await ds.refused(case_id, {"type": "submit_defense"}, "Forbidden")
+    v = await ds.act(case_id, {"type": "submit_defense"}, role="supervisor")
+    assert v.status == "submitted"
+
+
+async def test_due_time_already_passed_expires(ds: Disputes) -> None:
+    _, case_id = await ds.open(due_in=-timedelta(hours=1))
+    v = await ds.until(case_id, lambda v: v.status == "closed")
+    assert v.outcome == "expired" and ds.requests(case_id) == []

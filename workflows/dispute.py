@@ -1,0 +1,478 @@
+"""DisputeWorkflow: one provider dispute (a chargeback, an inquiry), rules C1–C6 and SPEC §2.
+
+```
+ any first event ──► needs_response ──submit_defense──► submitted ──won / lost──► closed
+                       │  │ accept_dispute ──► closed (accepted)      (provider's verdict)
+                       │  └ withdrawn by the cardholder ──► closed (withdrawn)
+                       │ nobody acted by due_by − safety_margin (the policy acts, actor system):
+                       │   below auto_accept_below: accept; otherwise submit the packet as it
+                       │   stands and escalate to a supervisor
+                       │ due_by passed with no response ──► closed (expired)
+ closed ──a needs_response event (pre-arbitration, a second chargeback)──► needs_response,
+          round + 1, its own due time
+```
+
+The deadline is the provider's instant (`respond_by` = `due_by`, to the second). Provider
+events arrive out of order and more than once: each is applied once (by its event ID), and
+only if it is not older than the newest applied (by the provider's own timestamp); money
+moved (funds withdrawn or reinstated, fees) is recorded whatever the order. A closed case
+waits `reopen_window` for a new round before its workflow ends.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from temporalio import workflow
+
+from workflows.kernel import RETRY, CaseFacts, CaseWorkflow, Rule, human
+
+with workflow.unsafe.imports_passed_through():
+    from activities.disputes import DisputeActivities
+    from redress import search_attributes as sa
+    from redress.models.case import CaseAction, CaseResult
+    from redress.models.dispute import (
+        ACTIONS,
+        DESK_USER,
+        KIND,
+        ROLE_ACTIONS,
+        SUPERVISORS,
+        AcceptRequest,
+        DefenseRequest,
+        DisputeCaseInput,
+        DisputeEvent,
+        EvidenceItem,
+        Packet,
+        ProviderReceipt,
+        RecordsFound,
+        RecordsRequest,
+        accept_body,
+        build_packet,
+        defense_body,
+    )
+    from redress.refusals import refuse
+
+CLOSING = {"won": "won", "lost": "lost", "accepted": "accepted", "withdrawn": "withdrawn"}
+
+
+@workflow.defn
+class DisputeWorkflow(CaseWorkflow):
+    KIND = KIND
+    ACTION_TYPES = ACTIONS
+    ROLES = ROLE_ACTIONS
+    CLOSED_NOTE = "a new round opens with the provider's next needs_response event"
+
+    @workflow.init
+    def __init__(self, inp: DisputeCaseInput) -> None:
+        e = inp.first
+        super().__init__(inp, _facts(e), status="needs_response")
+        assert inp.policy.dispute is not None, "the policy has no [dispute] section"
+        self._rules = inp.policy.dispute
+        self._first = e
+        self._provider, self._dispute_id = e.provider, e.dispute_id
+        self._category = e.category
+        self._round = 1
+        self._due_by: datetime | None = None
+        self._latest: datetime | None = None  # the newest provider timestamp applied
+        self._stage: str | None = None
+        self._raw_status: str | None = None
+        self._seen: list[str] = []  # provider event IDs applied (the last few hundred)
+        self._evidence: list[EvidenceItem] = []
+        self._records: list[EvidenceItem] = []  # from the transaction's stored records
+        self._submitted: dict[int, str] = {}  # round → the provider's reference
+        self._money = {"withdrawn": Decimal(0), "reinstated": Decimal(0), "fees": Decimal(0)}
+        self._escalated = False
+        self._reopen_until: datetime | None = None
+        self._pending: list[str] = []  # effects that need an activity, done in `_flush`
+
+    @workflow.run
+    async def run(self, inp: DisputeCaseInput) -> CaseResult:
+        return await self._serve()
+
+    # --- provider events ------------------------------------------------------------------
+
+    def _open(self) -> None:
+        e = self._first
+        self._event(
+            "dispute_opened",
+            e.provider,
+            dispute_id=e.dispute_id,
+            reason=e.reason,
+            category=e.category,
+            amount=str(e.amount) if e.amount is not None else None,
+            currency=e.currency,
+        )
+        self._pending.append("records")
+        self._apply(e)
+
+    def _apply(self, e: DisputeEvent) -> None:
+        if e.event_id in self._seen:
+            return  # delivered again: applied once
+        self._seen = [*self._seen, e.event_id][-500:]
+        if e.funds:  # money moved: a fact whatever the order it arrives in
+            amount, fee = e.funds_amount or Decimal(0), e.fee or Decimal(0)
+            self._money[e.funds] += amount
+            self._money["fees"] += fee
+            self._event(f"funds_{e.funds}", e.provider, amount=str(amount), fee=str(fee))
+        if self._latest is not None and e.occurred_at < self._latest:
+            self._event(
+                "stale_event",
+                e.provider,
+                event_type=e.type,
+                occurred_at=e.occurred_at.isoformat(),
+                newest=self._latest.isoformat(),
+            )
+            return
+        self._latest = e.occurred_at
+        if e.amount is not None and e.currency:
+            self.facts = _facts(e, self.facts)
+        if e.stage is None:
+            if e.type == "DEFENSE_DUE_ALERT":
+                self._event("provider_alert", e.provider, due_by=_iso(e.due_by))
+            if e.due_by:
+                self._move_due(e.due_by, e)
+            return
+        self._stage, self._raw_status = e.stage, e.raw_status
+        if e.stage == "needs_response":
+            self._needs_response(e)
+        elif e.stage == "under_review" and self._status == "needs_response":
+            self._status = "submitted"
+            self._event("under_review", e.provider, status=e.raw_status)
+        elif e.stage in CLOSING:
+            self._verdict(CLOSING[e.stage], e)
+
+    def _needs_response(self, e: DisputeEvent) -> None:
+        new_round = self._status == "closed" or (
+            self._status == "submitted"
+            and e.due_by is not None
+            and self._due_by is not None
+            and e.due_by > self._due_by
+        )
+        if new_round:
+            # Pre-arbitration or a second chargeback: the same case, its next round.
+            self._round += 1
+            self._status, self._outcome, self._closed_at = "needs_response", None, None
+            self._reopen_until = None
+            self._escalated = False
+            self._event("new_round", e.provider, round=self._round, status=e.raw_status)
+            self._notify("new_round", "merchant", f"round:{self._round}", round=self._round)
+            self._pending.append("records")
+        if e.due_by:
+            self._move_due(e.due_by, e)
+
+    def _move_due(self, due_by: datetime, e: DisputeEvent) -> None:
+        if due_by == self._due_by:
+            return
+        before, self._due_by = self._due_by, due_by
+        if before is not None:
+            self._event(
+                "due_moved", e.provider, due_from=before.isoformat(), due_to=due_by.isoformat()
+            )
+        # Warnings whose moment passed before we knew this due time are not sent late.
+        self._skip_passed(self._reminders())
+
+    def _verdict(self, outcome: str, e: DisputeEvent) -> None:
+        if self._status == "closed":
+            if self._outcome != outcome:  # e.g. "lost" after the merchant accepted
+                self._event("provider_outcome", e.provider, outcome=outcome, kept=self._outcome)
+            return
+        self._close(outcome, e.provider)
+        self._after_close()
+        self._notify("outcome", "merchant", f"outcome:{self._round}:{outcome}", outcome=outcome)
+
+    def _after_close(self) -> None:
+        self._escalated = False
+        self._reopen_until = workflow.now() + self._rules.reopen_window
+
+    # --- deadlines ------------------------------------------------------------------------
+
+    def _case_deadlines(self) -> dict[str, datetime]:
+        if self._status != "needs_response" or self._due_by is None:
+            return {}
+        return {"respond_by": self._due_by, "submit_by": self._due_by - self._rules.safety_margin}
+
+    def _reminders(self) -> list[tuple[datetime, str]]:
+        if self._status == "closed":
+            return [(self._reopen_until, "reopen_window")] if self._reopen_until else []
+        if self._status != "needs_response" or self._due_by is None:
+            return []
+        return [(self._due_by - b, f"reminder:{self._round}") for b in self._rules.reminders_before]
+
+    def _finished(self) -> bool:
+        """Closed, and its window for a new round over."""
+        return self._status == "closed" and self._reopen_until is None
+
+    def _on_alarm(self, name: str, at: datetime) -> None:
+        due = self._due_by
+        if name == "reopen_window":
+            if self._status == "closed":
+                self._reopen_until = None
+            return
+        if self._status != "needs_response" or due is None:
+            return
+        now = workflow.now()
+        if name.startswith("reminder:"):
+            if now < due:
+                self._notify(
+                    "deadline_reminder",
+                    "merchant",
+                    f"reminder:{self._round}:{due.isoformat()}:{int((due - at).total_seconds())}",
+                    due_by=due,
+                    remaining=human(due - at),
+                    round=self._round,
+                )
+        elif name == "submit_by" and now < due:
+            # Nobody acted: the policy acts before the due time, never after.
+            limit = self._rules.auto_accept_below.get(self.facts.currency)
+            if limit is not None and self.facts.amount < limit:
+                self._pending.append("auto_accept")
+            else:
+                self._pending.append("auto_submit")
+        elif name == "respond_by":
+            self._close("expired", "system")
+            self._after_close()
+            self._notify("outcome", "merchant", f"outcome:{self._round}:expired", outcome="expired")
+
+    # --- effects that need an activity ------------------------------------------------------
+
+    async def _flush(self) -> None:
+        pending, self._pending = self._pending, []
+        for what in pending:
+            if what == "records":
+                await self._collect_records()
+            elif what in ("auto_accept", "auto_submit") and self._status == "needs_response":
+                await self._auto_act(what)
+        await super()._flush()
+
+    async def _collect_records(self) -> None:
+        found: RecordsFound = await workflow.execute_activity_method(
+            DisputeActivities.collect_records,
+            RecordsRequest(merchant_id=self.facts.merchant_id, charge=self.facts.trade_no),
+            start_to_close_timeout=self.ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
+        self._records = found.items
+
+    async def _auto_act(self, what: str) -> None:
+        packet = self._packet()
+        if what == "auto_accept":
+            receipt = await self._accept_at_provider()
+            self._event("auto_accepted", "system", reference=receipt.reference)
+            self._close("accepted", "system")
+            self._after_close()
+            self._notify("auto_action", "merchant", f"auto:{self._round}", action="accepted")
+            return
+        if packet.over_limit:
+            # Nothing can be submitted as it stands: a supervisor must cut it down now.
+            self._escalated = True
+            self._event("escalated", "system", reason="packet_over_limit", detail=packet.over_limit)
+            self._notify("auto_action", "supervisor", f"auto:{self._round}", action="escalated")
+            return
+        receipt = await self._submit(packet)
+        self._escalated = True
+        self._event(
+            "auto_submitted",
+            "system",
+            reference=receipt.reference,
+            missing=packet.missing,
+            items=len(packet.items),
+        )
+        self._notify("auto_action", "supervisor", f"auto:{self._round}", action="submitted")
+
+    async def _submit(self, packet: Packet) -> ProviderReceipt:
+        receipt: ProviderReceipt = await workflow.execute_activity_method(
+            DisputeActivities.submit_defense,
+            DefenseRequest(
+                idempotency_key=self._key(f"defense:{self._round}"),
+                case_id=self._in.case_id,
+                provider=self._provider,
+                dispute_id=self._dispute_id,
+                body=defense_body(self._provider, self._dispute_id, packet.items),
+            ),
+            start_to_close_timeout=self.ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
+        self._submitted[self._round] = receipt.reference
+        self._status = "submitted"
+        return receipt
+
+    async def _accept_at_provider(self) -> ProviderReceipt:
+        receipt: ProviderReceipt = await workflow.execute_activity_method(
+            DisputeActivities.accept_dispute,
+            AcceptRequest(
+                idempotency_key=self._key(f"accept:{self._round}"),
+                case_id=self._in.case_id,
+                provider=self._provider,
+                dispute_id=self._dispute_id,
+                body=accept_body(self._provider, self._dispute_id),
+            ),
+            start_to_close_timeout=self.ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
+        return receipt
+
+    def _packet(self) -> Packet:
+        limits = self._rules.limits.get(self._provider)
+        return build_packet(
+            self._category,
+            [*self._records, *self._evidence],
+            self._rules.required,
+            self._provider,
+            limits.model_dump() if limits else {},
+        )
+
+    # --- the case as shown ----------------------------------------------------------------
+
+    def _search_attributes(self) -> list[tuple[Any, Any]]:
+        return [*super()._search_attributes(), (sa.ESCALATED, self._escalated)]
+
+    def _details(self) -> dict[str, Any]:
+        packet = self._packet()
+        return {
+            "provider": self._provider,
+            "dispute_id": self._dispute_id,
+            "round": self._round,
+            "reason": self._first.reason,
+            "reason_category": self._category,
+            "network": None,
+            "due_by": _iso(self._due_by),
+            "provider_status": self._raw_status,
+            "escalated": self._escalated,
+            "submitted": {str(k): v for k, v in self._submitted.items()},
+            "packet": {
+                "items": len(packet.items),
+                "required": packet.required,
+                "missing": packet.missing,
+                "total_bytes": packet.total_bytes,
+                "encoded_chars": packet.encoded_chars,
+                "over_limit": packet.over_limit,
+            },
+            "money": {k: str(v) for k, v in self._money.items()},
+        }
+
+    def _history_limit(self) -> int | None:
+        return self._rules.history_limit
+
+    def _kind_state(self) -> dict[str, Any]:
+        return {
+            "round": self._round,
+            "due_by": _iso(self._due_by),
+            "latest": _iso(self._latest),
+            "stage": self._stage,
+            "raw_status": self._raw_status,
+            "seen": self._seen,
+            "evidence": [i.model_dump(mode="json") for i in self._evidence],
+            "submitted": {str(k): v for k, v in self._submitted.items()},
+            "money": {k: str(v) for k, v in self._money.items()},
+            "escalated": self._escalated,
+            "reopen_until": _iso(self._reopen_until),
+            "facts": {"amount": str(self.facts.amount), "currency": self.facts.currency},
+        }
+
+    def _restore_kind(self, state: dict[str, Any]) -> None:
+        self._round = state["round"]
+        self._due_by = _dt(state["due_by"])
+        self._latest = _dt(state["latest"])
+        self._stage, self._raw_status = state["stage"], state["raw_status"]
+        self._seen = list(state["seen"])
+        self._evidence = [EvidenceItem.model_validate(i) for i in state["evidence"]]
+        self._submitted = {int(k): v for k, v in state["submitted"].items()}
+        self._money = {k: Decimal(v) for k, v in state["money"].items()}
+        self._escalated = state["escalated"]
+        self._reopen_until = _dt(state["reopen_until"])
+        amount, currency = state["facts"]["amount"], state["facts"]["currency"]
+        self.facts = CaseFacts(
+            **{**self.facts.__dict__, "amount": Decimal(amount), "currency": currency}
+        )
+        self._pending.append("records")
+
+    # --- reviewer actions -----------------------------------------------------------------
+
+    def _check_evidence(self, cmd: CaseAction, a: Any) -> None:
+        cap = self._rules.max_evidence_items
+        if len(self._evidence) + len(a.items) > cap:
+            raise refuse(
+                "Conflict",
+                f"case {self._in.case_id} would hold more than {cap} evidence items "
+                "(dispute.max_evidence_items)",
+            )
+
+    def _add_evidence(self, cmd: CaseAction, a: Any) -> None:
+        items = [i.model_copy(update={"source": "reviewer"}) for i in a.items]
+        self._evidence = [*self._evidence, *items]
+        self._event(
+            "evidence_added",
+            cmd.actor,
+            kinds=[i.kind for i in items],
+            bytes=sum(i.bytes for i in items),
+        )
+
+    def _check_submit(self, cmd: CaseAction, a: Any) -> None:
+        if self._round in self._submitted:
+            raise refuse("Conflict", f"the defence of round {self._round} was submitted already")
+        limit = self._rules.supervisor_above.get(self.facts.currency)
+        if limit is not None and self.facts.amount > limit and cmd.role not in SUPERVISORS:
+            raise refuse(
+                "Forbidden",
+                f"a defence of {self.facts.amount} {self.facts.currency} is a supervisor's to "
+                f"submit (above {limit}, policy dispute.supervisor_above)",
+            )
+        over = self._packet().over_limit
+        if over:
+            raise refuse("Invalid", f"the evidence exceeds the provider's limits: {over}")
+
+    async def _submit_defense(self, cmd: CaseAction, a: Any) -> None:
+        await self._collect_records()  # the transaction's records as they are now
+        packet = self._packet()
+        if packet.over_limit:
+            raise refuse(
+                "Invalid", f"the evidence exceeds the provider's limits: {packet.over_limit}"
+            )
+        receipt = await self._submit(packet)
+        self._escalated = False
+        self._event(
+            "defense_submitted",
+            cmd.actor,
+            reference=receipt.reference,
+            items=len(packet.items),
+            missing=packet.missing,
+            note=a.note,
+        )
+
+    async def _accept_dispute(self, cmd: CaseAction, a: Any) -> None:
+        receipt = await self._accept_at_provider()
+        self._event("dispute_accepted", cmd.actor, reference=receipt.reference, note=a.note)
+        self._close("accepted", cmd.actor)
+        self._after_close()
+
+    def _provider_event(self, cmd: CaseAction, a: Any) -> None:
+        self._apply(a.event)
+
+    ACTIONS = {
+        "add_evidence": Rule(_add_evidence, ("needs_response",), _check_evidence),
+        "submit_defense": Rule(_submit_defense, ("needs_response",), _check_submit),
+        "accept_dispute": Rule(_accept_dispute, ("needs_response",)),
+        "provider_event": Rule(_provider_event, None),
+    }
+
+
+def _facts(e: DisputeEvent, before: CaseFacts | None = None) -> CaseFacts:
+    return CaseFacts(
+        merchant_id=e.merchant_id,
+        amount=e.amount if e.amount is not None else (before.amount if before else Decimal(0)),
+        currency=e.currency or (before.currency if before else "USD"),
+        created_at=before.created_at if before else e.occurred_at,
+        user=DESK_USER,
+        trade_no=e.charge or (before.trade_no if before else None),
+        category=e.category,
+    )
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
