@@ -27,6 +27,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.cases import CaseActivities
 from activities.disputes import DisputeActivities
+from activities.monitoring import MonitoringActivities
 from activities.verification import VerificationActivities
 from redress import kinds
 from redress.config import Settings
@@ -41,6 +42,8 @@ from redress.policy import Policy, load_policy
 from redress.search_attributes import ensure_registered
 from redress.store.db import make_engine
 from redress.temporal import connect
+from workflows.monitoring import MonitoringWorkflow, ensure_monitoring_schedule
+from workflows.prevention import PreventionNoticeWorkflow
 from workflows.retention import RetentionWorkflow
 
 log = get_logger()
@@ -91,7 +94,9 @@ def build_worker(
         renderer=renderer or get_renderer(),
     )
     verification = VerificationActivities(verifier or SimulatedIdentityVerifier(engine))
-    dispute_acts = DisputeActivities(engine, disputes or SimulatedDisputeClient(engine))
+    dispute_acts = DisputeActivities(
+        engine, disputes or SimulatedDisputeClient(engine), acts.channel, acts.renderer
+    )
     return Worker(
         client,
         task_queue=task_queue,
@@ -99,6 +104,8 @@ def build_worker(
         workflows=[
             *(kind.load_workflow() for kind in kinds.KINDS.values()),
             RetentionWorkflow,
+            PreventionNoticeWorkflow,
+            MonitoringWorkflow,
             *extra_workflows,
         ],
         activities=[
@@ -109,6 +116,8 @@ def build_worker(
             dispute_acts.collect_records,
             dispute_acts.submit_defense,
             dispute_acts.accept_dispute,
+            dispute_acts.send_prevention_notice,
+            MonitoringActivities(engine, acts.channel, acts.renderer).recompute,
         ],
         activity_executor=ThreadPoolExecutor(max_workers=max_threads),
         # Sandboxed: keep the checks but import each module once per process, not once per
@@ -133,6 +142,8 @@ async def main() -> None:
     await ensure_registered(client)
     policy = kinds.check_policy(load_policy(settings.policy))
     await ensure_retention_schedule(client, policy, settings.task_queue)
+    if policy.dispute is not None:  # C5: the card networks' monitoring figures
+        await ensure_monitoring_schedule(client, policy, settings.task_queue)
     verifier = SimulatedIdentityVerifier(engine, outcome=settings.simulated_verifier)  # type: ignore[arg-type]
     worker = build_worker(
         client, engine, settings.task_queue, sandbox=settings.workflow_sandbox, verifier=verifier

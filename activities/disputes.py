@@ -8,14 +8,19 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from redress.logs import get_logger
+from redress.models.case import NoticeRequest, Recipient
 from redress.models.dispute import (
     AcceptRequest,
     DefenseRequest,
     EvidenceItem,
+    PreventionNotice,
+    PreventionSent,
     ProviderReceipt,
     RecordsFound,
     RecordsRequest,
 )
+from redress.notices.channels import NoticeChannel
+from redress.notices.renderer import NoticeRenderer
 from redress.payments.disputes import DisputeClient, DisputeRefused
 from redress.store import crud
 
@@ -23,9 +28,64 @@ log = get_logger()
 
 
 class DisputeActivities:
-    def __init__(self, engine: Engine, client: DisputeClient) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        client: DisputeClient,
+        channel: NoticeChannel | None = None,
+        renderer: NoticeRenderer | None = None,
+    ) -> None:
         self.engine = engine
         self.client = client
+        self.channel = channel
+        self.renderer = renderer
+
+    @activity.defn(name="send_prevention_notice")
+    def send_prevention_notice(self, inp: PreventionNotice) -> PreventionSent:
+        """Send the notice once (by its key), then attach it to the transaction's evidence:
+        the text the customer got, as Stripe's `customer_communication`."""
+        assert self.channel is not None and self.renderer is not None
+        n = inp.notice
+        request = NoticeRequest(
+            idempotency_key=inp.key,
+            case_id=f"txn:{n.merchant_id}:{inp.transaction_id}"[:160],
+            kind="prevention",
+            template=n.type,
+            locale=n.customer.locale,
+            recipient=Recipient(
+                kind="user", channel=n.customer.contact.channel, address=n.customer.contact.address
+            ),
+            context={
+                "merchant_id": n.merchant_id,
+                "transaction_id": inp.transaction_id,
+                "item": n.item,
+                "new_date": n.new_date.isoformat() if n.new_date else None,
+                "effective_date": n.effective_date.isoformat() if n.effective_date else None,
+                "note": n.note,
+            },
+        )
+        receipt = self.channel.already_sent(inp.key)
+        notice = self.renderer.render(n.type, n.customer.locale, request.context, kind="prevention")
+        if receipt is None:
+            receipt = self.channel.deliver(request, notice)
+        crud.record_transaction(
+            self.engine,
+            n.merchant_id,
+            inp.transaction_id,
+            [
+                {
+                    "kind": "customer_communication",
+                    "ref": f"notice:{inp.key}"[:256],
+                    "text": f"{notice.subject}\n\n{notice.body}",
+                    "bytes": 0,
+                    "source": "notice",
+                }
+            ],
+        )
+        log.info("prevention notice sent", transaction_id=inp.transaction_id, type=n.type)
+        return PreventionSent(
+            key=inp.key, delivered_at=receipt.delivered_at, duplicate=receipt.duplicate
+        )
 
     @activity.defn(name="collect_records")
     def collect_records(self, request: RecordsRequest) -> RecordsFound:

@@ -6,6 +6,7 @@ redress api           the API alone (same as `python starter.py`)
 redress policy [REF]  print a policy as the workflows will see it
 redress send-sample   post a signed sample case event (--kind) to the running API
 redress send-event    sign and post any event body (the user's supplement, objection, …)
+redress transaction import FILE.csv   settled transactions for the monitoring figures (C5)
 """
 
 from __future__ import annotations
@@ -72,6 +73,14 @@ def _local_secrets(data_dir: Path, env: dict[str, str]) -> None:
             tokens_file.write_text(tokens)
             tokens_file.chmod(0o600)
         env["REDRESS_API_TOKENS"] = tokens_file.read_text().strip()
+    stripe_file = data_dir / "stripe-webhook-secret"
+    if not env.get("REDRESS_STRIPE_WEBHOOK_SECRET"):
+        # A local stand-in for the Stripe endpoint's signing secret (`send-sample --kind
+        # dispute` signs with it); set the real one to take Stripe's own deliveries.
+        if not stripe_file.exists():
+            stripe_file.write_text(f"whsec_{secrets.token_urlsafe(24)}")
+            stripe_file.chmod(0o600)
+        env["REDRESS_STRIPE_WEBHOOK_SECRET"] = stripe_file.read_text().strip()
 
 
 def _die_with(supervisor: int) -> Callable[[], None]:
@@ -232,8 +241,31 @@ def cmd_send_sample(args: argparse.Namespace) -> int:
     _local_secrets(settings.data_dir, env)
     from redress.kinds import KINDS
 
+    kind = KINDS[args.kind]
     source_id = args.id or f"C{uuid.uuid4().hex[:10]}"
-    return _post_signed(settings, env, KINDS[args.kind].sample(source_id, locale=args.locale))
+    sample = kind.sample(source_id, locale=args.locale)
+    if kind.sample_provider == "stripe":
+        return _post_stripe(settings, env, sample)
+    return _post_signed(settings, env, sample)
+
+
+def _post_stripe(settings: Settings, env: dict[str, str], event: dict[str, object]) -> int:
+    """Sign a Stripe event as Stripe does: `Stripe-Signature: t=…,v1=HMAC(t.body)`."""
+    import hashlib
+    import hmac
+    import time
+
+    import httpx
+
+    body = json.dumps(event)
+    at = int(time.time())
+    secret = env["REDRESS_STRIPE_WEBHOOK_SECRET"]
+    v1 = hmac.new(secret.encode(), f"{at}.{body}".encode(), hashlib.sha256).hexdigest()
+    headers = {"Stripe-Signature": f"t={at},v1={v1}", "content-type": "application/json"}
+    url = f"http://127.0.0.1:{settings.api_port}/webhooks/stripe"
+    response = httpx.post(url, content=body.encode(), headers=headers, timeout=10)
+    print(response.status_code, response.text)
+    return 0 if response.status_code < 300 else 1
 
 
 def cmd_send_event(args: argparse.Namespace) -> int:
@@ -267,6 +299,31 @@ def _post_signed(settings: Settings, env: dict[str, str], event: object) -> int:
     return 0 if response.status_code < 300 else 1
 
 
+def cmd_transaction_import(args: argparse.Namespace) -> int:
+    """Settled transactions from a CSV file: good rows in, duplicates skipped, bad rows
+    reported with their line numbers (left out whole); exit 1 if any row was bad."""
+    from redress.settlements import BadFile, import_csv
+    from redress.store.db import make_engine
+
+    settings = Settings.from_env()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.db_url)
+    try:
+        report = import_csv(engine, args.file, source=args.source)
+    except (BadFile, OSError) as err:
+        print(f"{args.file}: {err}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    for line, why in report.bad:
+        print(f"{args.file}:{line}: {why}", file=sys.stderr)
+    print(
+        f"{report.imported} imported, {report.duplicates} duplicates skipped, "
+        f"{len(report.bad)} bad rows"
+    )
+    return 1 if report.bad else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="redress", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -284,6 +341,15 @@ def main(argv: list[str] | None = None) -> int:
     send = sub.add_parser("send-event", help="sign and post an event body (JSON, or - for stdin)")
     send.add_argument("body", help='e.g. \'{"type": "platform_complaint.confirmed", …}\'')
     send.set_defaults(func=cmd_send_event)
+    txn = sub.add_parser("transaction", help="settled transactions (C5's denominators)")
+    txn_import = txn.add_subparsers(dest="action", required=True).add_parser(
+        "import",
+        help="import settled transactions from a CSV file with the header "
+        "transaction_id,merchant_id,settled_at,amount,currency,card_not_present,network",
+    )
+    txn_import.add_argument("file", type=Path)
+    txn_import.add_argument("--source", default="generic", help="the ID namespace (acquirer)")
+    txn_import.set_defaults(func=cmd_transaction_import)
     args = parser.parse_args(argv)
     result: int = args.func(args)
     return result

@@ -73,6 +73,7 @@ class DisputeWorkflow(CaseWorkflow):
         self._first = e
         self._provider, self._dispute_id = e.provider, e.dispute_id
         self._category = e.category
+        self._network = e.network
         self._round = 1
         self._due_by: datetime | None = None
         self._latest: datetime | None = None  # the newest provider timestamp applied
@@ -128,6 +129,7 @@ class DisputeWorkflow(CaseWorkflow):
         self._latest = e.occurred_at
         if e.amount is not None and e.currency:
             self.facts = _facts(e, self.facts)
+        self._network = e.network or self._network
         if e.stage is None:
             if e.type == "DEFENSE_DUE_ALERT":
                 self._event("provider_alert", e.provider, due_by=_iso(e.due_by))
@@ -336,7 +338,7 @@ class DisputeWorkflow(CaseWorkflow):
             "round": self._round,
             "reason": self._first.reason,
             "reason_category": self._category,
-            "network": None,
+            "network": self._network,
             "due_by": _iso(self._due_by),
             "provider_status": self._raw_status,
             "escalated": self._escalated,
@@ -368,6 +370,7 @@ class DisputeWorkflow(CaseWorkflow):
             "money": {k: str(v) for k, v in self._money.items()},
             "escalated": self._escalated,
             "reopen_until": _iso(self._reopen_until),
+            "network": self._network,
             "facts": {"amount": str(self.facts.amount), "currency": self.facts.currency},
         }
 
@@ -382,6 +385,7 @@ class DisputeWorkflow(CaseWorkflow):
         self._money = {k: Decimal(v) for k, v in state["money"].items()}
         self._escalated = state["escalated"]
         self._reopen_until = _dt(state["reopen_until"])
+        self._network = state.get("network")
         amount, currency = state["facts"]["amount"], state["facts"]["currency"]
         self.facts = CaseFacts(
             **{**self.facts.__dict__, "amount": Decimal(amount), "currency": currency}

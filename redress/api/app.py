@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from redress.api import cases, codec, progress, webhooks
+from redress.api import cases, codec, merchants, progress, transactions, webhooks
 from redress.api.deps import AppState
 from redress.api.signing import WebhookSigner
 from redress.config import Settings
@@ -52,4 +52,6 @@ def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
     app.include_router(cases.router)
     app.include_router(codec.router)
     app.include_router(progress.router)
+    app.include_router(transactions.router)
+    app.include_router(merchants.router)
     return app

@@ -16,7 +16,9 @@ from redress.api.signing import WebhookSigner
 from redress.config import Grant, Settings
 from redress.policy import Policy
 from redress.providers import Provider
+from redress.providers.antom import AntomProvider
 from redress.providers.generic import GenericProvider
+from redress.providers.stripe import StripeProvider
 
 
 @dataclass
@@ -30,7 +32,17 @@ class AppState:
 
     def __post_init__(self) -> None:
         # One verifier per provider scheme, keyed by the `/webhooks/{provider}` segment.
+        s = self.settings
         self.providers.setdefault(GenericProvider.name, GenericProvider(self.signer))
+        self.providers.setdefault(
+            StripeProvider.name, StripeProvider(s.stripe_webhook_secret, s.stripe_merchant_id)
+        )
+        self.providers.setdefault(
+            AntomProvider.name,
+            AntomProvider(
+                s.antom_public_key, s.antom_client_id, s.antom_merchant_id, s.antom_notify_path
+            ),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -21,7 +21,7 @@ from redress.intake import Delivery, Replayed, Undeliverable, open_case
 from redress.logs import get_logger
 from redress.models.intake import IntakeRefused
 from redress.progress import progress_token
-from redress.providers import Rejected, Unhandled
+from redress.providers import Record, Rejected, Unhandled
 from redress.store import crud
 
 router = APIRouter(tags=["webhooks"])
@@ -74,6 +74,14 @@ async def webhook(provider: str, request: Request, state: State) -> Any:
     except Unhandled as err:
         await _record_unhandled(state, provider, err)
         return JSONResponse(source.ack or {"event_id": err.event_id, "ignored": True})
+    except Record as err:  # a settled transaction, a fraud report: a row, no case
+        try:
+            new = await asyncio.to_thread(err.write, state.engine, provider)
+        except SQLAlchemyError as db_err:
+            log.warning("record event not stored", error=str(db_err), event_id=err.event_id)
+            raise HTTPException(503, "case store unavailable, retry later") from db_err
+        log.info("webhook event recorded", provider=provider, type=err.event_type, new=new)
+        return JSONResponse(source.ack or {"event_id": err.event_id, "recorded": True})
     try:
         opened = await open_case(
             state.client,

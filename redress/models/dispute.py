@@ -16,7 +16,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, TypeAdapter
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    model_validator,
+)
 
 from redress.models.case import (
     CaseInput,
@@ -78,6 +85,7 @@ class DisputeEvent(BaseModel):
     category: Category = "general"
     due_by: AwareDatetime | None = None  # the provider's instant, to the second
     charge: str | None = None  # the disputed payment: Stripe charge / Antom paymentId
+    network: str | None = None  # the card network (visa, mastercard, …), when the provider says
     # Money the provider moved for this dispute (funds_withdrawn / _reinstated, fees).
     funds: Literal["withdrawn", "reinstated"] | None = None
     funds_amount: Decimal | None = None
@@ -266,10 +274,12 @@ def sample_event(
     merchant_id: str = "M-DEMO",
     created_at: datetime | None = None,
     trade_no: str | None = None,
+    due_in: timedelta = timedelta(minutes=3),
 ) -> dict[str, Any]:
-    """A Stripe `charge.dispute.created` event body (unsigned) to try the stack with."""
+    """A Stripe `charge.dispute.created` event body (unsigned) to try the stack with; due a
+    few minutes ahead, so on the fast policy every clock runs while one watches."""
     now = created_at or datetime.now(UTC)
-    due = now + timedelta(days=7)
+    due = now + due_in
     return {
         "id": f"evt_{uuid.uuid4().hex[:24]}",
         "object": "event",
@@ -401,3 +411,55 @@ class RecordsRequest(BaseModel):
 
 class RecordsFound(BaseModel):
     items: list[EvidenceItem]
+
+
+# --- transaction records and prevention notices (C1, C2) --------------------------------
+
+
+class TransactionRecordIn(BaseModel):
+    """`PUT /transactions/{transaction_id}`: a transaction's records, kept as defence material."""
+
+    merchant_id: Ident
+    order_id: Ident | None = None
+    authorization: ShortText | None = None  # the authorization result (approved, code)
+    captured_at: AwareDatetime | None = None
+    shipped_at: AwareDatetime | None = None
+    evidence: Annotated[list[EvidenceItem], Field(max_length=100)] = Field(default_factory=list)
+
+
+PreventionType = Literal["delivery_delayed", "out_of_stock", "subscription_canceled"]
+
+
+class PreventionNoticeIn(BaseModel):
+    """`POST /transactions/{transaction_id}/notices` (C2): the written notice that later wins
+    the dispute, sent to the customer and attached to the transaction's evidence."""
+
+    merchant_id: Ident
+    type: PreventionType
+    customer: CaseUser
+    item: ShortText | None = None
+    new_date: AwareDatetime | None = None  # delivery_delayed: the new delivery date
+    effective_date: AwareDatetime | None = None  # subscription_canceled: when it takes effect
+    note: Note = ""
+
+    @model_validator(mode="after")
+    def _dates(self) -> PreventionNoticeIn:
+        if self.type == "delivery_delayed" and self.new_date is None:
+            raise ValueError("new_date: a delivery-delay notice states the new date")
+        if self.type == "subscription_canceled" and self.effective_date is None:
+            raise ValueError("effective_date: a cancellation notice states its effective date")
+        return self
+
+
+class PreventionNotice(BaseModel):
+    """The workflow input of one prevention notice."""
+
+    key: str  # idempotency key: merchant, transaction, type and the request's key
+    transaction_id: str
+    notice: PreventionNoticeIn
+
+
+class PreventionSent(BaseModel):
+    key: str
+    delivered_at: datetime
+    duplicate: bool

@@ -8,7 +8,7 @@ Unicode checks, validation errors, starting the case, the answer) is the shared 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -35,6 +35,18 @@ class Unhandled(Exception):
         super().__init__(f"{event_type} is not handled")
         self.event_id = event_id
         self.event_type = event_type
+
+
+class Record(Exception):
+    """A verified event that opens no case but is kept as a row (a settled transaction, a
+    fraud report): the shared path calls `write(engine, provider)`, idempotent by the row's
+    own ID (True: it was new), and answers 200."""
+
+    def __init__(self, event_id: str, event_type: str, write: Callable[[Any, str], bool]) -> None:
+        super().__init__(f"{event_type} is recorded")
+        self.event_id = event_id
+        self.event_type = event_type
+        self.write = write
 
 
 @dataclass(frozen=True)

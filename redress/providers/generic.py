@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from redress import kinds
+from redress import kinds, settlements
 from redress.api.errors import validation_detail
 from redress.api.signing import WebhookSigner, WebhookVerificationError
 from redress.models.case import INCOMING
@@ -48,6 +48,9 @@ class GenericProvider:
 
     def parse(self, payload: Any) -> Inbound:
         event_type = payload.get("type") if isinstance(payload, dict) else None
+        if isinstance(event_type, str) and event_type in settlements.RECORDED:
+            # A settled transaction or a fraud report: a row for C5's figures, no case.
+            raise settlements.as_record(event_type, payload)
         kind = kinds.by_event(event_type) if isinstance(event_type, str) else None
         if kind is None:
             expected = ", ".join(repr(t) for t in kinds.event_types())

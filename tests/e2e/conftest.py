@@ -23,6 +23,7 @@ from redress.api.signing import WebhookSigner, generate_secret
 from redress.config import Settings, parse_tokens
 from redress.policy import Policy, load_policy
 
+STRIPE_SECRET = "whsec_test_e2e_0123456789abcdef"
 TOKENS = {"agent": "agent-secret-1", "supervisor": "sup-secret-1", "platform": "plat-secret-1"}
 # Desks of one sub-merchant, and of two (one of them with a colon in its ID), for a PSP.
 SCOPED = {"desk-a": "scoped-a:agent:M-A", "desk-ab": "scoped-ab:supervisor:M-A+M:B"}
@@ -136,6 +137,7 @@ async def stack(
     settings = Settings(
         task_queue=task_queue,
         webhook_secret=secret,
+        stripe_webhook_secret=STRIPE_SECRET,
         api_tokens=parse_tokens(
             ",".join([*(f"{t}:{r}" for r, t in TOKENS.items()), *SCOPED.values()])
         ),

@@ -21,7 +21,7 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 def test_histories_are_recorded() -> None:
     kinds = {p.stem.split("_")[0] for p in HISTORIES}
-    assert kinds == {"complaint", "platform", "retention"}  # every workflow kind has some
+    assert kinds == {"complaint", "dispute", "platform", "retention"}  # every kind has some
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

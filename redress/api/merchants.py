@@ -1,0 +1,52 @@
+"""Merchants as a whole: the card networks' monitoring figures of their disputes (C5)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi.concurrency import run_in_threadpool
+
+from redress import monitoring
+from redress.api.deps import AppState, CurrentPrincipal, State
+from redress.monitoring import AlertView, MerchantMetrics
+from redress.policy import MonitoringPolicy
+
+router = APIRouter(tags=["merchants"])
+
+
+class DisputeMetrics(MerchantMetrics):
+    """The month's figures and statuses, and the merchant's alerts open now."""
+
+    alerts: list[AlertView]
+
+
+def _policy(state: AppState) -> MonitoringPolicy:
+    # A policy without a dispute section still has figures, on the model's published
+    # defaults (SPEC §3); the worker schedules no alerts for it.
+    return state.policy.dispute.monitoring if state.policy.dispute else MonitoringPolicy()
+
+
+@router.get("/merchants/{merchant_id}/disputes/metrics", response_model=DisputeMetrics)
+async def dispute_metrics(
+    merchant_id: Annotated[str, Path(max_length=128)],
+    state: State,
+    principal: CurrentPrincipal,
+    month: Annotated[str | None, Query(description="YYYY-MM, UTC; default: this month")] = None,
+) -> DisputeMetrics:
+    try:
+        month = monitoring.parse_month(month) if month is not None else None
+    except ValueError as err:
+        raise HTTPException(422, f"month: {err}") from err
+    # Another merchant's figures read as no merchant at all: its existence is not leaked.
+    if not principal.sees(merchant_id) or not await run_in_threadpool(
+        monitoring.known_merchant, state.engine, merchant_id
+    ):
+        raise HTTPException(404, f"no merchant {merchant_id!r}")
+    month = month or monitoring.month_of(datetime.now(UTC))
+    metrics = await run_in_threadpool(
+        monitoring.figures, state.engine, merchant_id, month, _policy(state)
+    )
+    alerts = await run_in_threadpool(monitoring.open_alerts, state.engine, merchant_id)
+    return DisputeMetrics(**metrics.model_dump(), alerts=alerts)

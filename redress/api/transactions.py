@@ -1,0 +1,137 @@
+"""Transaction records (C1) and prevention notices (C2): the material that wins disputes,
+kept per transaction before any dispute exists, and taken into a dispute's packet."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from redress.api.deps import CurrentPrincipal, Principal, State
+from redress.models.case import Ident
+from redress.models.dispute import PreventionNotice, PreventionNoticeIn, TransactionRecordIn
+from redress.store import crud
+from redress.store.tables import TransactionRecord
+
+router = APIRouter(tags=["transactions"])
+
+
+class TransactionView(BaseModel):
+    merchant_id: str
+    transaction_id: str
+    order_id: str | None
+    authorization: str | None
+    captured_at: Any
+    shipped_at: Any
+    evidence: list[dict[str, Any]]
+    recorded_at: Any
+    updated_at: Any
+
+
+class NoticeStarted(BaseModel):
+    key: str
+    workflow_id: str
+    duplicate: bool
+
+
+def _merchant(principal: Principal, merchant_id: str, transaction_id: str) -> None:
+    # Another merchant's transaction reads as no transaction at all.
+    if not principal.sees(merchant_id):
+        raise HTTPException(404, f"no transaction {transaction_id!r}")
+
+
+def _view(row: TransactionRecord) -> TransactionView:
+    return TransactionView.model_validate(row.model_dump())
+
+
+@router.put("/transactions/{transaction_id}", response_model=TransactionView)
+async def put_transaction(
+    transaction_id: Ident, body: TransactionRecordIn, state: State, principal: CurrentPrincipal
+) -> TransactionView:
+    """Create or extend a transaction's records; evidence items add up (the same kind and
+    reference is kept once)."""
+    _merchant(principal, body.merchant_id, transaction_id)
+    try:
+        row = await run_in_threadpool(
+            crud.record_transaction,
+            state.engine,
+            body.merchant_id,
+            transaction_id,
+            [{**i.model_dump(), "source": "transaction"} for i in body.evidence],
+            order_id=body.order_id,
+            authorization=body.authorization,
+            captured_at=body.captured_at,
+            shipped_at=body.shipped_at,
+        )
+    except SQLAlchemyError as err:
+        raise HTTPException(503, "case store unavailable, retry later") from err
+    return _view(row)
+
+
+@router.get("/transactions/{transaction_id}", response_model=TransactionView)
+async def get_transaction(
+    transaction_id: str,
+    state: State,
+    principal: CurrentPrincipal,
+    merchant_id: Annotated[str, Query(max_length=128)],
+) -> TransactionView:
+    _merchant(principal, merchant_id, transaction_id)
+
+    def read() -> TransactionRecord | None:
+        with Session(state.engine) as session:
+            return session.get(TransactionRecord, (merchant_id, transaction_id))
+
+    row = await run_in_threadpool(read)
+    if row is None:
+        raise HTTPException(404, f"no transaction {transaction_id!r}")
+    return _view(row)
+
+
+@router.post(
+    "/transactions/{transaction_id}/notices", status_code=202, response_model=NoticeStarted
+)
+async def send_notice(
+    transaction_id: Ident,
+    body: PreventionNoticeIn,
+    state: State,
+    principal: CurrentPrincipal,
+    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+) -> Any:
+    """Send a prevention notice to the customer, once per Idempotency-Key, and attach it to
+    the transaction's evidence (C2)."""
+    _merchant(principal, body.merchant_id, transaction_id)
+    if not idempotency_key:
+        raise HTTPException(
+            428, "a notice needs an Idempotency-Key header, sent again unchanged on a retry"
+        )
+    digest = hashlib.sha256(
+        f"{body.merchant_id}\x00{transaction_id}\x00{idempotency_key}".encode()
+    ).hexdigest()[:16]
+    key = f"prevention-{body.type}-{digest}"
+    notice = PreventionNotice(key=key, transaction_id=transaction_id, notice=body)
+    duplicate = False
+    try:
+        await state.client.start_workflow(
+            "PreventionNoticeWorkflow",
+            notice,
+            id=key,
+            task_queue=state.settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            static_summary=f"{body.type} notice · merchant {body.merchant_id} · {transaction_id}",
+        )
+    except WorkflowAlreadyStartedError:
+        duplicate = True
+    except RPCError as err:
+        raise HTTPException(503, "case engine unavailable, retry later") from err
+    answer = NoticeStarted(key=key, workflow_id=key, duplicate=duplicate)
+    return JSONResponse(answer.model_dump(), status_code=200 if duplicate else 202)
