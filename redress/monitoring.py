@@ -658,3 +658,34 @@ class MonitoringResult(BaseModel):
     raised: int
     cleared: int
     notices: int
+
+
+class DisputeOutcomes(BaseModel):
+    """The month's disputes by how they ended (open: not yet), and the money moved on them
+    (funds withdrawn and reinstated, fees), in each currency."""
+
+    by_outcome: dict[str, int]
+    money: dict[str, dict[str, Decimal]]  # currency → withdrawn / reinstated / fees
+
+
+def dispute_outcomes(engine: Engine, merchant_id: str, month: str) -> DisputeOutcomes:
+    start, end = month_bounds(parse_month(month))
+    stmt = select(_CASES.c.outcome, _CASES.c.data).where(
+        _CASES.c.kind == "dispute",
+        _CASES.c.merchant_id == merchant_id,
+        _CASES.c.created_at >= start,
+        _CASES.c.created_at < end,
+    )
+    by_outcome: dict[str, int] = defaultdict(int)
+    money: dict[str, dict[str, Decimal]] = {}
+    with engine.connect() as conn:
+        for outcome, data in conn.execute(stmt):
+            by_outcome[outcome or "open"] += 1
+            moved = (data.get("details") or {}).get("money") or {}
+            totals = money.setdefault(
+                data.get("currency", "?"),
+                {"withdrawn": Decimal(0), "reinstated": Decimal(0), "fees": Decimal(0)},
+            )
+            for key in totals:
+                totals[key] += Decimal(str(moved.get(key, "0")))
+    return DisputeOutcomes(by_outcome=dict(by_outcome), money=money)

@@ -330,8 +330,21 @@ class DisputeWorkflow(CaseWorkflow):
     def _search_attributes(self) -> list[tuple[Any, Any]]:
         return [*super()._search_attributes(), (sa.ESCALATED, self._escalated)]
 
-    def _details(self) -> dict[str, Any]:
+    def _envelope(self) -> dict[str, Any]:
+        return {"round": self._round, "packet": self._packet_view()}
+
+    def _packet_view(self) -> dict[str, Any]:
         packet = self._packet()
+        return {
+            "items": len(packet.items),
+            "required": packet.required,
+            "missing": packet.missing,
+            "total_bytes": packet.total_bytes,
+            "encoded_chars": packet.encoded_chars,
+            "over_limit": packet.over_limit,
+        }
+
+    def _details(self) -> dict[str, Any]:
         return {
             "provider": self._provider,
             "dispute_id": self._dispute_id,
@@ -343,14 +356,7 @@ class DisputeWorkflow(CaseWorkflow):
             "provider_status": self._raw_status,
             "escalated": self._escalated,
             "submitted": {str(k): v for k, v in self._submitted.items()},
-            "packet": {
-                "items": len(packet.items),
-                "required": packet.required,
-                "missing": packet.missing,
-                "total_bytes": packet.total_bytes,
-                "encoded_chars": packet.encoded_chars,
-                "over_limit": packet.over_limit,
-            },
+            "packet": self._packet_view(),
             "money": {k: str(v) for k, v in self._money.items()},
         }
 

@@ -118,6 +118,10 @@ class CaseOutputs:
     def _priority(self) -> Literal["regular", "urgent"]:
         return "regular"
 
+    def _envelope(self) -> dict[str, Any]:
+        """The envelope's optional fields this kind fills (a dispute's `round`, `packet`)."""
+        return {}
+
     # --- effects: projection, notices, search attributes --------------------------------
 
     async def _flush(self) -> None:
@@ -185,4 +189,5 @@ class CaseOutputs:
             version=self._version,
             priority=self._priority(),
             details=self._details(),
+            **self._envelope(),
         )

@@ -10,15 +10,17 @@ from fastapi.concurrency import run_in_threadpool
 
 from redress import monitoring
 from redress.api.deps import AppState, CurrentPrincipal, State
-from redress.monitoring import AlertView, MerchantMetrics
+from redress.monitoring import AlertView, DisputeOutcomes, MerchantMetrics
 from redress.policy import MonitoringPolicy
 
 router = APIRouter(tags=["merchants"])
 
 
 class DisputeMetrics(MerchantMetrics):
-    """The month's figures and statuses, and the merchant's alerts open now."""
+    """The month's figures and statuses, how its disputes ended and the money they moved,
+    and the merchant's alerts open now."""
 
+    outcomes: DisputeOutcomes
     alerts: list[AlertView]
 
 
@@ -48,5 +50,8 @@ async def dispute_metrics(
     metrics = await run_in_threadpool(
         monitoring.figures, state.engine, merchant_id, month, _policy(state)
     )
+    outcomes = await run_in_threadpool(
+        monitoring.dispute_outcomes, state.engine, merchant_id, month
+    )
     alerts = await run_in_threadpool(monitoring.open_alerts, state.engine, merchant_id)
-    return DisputeMetrics(**metrics.model_dump(), alerts=alerts)
+    return DisputeMetrics(**metrics.model_dump(), outcomes=outcomes, alerts=alerts)

@@ -254,6 +254,10 @@ class CaseView(BaseModel):
     timeline: list[TimelineEvent] = Field(default_factory=list)
     version: int = 0
     priority: Literal["regular", "urgent"] = "regular"
+    # Disputes: the round (a pre-arbitration is round 2) and the evidence packet as it
+    # stands (`packet.missing`: the required evidence still lacking). None for other kinds.
+    round: int | None = None
+    packet: dict[str, Any] | None = None
     details: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -144,6 +144,12 @@ class EvidenceItem(BaseModel):
     bytes: Annotated[int, Field(ge=0, le=100_000_000)] = 0  # the file's size
     source: str = "reviewer"  # reviewer | transaction (from the stored records) | notice
 
+    @model_validator(mode="after")
+    def _ref_or_text(self) -> EvidenceItem:
+        if not (self.ref or self.text):
+            raise ValueError(f"{self.kind}: give a file `ref` or a `text`")
+        return self
+
 
 class Packet(BaseModel):
     """The evidence as it would be submitted now, for the dispute's reason category."""

@@ -348,7 +348,22 @@ def transaction_evidence(
         row = session.get(TransactionRecord, (merchant_id, transaction_id))
     if row is None:
         return []
-    return [{**item, "source": item.get("source", "transaction")} for item in row.evidence]
+    items = [{**item, "source": item.get("source", "transaction")} for item in row.evidence]
+    kinds = {item.get("kind") for item in items}
+    # The record's own fields, as the evidence they are (unless given as items already).
+    if row.shipped_at and "shipping_date" not in kinds:
+        shipped = row.shipped_at.date().isoformat()
+        items.append({"kind": "shipping_date", "text": shipped, "source": "transaction"})
+    facts = [
+        f"order {row.order_id}" if row.order_id else "",
+        f"authorization {row.authorization}" if row.authorization else "",
+        f"captured {row.captured_at.isoformat()}" if row.captured_at else "",
+        f"shipped {row.shipped_at.isoformat()}" if row.shipped_at else "",
+    ]
+    if any(facts) and "receipt" not in kinds:
+        text = f"Transaction {transaction_id}: " + "; ".join(f for f in facts if f)
+        items.append({"kind": "receipt", "text": text, "source": "transaction"})
+    return items
 
 
 def record_transaction(

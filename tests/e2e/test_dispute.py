@@ -138,3 +138,7 @@ async def test_stripe_dispute_end_to_end(stack: Stack) -> None:
             case_id, lambda c: "stale_event" in [e["type"] for e in c["timeline"]]
         )
         assert (case["status"], case["outcome"]) == ("closed", "won")
+        # The outcome reaches the merchant's figures (C5).
+        figures = (await stack.read("/merchants/M-C/disputes/metrics")).json()
+        assert figures["outcomes"]["by_outcome"] == {"won": 1}
+        assert figures["disputes"]["all"] >= 1
