@@ -206,6 +206,8 @@ class CaseWorkflow(CaseOutputs):
             version=self._version,
             penalties=self.penalties.snapshot() if self.penalties else [],
             kind=self._kind_state(),
+            history_before=(self._in.carried.history_before if self._in.carried else 0)
+            + workflow.info().get_current_history_length(),
         )
 
     def _resume(self, carried: CarriedState) -> None:

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from workflows.penalties import PenaltyBook
 
 
+SEQ_SPAN = 1_000_000  # changes one workflow task can make, at most, for `_seq`
+
+
 @dataclass(frozen=True)
 class CaseFacts:
     """What a case is about, as the envelope, the notices and the Web UI show it."""
@@ -115,6 +118,13 @@ class CaseOutputs:
             )
         return Recipient(kind="merchant", channel="desk", address=f.merchant_id)
 
+    def _seq(self) -> int:
+        """`CaseView.seq`: history length (all runs), then the change count."""
+        carried = self._in.carried
+        before = carried.history_before if carried else 0
+        length = before + workflow.info().get_current_history_length()
+        return length * SEQ_SPAN + self._version % SEQ_SPAN
+
     def _priority(self) -> Literal["regular", "urgent"]:
         return "regular"
 
@@ -187,6 +197,7 @@ class CaseOutputs:
             penalties=self.penalties.snapshot() if self.penalties else [],
             timeline=list(self._timeline),
             version=self._version,
+            seq=self._seq(),
             priority=self._priority(),
             details=self._details(),
             **self._envelope(),

@@ -253,6 +253,11 @@ class CaseView(BaseModel):
     penalties: list[Penalty] = Field(default_factory=list)
     timeline: list[TimelineEvent] = Field(default_factory=list)
     version: int = 0
+    # The order of this state among everything the case's runs ever wrote: the history's
+    # length (over all runs) when it was made, then `version`. A state made in a workflow
+    # task that was lost (a worker killed before completing it) has a shorter history than
+    # anything after it, so it can never hide the state that replaced it in the store.
+    seq: int = 0
     priority: Literal["regular", "urgent"] = "regular"
     # Disputes: the round (a pre-arbitration is round 2) and the evidence packet as it
     # stands (`packet.missing`: the required evidence still lacking). None for other kinds.
@@ -275,6 +280,7 @@ class CarriedState(BaseModel):
     version: int
     penalties: list[Penalty]
     kind: dict[str, Any] = Field(default_factory=dict)
+    history_before: int = 0  # history events of every earlier run (for `CaseView.seq`)
 
 
 class CaseInput(BaseModel):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlalchemy import select as core_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -33,10 +33,12 @@ def _next_deadline(view: CaseView) -> datetime | None:
 
 
 def upsert_case(engine: Engine, view: CaseView) -> bool:
-    """Write the projection unless a newer version is already there (retries arrive late).
+    """Write the projection unless a later state is already there (retries arrive late,
+    and a workflow task lost with a killed worker may have written a state its replay
+    never makes): the order is `CaseView.seq`, not `version`.
 
     One statement, one round trip: INSERT … ON CONFLICT DO UPDATE … WHERE the stored
-    version is older. Returns whether the row was written."""
+    seq is lower. Returns whether the row was written."""
     values: dict[str, Any] = dict(
         case_id=view.case_id,
         workflow_id=view.workflow_id,
@@ -50,6 +52,7 @@ def upsert_case(engine: Engine, view: CaseView) -> bool:
         priority=view.priority,
         points=sum(p.points for p in view.penalties if p.state != "revoked"),
         version=view.version,
+        seq=view.seq,
         data=view.model_dump(mode="json"),
     )
     table = CaseRecord.__table__  # type: ignore[attr-defined]
@@ -57,7 +60,11 @@ def upsert_case(engine: Engine, view: CaseView) -> bool:
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.case_id],
         set_={key: stmt.excluded[key] for key in values if key != "case_id"},
-        where=table.c.version < stmt.excluded.version,
+        # (seq, version) in order; rows written before `seq` existed hold 0.
+        where=or_(
+            table.c.seq < stmt.excluded.seq,
+            and_(table.c.seq == stmt.excluded.seq, table.c.version < stmt.excluded.version),
+        ),
     ).returning(table.c.version)  # a row back only when written (rowcount differs by driver)
     with engine.begin() as conn:
         return conn.execute(stmt).first() is not None

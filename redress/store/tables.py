@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, text
+from sqlalchemy import JSON, BigInteger, Column, Index, text
 from sqlmodel import Field, SQLModel
 
 
@@ -25,6 +25,7 @@ class CaseRecord(SQLModel, table=True):
     priority: str = Field(default="regular", max_length=16)  # urgent cases list first
     points: int = 0
     version: int = 0
+    seq: int = Field(default=0, sa_type=BigInteger)  # CaseView.seq: what a write must exceed
     data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
 
 

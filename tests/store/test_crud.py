@@ -125,3 +125,14 @@ def test_concurrent_table_creation_on_a_fresh_file(tmp_path) -> None:
     assert crud.upsert_case(engines[0], view("c1", 1))
     for engine in engines:
         engine.dispose()
+
+
+def test_a_state_from_a_lost_workflow_task_never_hides_the_next(store: Engine) -> None:
+    """A killed worker's task may have written version 5 that its replay never makes; the
+    replay's states come from a longer history (`seq`) and replace it, whatever `version`."""
+    lost = view("c9", 5, "awaiting_outcome").model_copy(update={"seq": 40 * 1_000_000 + 5})
+    assert crud.upsert_case(store, lost)
+    replayed = view("c9", 4, "closed").model_copy(update={"seq": 43 * 1_000_000 + 4})
+    assert crud.upsert_case(store, replayed)
+    assert crud.get_case(store, "c9").status == "closed"  # type: ignore[union-attr]
+    assert not crud.upsert_case(store, lost)  # a late retry of the lost one changes nothing
