@@ -122,8 +122,8 @@ async def webhook(provider: str, request: Request, state: State) -> Any:
     answer = WebhookAccepted(**opened.__dict__, progress_token=token)
     # `linked` and `progress_token` only where they say something.
     content = answer.model_dump(exclude_defaults=True) | answer.model_dump(include=REQUIRED)
-    if source.ack is not None:  # the provider's own acknowledgement, or it resends
-        content = source.ack
+    if source.ack is not None:  # the provider's own acknowledgement (200), or it resends
+        return JSONResponse(source.ack, status_code=200)
     return JSONResponse(content, status_code=200 if opened.duplicate else 202)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import socket
 import uuid
@@ -24,6 +25,28 @@ from redress.config import Settings, parse_tokens
 from redress.policy import Policy, load_policy
 
 STRIPE_SECRET = "whsec_test_e2e_0123456789abcdef"
+ANTOM_CLIENT_ID = "SANDBOX_E2E_CLIENT"
+
+
+@functools.cache
+def antom_keys() -> tuple[str, str]:
+    """A key pair standing for Antom's: the private key as Antom's SDK signs with it
+    (PKCS#1), the public key as redress is configured with it (PEM)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    ).decode()
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return private, public.decode()
+
+
 TOKENS = {"agent": "agent-secret-1", "supervisor": "sup-secret-1", "platform": "plat-secret-1"}
 # Desks of one sub-merchant, and of two (one of them with a colon in its ID), for a PSP.
 SCOPED = {"desk-a": "scoped-a:agent:M-A", "desk-ab": "scoped-ab:supervisor:M-A+M:B"}
@@ -138,6 +161,9 @@ async def stack(
         task_queue=task_queue,
         webhook_secret=secret,
         stripe_webhook_secret=STRIPE_SECRET,
+        antom_public_key=antom_keys()[1],
+        antom_client_id=ANTOM_CLIENT_ID,
+        antom_merchant_id="M-ANTOM",
         api_tokens=parse_tokens(
             ",".join([*(f"{t}:{r}" for r, t in TOKENS.items()), *SCOPED.values()])
         ),

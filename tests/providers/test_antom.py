@@ -45,12 +45,6 @@ CREATED: dict[str, Any] = {
 }
 
 
-@pytest.fixture(autouse=True)
-def dispute_kind(monkeypatch: pytest.MonkeyPatch) -> None:
-    if "dispute" not in kinds.KINDS:  # until the dispute kind is registered
-        monkeypatch.setitem(kinds.KINDS, "dispute", object())  # type: ignore[arg-type]
-
-
 @pytest.fixture(scope="module")
 def keys() -> tuple[str, str]:
     """Antom's key pair: the private key as the SDK takes it (PKCS#1 "RSA PRIVATE KEY"),

@@ -64,12 +64,6 @@ EVENT: dict[str, Any] = {
 }
 
 
-@pytest.fixture(autouse=True)
-def dispute_kind(monkeypatch: pytest.MonkeyPatch) -> None:
-    if "dispute" not in kinds.KINDS:  # until the dispute kind is registered
-        monkeypatch.setitem(kinds.KINDS, "dispute", object())  # type: ignore[arg-type]
-
-
 def event(event_type: str = "charge.dispute.created", **dispute: Any) -> dict[str, Any]:
     body = copy.deepcopy(EVENT)
     body["type"] = event_type
