@@ -19,10 +19,12 @@ from redress.store.tables import (
     CaseLink,
     CaseRecord,
     DeliveryRecord,
+    FraudReport,
     IntakeEvent,
     IntakeRecord,
     NoticeRecord,
     RefundRecord,
+    SettledTransaction,
     TransactionRecord,
     VerificationRecord,
 )
@@ -152,6 +154,13 @@ def purge_closed_before(engine: Engine, cutoff: datetime) -> dict[str, int]:
                 delete(VerificationRecord).where(col(VerificationRecord.case_id).in_(chunk))
             )  # type: ignore[call-overload]
             session.exec(delete(CaseRecord).where(col(CaseRecord.case_id).in_(chunk)))  # type: ignore[call-overload]
+        # C5's inputs age out with the records: settled transactions and fraud reports.
+        aged: list[Any] = [
+            delete(SettledTransaction).where(col(SettledTransaction.settled_at) < cutoff),
+            delete(FraudReport).where(col(FraudReport.reported_at) < cutoff),
+        ]
+        for stmt in aged:
+            counts["intake_entries"] += session.exec(stmt).rowcount or 0
         # C1: a transaction's records go once untouched for as long as the policy keeps them.
         res = session.exec(
             delete(TransactionRecord).where(col(TransactionRecord.updated_at) < cutoff)

@@ -67,6 +67,7 @@ def create_tables(engine: Engine, attempts: int = 5) -> None:
         try:
             SQLModel.metadata.create_all(engine)
             add_missing_columns(engine)
+            add_missing_indexes(engine)
             return
         except DatabaseError as err:
             if "already exists" not in str(err) or attempt == attempts - 1:
@@ -89,3 +90,11 @@ def add_missing_columns(engine: Engine) -> None:
                 conn.execute(
                     text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}{literal}')
                 )
+
+
+def add_missing_indexes(engine: Engine) -> None:
+    """Indexes added to a table since a store was created: `create_all` makes them only
+    with a new table."""
+    for table in SQLModel.metadata.sorted_tables:
+        for index in table.indexes:
+            index.create(engine, checkfirst=True)

@@ -12,6 +12,8 @@ from sqlmodel import Field, SQLModel
 
 class CaseRecord(SQLModel, table=True):
     __tablename__ = "cases"
+    # The monitoring figures count a kind's cases per merchant and month (C5).
+    __table_args__ = (Index("ix_cases_kind_merchant_created", "kind", "merchant_id", "created_at"),)
 
     case_id: str = Field(primary_key=True, max_length=160)
     workflow_id: str = Field(max_length=200)

@@ -11,7 +11,13 @@ from temporalio.testing import WorkflowEnvironment
 from redress.models import RetentionInput
 from redress.policy import load_policy
 from redress.store import crud
-from redress.store.tables import CaseRecord, NoticeRecord, RefundRecord
+from redress.store.tables import (
+    CaseRecord,
+    NoticeRecord,
+    RefundRecord,
+    SettledTransaction,
+    TransactionRecord,
+)
 from tests.conftest import running_worker
 from tests.store.test_crud import view
 from worker import RETENTION_SCHEDULE_ID, ensure_retention_schedule
@@ -57,6 +63,29 @@ async def test_purge_keeps_360_days_and_open_cases(
     seed(engine, "old-closed", "closed", 361)
     seed(engine, "young-closed", "closed", 359)
     seed(engine, "old-open", "awaiting_outcome", 500)
+    # C1/C2 material and C5's inputs by their own dates: 361 days old goes, 359 stays.
+    now = datetime.now(UTC)
+    for txn, age in (("old-txn", 361), ("young-txn", 359)):
+        crud.record_transaction(engine, "M1", txn, [{"kind": "receipt", "text": "r"}])
+        with Session(engine) as s:
+            s.exec(
+                update(TransactionRecord)  # type: ignore[call-overload]
+                .where(TransactionRecord.transaction_id == txn)
+                .values(updated_at=now - timedelta(days=age))
+            )
+            s.add(
+                SettledTransaction(
+                    source="generic",
+                    transaction_id=txn,
+                    merchant_id="M1",
+                    settled_at=now - timedelta(days=age),
+                    amount="1",
+                    currency="USD",
+                    card_not_present=True,
+                    network="visa",
+                )
+            )
+            s.commit()
     keep = load_policy("default").retention.records_for
     assert keep == timedelta(days=360)
     async with running_worker(local_env.client, engine, task_queue):
@@ -71,6 +100,10 @@ async def test_purge_keeps_360_days_and_open_cases(
         left = sorted(r.case_id for r in s.exec(select(CaseRecord)).all())
         refunds = sorted(r.case_id for r in s.exec(select(RefundRecord)).all())
     assert left == ["old-open", "young-closed"] == refunds
+    with Session(engine) as s:
+        records = [r.transaction_id for r in s.exec(select(TransactionRecord)).all()]
+        settled = [r.transaction_id for r in s.exec(select(SettledTransaction)).all()]
+    assert records == ["young-txn"] == settled
 
 
 async def test_worker_start_creates_the_purge_schedule(local_env: WorkflowEnvironment) -> None:
