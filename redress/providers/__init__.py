@@ -72,3 +72,26 @@ class Provider(Protocol):
     def parse(self, payload: Any) -> Inbound:
         """Map the JSON payload to a kind's event; `Rejected` (422) says what is wrong,
         `Unhandled` that it is a type redress records but does not act on."""
+
+
+def single_header(headers: Mapping[str, str], name: str) -> str | None:
+    """The one value of header `name` (any case), None if absent; a header given twice is
+    refused: which of two signatures counts is not a question to answer."""
+    getlist = getattr(headers, "getlist", None)
+    if getlist is not None:  # Starlette's Headers: case-insensitive, every value
+        values = list(getlist(name))
+    else:
+        values = [v for k, v in headers.items() if k.lower() == name]
+    if len(values) > 1:
+        raise Rejected(400, f"the {name} header is given more than once")
+    return values[0] if values else None
+
+
+def registered_kind(name: str) -> CaseKind:
+    """A registered kind, looked up when a delivery is parsed."""
+    from redress import kinds
+
+    kind = kinds.KINDS.get(name)
+    if kind is None:
+        raise Rejected(503, f"the {name} case kind is not registered")
+    return kind

@@ -22,7 +22,7 @@ import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -33,10 +33,7 @@ from pydantic import ValidationError
 from redress.api.errors import printable, validation_detail
 from redress.models.case import INCOMING
 from redress.models.dispute import Category, DisputeEvent, Stage
-from redress.providers import Inbound, Rejected, Unhandled
-
-if TYPE_CHECKING:
-    from redress.kinds import CaseKind
+from redress.providers import Inbound, Rejected, Unhandled, registered_kind, single_header
 
 ACK: dict[str, Any] = {
     "result": {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "success"}
@@ -146,26 +143,11 @@ def load_public_key(text: str) -> rsa.RSAPublicKey:
 
 
 def _header(headers: Mapping[str, str], name: str) -> str:
-    """The one value of header `name` (any case); a header given twice is refused."""
-    getlist = getattr(headers, "getlist", None)
-    if getlist is not None:  # Starlette's Headers: case-insensitive, every value
-        values = list(getlist(name))
-    else:
-        values = [v for k, v in headers.items() if k.lower() == name]
-    if len(values) > 1:
-        raise Rejected(400, f"the {name} header is given more than once")
-    if not values or not values[0].strip():
+    """The one value of header `name`, which must be there."""
+    value = single_header(headers, name)
+    if value is None or not value.strip():
         raise Rejected(400, f"the {name} header is missing")
-    return values[0].strip()
-
-
-def _dispute_kind() -> CaseKind:
-    from redress import kinds  # registered by the dispute kind's own change
-
-    kind = kinds.KINDS.get("dispute")
-    if kind is None:
-        raise Rejected(503, "the dispute case kind is not registered")
-    return kind
+    return value.strip()
 
 
 class AntomProvider:
@@ -285,7 +267,7 @@ class AntomProvider:
             event = DisputeEvent.model_validate(fields, context=INCOMING)
         except ValidationError as err:
             raise Rejected(422, validation_detail(err)) from err
-        return Inbound(kind=_dispute_kind(), event=event, event_id=event.event_id)
+        return Inbound(kind=registered_kind("dispute"), event=event, event_id=event.event_id)
 
     def _merchant(self) -> str:
         if self.merchant_id or self.client_id:

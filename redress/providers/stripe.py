@@ -19,17 +19,14 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 
 from redress.api.errors import printable, validation_detail
 from redress.models.case import INCOMING
 from redress.models.dispute import Category, DisputeEvent, Stage
-from redress.providers import Inbound, Rejected, Unhandled
-
-if TYPE_CHECKING:
-    from redress.kinds import CaseKind
+from redress.providers import Inbound, Rejected, Unhandled, registered_kind, single_header
 
 HEADER = "stripe-signature"
 SCHEME = "v1"
@@ -112,27 +109,6 @@ def major(minor: int, currency: str) -> Decimal:
     return Decimal(minor).scaleb(-exponent(currency))
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    """The one value of header `name` (any case); a header given twice is refused."""
-    getlist = getattr(headers, "getlist", None)
-    if getlist is not None:  # Starlette's Headers: case-insensitive, every value
-        values = list(getlist(name))
-    else:
-        values = [v for k, v in headers.items() if k.lower() == name]
-    if len(values) > 1:
-        raise Rejected(400, f"the {name} header is given more than once")
-    return values[0] if values else None
-
-
-def _dispute_kind() -> CaseKind:
-    from redress import kinds  # registered by the dispute kind's own change
-
-    kind = kinds.KINDS.get("dispute")
-    if kind is None:
-        raise Rejected(503, "the dispute case kind is not registered")
-    return kind
-
-
 class StripeProvider:
     name = "stripe"
     ack: dict[str, Any] | None = None
@@ -152,7 +128,7 @@ class StripeProvider:
     def verify(self, headers: Mapping[str, str], body: bytes, now: float | None = None) -> str:
         if not self._secret:
             raise Rejected(503, "REDRESS_STRIPE_WEBHOOK_SECRET is not configured")
-        value = _header(headers, HEADER)
+        value = single_header(headers, HEADER)
         if value is None or not value.strip():
             raise Rejected(400, "Stripe-Signature: the header is missing")
         timestamp, signatures = _parse_header(value)
@@ -204,7 +180,7 @@ class StripeProvider:
             event = DisputeEvent.model_validate(fields, context=INCOMING)
         except ValidationError as err:
             raise Rejected(422, validation_detail(err)) from err
-        return Inbound(kind=_dispute_kind(), event=event, event_id=event.event_id)
+        return Inbound(kind=registered_kind("dispute"), event=event, event_id=event.event_id)
 
     def _map(
         self, event_id: str, event_type: str, created: int, account: Any, dispute: dict[str, Any]
