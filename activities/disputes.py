@@ -9,7 +9,7 @@ from temporalio.exceptions import ApplicationError
 
 from redress.logs import get_logger
 from redress.models.case import NoticeRequest, Recipient
-from redress.models.dispute import (
+from redress.models.evidence import (
     AcceptRequest,
     DefenseRequest,
     EvidenceItem,
@@ -22,7 +22,7 @@ from redress.models.dispute import (
 from redress.notices.channels import NoticeChannel
 from redress.notices.renderer import NoticeRenderer
 from redress.payments.disputes import DisputeClient, DisputeRefused
-from redress.store import crud
+from redress.store import transactions
 
 log = get_logger()
 
@@ -68,7 +68,7 @@ class DisputeActivities:
         notice = self.renderer.render(n.type, n.customer.locale, request.context, kind="prevention")
         if receipt is None:
             receipt = self.channel.deliver(request, notice)
-        crud.record_transaction(
+        transactions.record_transaction(
             self.engine,
             n.merchant_id,
             inp.transaction_id,
@@ -91,7 +91,7 @@ class DisputeActivities:
     def collect_records(self, request: RecordsRequest) -> RecordsFound:
         if not request.charge:
             return RecordsFound(items=[])
-        rows = crud.transaction_evidence(self.engine, request.merchant_id, request.charge)
+        rows = transactions.transaction_evidence(self.engine, request.merchant_id, request.charge)
         return RecordsFound(items=[EvidenceItem.model_validate(r) for r in rows])
 
     @activity.defn(name="submit_defense")

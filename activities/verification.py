@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from temporalio import activity
 
-from redress.identity import IdentityVerifier
+from redress.identity import IdentityVerifier, VerificationRequest, VerificationTicket
 from redress.logs import get_logger
-from redress.models.platform_complaint import VerificationRequest, VerificationTicket
 
 log = get_logger()
 

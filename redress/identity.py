@@ -12,14 +12,30 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Literal, Protocol
 
+from pydantic import BaseModel
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
 
-from redress.models.platform_complaint import VerificationRequest, VerificationTicket
+from redress.store import crud
 from redress.store.tables import VerificationRecord
 
 Outcome = Literal["manual", "pass", "fail"]
+
+
+class VerificationRequest(BaseModel):
+    idempotency_key: str
+    case_id: str
+    user_id: str
+    method: Literal["otp", "id_document"]
+
+
+class VerificationTicket(BaseModel):
+    """The verifier took the request; `passed` is set when it answers at once (otherwise
+    the result comes back later as the action `record_verification`)."""
+
+    request_id: str
+    method: Literal["otp", "id_document"]
+    passed: bool | None = None
+    duplicate: bool = False
 
 
 class IdentityVerifier(Protocol):
@@ -36,28 +52,22 @@ class SimulatedIdentityVerifier:
         self.outcome = outcome
 
     def request(self, request: VerificationRequest) -> VerificationTicket:
-        with Session(self.engine) as session:
-            existing = session.get(VerificationRecord, request.idempotency_key)
-            if existing is None:
-                digest = hashlib.sha256(request.idempotency_key.encode()).hexdigest()[:20]
-                passed = None if self.outcome == "manual" else self.outcome == "pass"
-                record = VerificationRecord(
-                    idempotency_key=request.idempotency_key,
-                    request_id=f"sim-idv-{digest}",
-                    case_id=request.case_id,
-                    method=request.method,
-                    passed=passed,
-                    requested_at=datetime.now(UTC),
-                )
-                session.add(record)
-                try:
-                    session.commit()
-                    return _ticket(record, duplicate=False)
-                except IntegrityError:  # a concurrent retry got there first
-                    session.rollback()
-                    existing = session.get(VerificationRecord, request.idempotency_key)
-            assert existing is not None
-            return _ticket(existing, duplicate=True)
+        digest = hashlib.sha256(request.idempotency_key.encode()).hexdigest()[:20]
+        passed = None if self.outcome == "manual" else self.outcome == "pass"
+        record, made = crud.record_once(
+            self.engine,
+            VerificationRecord,
+            request.idempotency_key,
+            lambda: VerificationRecord(
+                idempotency_key=request.idempotency_key,
+                request_id=f"sim-idv-{digest}",
+                case_id=request.case_id,
+                method=request.method,
+                passed=passed,
+                requested_at=datetime.now(UTC),
+            ),
+        )
+        return _ticket(record, duplicate=not made)
 
 
 def _ticket(record: VerificationRecord, duplicate: bool) -> VerificationTicket:

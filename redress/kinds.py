@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
-from redress.models import complaint, dispute, platform_complaint
+from redress.models import complaint, dispute, platform_complaint, platform_intake
 from redress.models.case import CaseInput, Role
 from redress.models.intake import CaseMessage, CaseStart, IntakeContext
 from redress.policy import Policy
@@ -75,10 +75,10 @@ KINDS: dict[str, CaseKind] = {
             input=platform_complaint.PlatformComplaintCaseInput,
             actions=platform_complaint.ACTIONS,
             roles=platform_complaint.ROLE_ACTIONS,
-            events=platform_complaint.EVENTS,
-            open=platform_complaint.on_event,
+            events=platform_intake.EVENTS,
+            open=platform_intake.on_event,
             policy_section="platform_complaint",
-            sample=platform_complaint.sample_event,
+            sample=platform_intake.sample_event,
             user_progress=True,
         ),
         CaseKind(

@@ -39,10 +39,12 @@ with workflow.unsafe.imports_passed_through():
         KIND,
         ROLE_ACTIONS,
         SUPERVISORS,
-        AcceptRequest,
-        DefenseRequest,
         DisputeCaseInput,
         DisputeEvent,
+    )
+    from redress.models.evidence import (
+        AcceptRequest,
+        DefenseRequest,
         EvidenceItem,
         Packet,
         ProviderReceipt,
@@ -77,7 +79,6 @@ class DisputeWorkflow(CaseWorkflow):
         self._round = 1
         self._due_by: datetime | None = None
         self._latest: datetime | None = None  # the newest provider timestamp applied
-        self._stage: str | None = None
         self._raw_status: str | None = None
         self._seen: list[str] = []  # provider event IDs applied (the last few hundred)
         self._evidence: list[EvidenceItem] = []
@@ -87,6 +88,7 @@ class DisputeWorkflow(CaseWorkflow):
         self._escalated = False
         self._reopen_until: datetime | None = None
         self._pending: list[str] = []  # effects that need an activity, done in `_flush`
+        self._packet_memo: tuple[list[EvidenceItem], list[EvidenceItem], Packet] | None = None
 
     @workflow.run
     async def run(self, inp: DisputeCaseInput) -> CaseResult:
@@ -136,7 +138,7 @@ class DisputeWorkflow(CaseWorkflow):
             if e.due_by:
                 self._move_due(e.due_by, e)
             return
-        self._stage, self._raw_status = e.stage, e.raw_status
+        self._raw_status = e.raw_status
         if e.stage == "needs_response":
             self._needs_response(e)
         elif e.stage == "under_review" and self._status == "needs_response":
@@ -316,14 +318,21 @@ class DisputeWorkflow(CaseWorkflow):
         return receipt
 
     def _packet(self) -> Packet:
+        # A view shows the packet twice (`packet`, `details.packet`): built once per state
+        # of the evidence (both lists are replaced, never changed in place).
+        memo = self._packet_memo
+        if memo and memo[0] is self._records and memo[1] is self._evidence:
+            return memo[2]
         limits = self._rules.limits.get(self._provider)
-        return build_packet(
+        packet = build_packet(
             self._category,
             [*self._records, *self._evidence],
             self._rules.required,
             self._provider,
             limits.model_dump() if limits else {},
         )
+        self._packet_memo = (self._records, self._evidence, packet)
+        return packet
 
     # --- the case as shown ----------------------------------------------------------------
 
@@ -368,7 +377,6 @@ class DisputeWorkflow(CaseWorkflow):
             "round": self._round,
             "due_by": _iso(self._due_by),
             "latest": _iso(self._latest),
-            "stage": self._stage,
             "raw_status": self._raw_status,
             "seen": self._seen,
             "evidence": [i.model_dump(mode="json") for i in self._evidence],
@@ -384,7 +392,7 @@ class DisputeWorkflow(CaseWorkflow):
         self._round = state["round"]
         self._due_by = _dt(state["due_by"])
         self._latest = _dt(state["latest"])
-        self._stage, self._raw_status = state["stage"], state["raw_status"]
+        self._raw_status = state["raw_status"]
         self._seen = list(state["seen"])
         self._evidence = [EvidenceItem.model_validate(i) for i in state["evidence"]]
         self._submitted = {int(k): v for k, v in state["submitted"].items()}

@@ -39,6 +39,7 @@ from workflows.kernel import RETRY, CaseFacts, CaseWorkflow, Rule, human
 with workflow.unsafe.imports_passed_through():
     from activities.verification import VerificationActivities
     from redress import search_attributes as sa
+    from redress.identity import VerificationRequest, VerificationTicket
     from redress.models.case import CaseAction, CaseResult, Recipient, in_minor_units
     from redress.models.platform_complaint import (
         ACTIONS,
@@ -48,8 +49,6 @@ with workflow.unsafe.imports_passed_through():
         ComplaintDetails,
         PlatformComplaint,
         PlatformComplaintCaseInput,
-        VerificationRequest,
-        VerificationTicket,
     )
     from redress.policy import Span
     from redress.refusals import refuse

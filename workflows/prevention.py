@@ -13,7 +13,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.disputes import DisputeActivities
-    from redress.models.dispute import PreventionNotice, PreventionSent
+    from redress.models.evidence import PreventionNotice, PreventionSent
 
 
 @workflow.defn

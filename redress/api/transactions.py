@@ -18,8 +18,8 @@ from temporalio.service import RPCError
 
 from redress.api.deps import CurrentPrincipal, Principal, State
 from redress.models.case import Ident
-from redress.models.dispute import PreventionNotice, PreventionNoticeIn, TransactionRecordIn
-from redress.store import crud
+from redress.models.evidence import PreventionNotice, PreventionNoticeIn, TransactionRecordIn
+from redress.store import transactions as records
 from redress.store.tables import TransactionRecord
 
 router = APIRouter(tags=["transactions"])
@@ -62,7 +62,7 @@ async def put_transaction(
     _merchant(principal, body.merchant_id, transaction_id)
     try:
         row = await run_in_threadpool(
-            crud.record_transaction,
+            records.record_transaction,
             state.engine,
             body.merchant_id,
             transaction_id,

@@ -1,6 +1,7 @@
 """Card disputes and chargebacks (rules C1–C6, SPEC §2–§3; seeds/000 Antom's dispute guide,
 seeds/001 POS chargebacks): one provider event as redress reads it, the reviewer actions,
-the evidence packet, the requests to the provider, and how the intake opens a case.
+the workflow input, and how the intake opens a case (the evidence and the requests to the
+provider: `evidence.py`).
 
 Providers (`redress/providers/stripe.py`, `antom.py`) verify their own signatures and map
 their own payloads, field names as they send them, to `DisputeEvent`: one normalized event
@@ -22,7 +23,6 @@ from pydantic import (
     Field,
     StringConstraints,
     TypeAdapter,
-    model_validator,
 )
 
 from redress.models.case import (
@@ -31,28 +31,14 @@ from redress.models.case import (
     Contact,
     Ident,
     Note,
-    Plain,
-    Prose,
     Role,
 )
+from redress.models.evidence import Category, EvidenceItem, Provider
 from redress.models.intake import CaseStart, IntakeContext
 
 KIND = "dispute"
 RULES = 1
 
-Provider = Literal["stripe", "antom"]
-# Reason categories an evidence packet is assembled for (C2).
-Category = Literal[
-    "fraud",
-    "authorization",
-    "processing_error",
-    "product_not_received",
-    "subscription_canceled",
-    "duplicate",
-    "consumer_dispute",
-    "general",
-]
-# Where the provider says the dispute stands, normalized.
 Stage = Literal[
     "needs_response",  # a response is due by `due_by`
     "under_review",  # evidence submitted (or none possible): the network decides
@@ -63,10 +49,6 @@ Stage = Literal[
 ]
 CaseStatus = Literal["needs_response", "submitted", "closed"]
 Outcome = Literal["won", "lost", "accepted", "expired", "withdrawn"]
-
-ShortText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256), Plain
-]
 
 
 class DisputeEvent(BaseModel):
@@ -101,66 +83,6 @@ class DisputeEvent(BaseModel):
 
 class DisputeCaseInput(CaseInput):
     first: DisputeEvent  # the event that opened the case (any type: they come in any order)
-
-
-# --- evidence ---------------------------------------------------------------------------
-
-# Evidence kinds: Stripe's evidence fields (its API's names); Antom takes one document.
-EvidenceKind = Literal[
-    "access_activity_log",
-    "billing_address",
-    "cancellation_policy",
-    "cancellation_policy_disclosure",
-    "cancellation_rebuttal",
-    "customer_communication",
-    "customer_email_address",
-    "customer_name",
-    "customer_purchase_ip",
-    "customer_signature",
-    "duplicate_charge_documentation",
-    "duplicate_charge_explanation",
-    "duplicate_charge_id",
-    "product_description",
-    "receipt",
-    "refund_policy",
-    "refund_policy_disclosure",
-    "refund_refusal_explanation",
-    "service_date",
-    "service_documentation",
-    "shipping_address",
-    "shipping_carrier",
-    "shipping_date",
-    "shipping_documentation",
-    "shipping_tracking_number",
-    "uncategorized_file",
-    "uncategorized_text",
-]
-
-
-class EvidenceItem(BaseModel):
-    kind: EvidenceKind
-    ref: ShortText | None = None  # a file in the evidence store
-    text: Annotated[str, StringConstraints(max_length=20_000), Prose] | None = None
-    bytes: Annotated[int, Field(ge=0, le=100_000_000)] = 0  # the file's size
-    source: str = "reviewer"  # reviewer | transaction (from the stored records) | notice
-
-    @model_validator(mode="after")
-    def _ref_or_text(self) -> EvidenceItem:
-        if not (self.ref or self.text):
-            raise ValueError(f"{self.kind}: give a file `ref` or a `text`")
-        return self
-
-
-class Packet(BaseModel):
-    """The evidence as it would be submitted now, for the dispute's reason category."""
-
-    category: Category
-    items: list[EvidenceItem]
-    required: list[str]
-    missing: list[str]
-    total_bytes: int
-    encoded_chars: int  # the Base64 length of the files (Antom's limit counts this)
-    over_limit: str | None = None  # what exceeds the provider's limits, by how much
 
 
 # --- reviewer actions -------------------------------------------------------------------
@@ -201,34 +123,6 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     "user": frozenset({"provider_event"}),
 }
 SUPERVISORS: frozenset[Role] = frozenset({"supervisor"})
-
-
-# --- requests to the provider (exactly its field names) ---------------------------------
-
-
-class DefenseRequest(BaseModel):
-    idempotency_key: str
-    case_id: str
-    provider: Provider
-    dispute_id: str
-    # Stripe: `POST /v1/disputes/{id}` form fields (`evidence[...]`, `submit`); Antom:
-    # `supplyDefenseDocument` body (`disputeId`, `disputeEvidence`, `disputeEvidenceFormat`).
-    body: dict[str, Any]
-
-
-class AcceptRequest(BaseModel):
-    idempotency_key: str
-    case_id: str
-    provider: Provider
-    dispute_id: str
-    body: dict[str, Any]  # Stripe: `POST /v1/disputes/{id}/close` (empty); Antom `acceptDispute`
-
-
-class ProviderReceipt(BaseModel):
-    idempotency_key: str
-    reference: str
-    at: datetime
-    duplicate: bool
 
 
 # --- intake -----------------------------------------------------------------------------
@@ -318,154 +212,3 @@ def sample_event(
             }
         },
     }
-
-
-# --- the packet: pure, so the workflow computes it deterministically ---------------------
-
-PROVIDER_NAMES = {"stripe": "Stripe", "antom": "Antom"}
-
-
-def build_packet(
-    category: Category,
-    items: list[EvidenceItem],
-    required: dict[str, list[str]],
-    provider: str,
-    limits: dict[str, Any],
-) -> Packet:
-    """The evidence for `category`, what it still lacks, and whether it fits the
-    provider's limits (`limits`: the policy's `ProviderLimits` for the provider, dumped)."""
-    needed = list(required.get(category, required.get("general", [])))
-    have = {i.kind for i in items if i.ref or i.text}
-    total = sum(i.bytes for i in items)
-    text = sum(len((i.text or "").encode()) for i in items)
-    encoded = 4 * -(-(total + text) // 3)  # Base64 of files and text in one document
-    name = PROVIDER_NAMES.get(provider, provider)
-    over: str | None = None
-    per_file, combined, chars = (
-        limits.get("per_file_bytes"),
-        limits.get("combined_bytes"),
-        limits.get("base64_chars"),
-    )
-    biggest = max(items, key=lambda i: i.bytes, default=None)
-    if per_file and biggest is not None and biggest.bytes > per_file:
-        over = (
-            f"{biggest.kind} ({biggest.ref}) is {biggest.bytes:,} bytes, "
-            f"{biggest.bytes - per_file:,} over {name}'s {per_file:,}-byte limit per file"
-        )
-    elif combined and total > combined:
-        over = (
-            f"the evidence files are {total:,} bytes in all, {total - combined:,} over "
-            f"{name}'s {combined:,}-byte combined limit"
-        )
-    elif chars and encoded > chars:
-        over = (
-            f"the evidence document is {encoded:,} Base64 characters, {encoded - chars:,} "
-            f"over {name}'s {chars:,}-character limit"
-        )
-    return Packet(
-        category=category,
-        items=items,
-        required=needed,
-        missing=[k for k in needed if k not in have],
-        total_bytes=total,
-        encoded_chars=encoded,
-        over_limit=over,
-    )
-
-
-def defense_body(provider: str, dispute_id: str, items: list[EvidenceItem]) -> dict[str, Any]:
-    """The submission as the provider's API names it. Stripe: `POST /v1/disputes/{id}`
-    form fields `evidence[<field>]` (one file ID or text per field) and `submit`; Antom:
-    `supplyDefenseDocument` with `disputeId` and `disputeEvidence` (the Base64 document;
-    here the packet's manifest: a real client builds the document from the evidence
-    store's files)."""
-    if provider == "stripe":
-        body: dict[str, Any] = {}
-        extra: list[str] = []
-        for i in items:
-            key = f"evidence[{i.kind}]"
-            value = i.ref or i.text or ""
-            if key not in body:
-                body[key] = value
-            elif i.text and not i.ref:
-                body[key] = f"{body[key]}\n\n{i.text}"
-            else:  # one file per field: the others are named in the free text
-                extra.append(f"{i.kind}: {i.ref}")
-        if extra:
-            note = "Further files: " + "; ".join(extra)
-            current = body.get("evidence[uncategorized_text]")
-            body["evidence[uncategorized_text]"] = f"{current}\n\n{note}" if current else note
-        body["submit"] = "true"
-        return body
-    import base64
-    import json
-
-    manifest = [i.model_dump(exclude_none=True) for i in items]
-    document = base64.b64encode(json.dumps(manifest, sort_keys=True).encode()).decode()
-    return {"disputeId": dispute_id, "disputeEvidence": document}
-
-
-def accept_body(provider: str, dispute_id: str) -> dict[str, Any]:
-    """Stripe: `POST /v1/disputes/{id}/close` (no fields); Antom: `acceptDispute`."""
-    return {} if provider == "stripe" else {"disputeId": dispute_id}
-
-
-class RecordsRequest(BaseModel):
-    merchant_id: str
-    charge: str | None
-
-
-class RecordsFound(BaseModel):
-    items: list[EvidenceItem]
-
-
-# --- transaction records and prevention notices (C1, C2) --------------------------------
-
-
-class TransactionRecordIn(BaseModel):
-    """`PUT /transactions/{transaction_id}`: a transaction's records, kept as defence material."""
-
-    merchant_id: Ident
-    order_id: Ident | None = None
-    authorization: ShortText | None = None  # the authorization result (approved, code)
-    captured_at: AwareDatetime | None = None
-    shipped_at: AwareDatetime | None = None
-    evidence: Annotated[list[EvidenceItem], Field(max_length=100)] = Field(default_factory=list)
-
-
-PreventionType = Literal["delivery_delayed", "out_of_stock", "subscription_canceled"]
-
-
-class PreventionNoticeIn(BaseModel):
-    """`POST /transactions/{transaction_id}/notices` (C2): the written notice that later wins
-    the dispute, sent to the customer and attached to the transaction's evidence."""
-
-    merchant_id: Ident
-    type: PreventionType
-    customer: CaseUser
-    item: ShortText | None = None
-    new_date: AwareDatetime | None = None  # delivery_delayed: the new delivery date
-    effective_date: AwareDatetime | None = None  # subscription_canceled: when it takes effect
-    note: Note = ""
-
-    @model_validator(mode="after")
-    def _dates(self) -> PreventionNoticeIn:
-        if self.type == "delivery_delayed" and self.new_date is None:
-            raise ValueError("new_date: a delivery-delay notice states the new date")
-        if self.type == "subscription_canceled" and self.effective_date is None:
-            raise ValueError("effective_date: a cancellation notice states its effective date")
-        return self
-
-
-class PreventionNotice(BaseModel):
-    """The workflow input of one prevention notice."""
-
-    key: str  # idempotency key: merchant, transaction, type and the request's key
-    transaction_id: str
-    notice: PreventionNoticeIn
-
-
-class PreventionSent(BaseModel):
-    key: str
-    delivered_at: datetime
-    duplicate: bool

@@ -14,10 +14,9 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
 
-from redress.models.dispute import AcceptRequest, DefenseRequest, ProviderReceipt
+from redress.models.evidence import AcceptRequest, DefenseRequest, ProviderReceipt
+from redress.store import crud
 from redress.store.tables import DisputeRequestRecord
 
 
@@ -44,29 +43,23 @@ class SimulatedDisputeClient:
         return self._record(request, "accept")
 
     def _record(self, request: DefenseRequest | AcceptRequest, action: str) -> ProviderReceipt:
-        with Session(self.engine) as session:
-            existing = session.get(DisputeRequestRecord, request.idempotency_key)
-            if existing is None:
-                digest = hashlib.sha256(request.idempotency_key.encode()).hexdigest()[:20]
-                record = DisputeRequestRecord(
-                    idempotency_key=request.idempotency_key,
-                    reference=f"sim-{request.provider}-{digest}",
-                    case_id=request.case_id,
-                    provider=request.provider,
-                    dispute_id=request.dispute_id,
-                    action=action,
-                    body=request.body,
-                    at=datetime.now(UTC),
-                )
-                session.add(record)
-                try:
-                    session.commit()
-                    return _receipt(record, duplicate=False)
-                except IntegrityError:  # a concurrent retry got there first
-                    session.rollback()
-                    existing = session.get(DisputeRequestRecord, request.idempotency_key)
-            assert existing is not None
-            return _receipt(existing, duplicate=True)
+        digest = hashlib.sha256(request.idempotency_key.encode()).hexdigest()[:20]
+        record, made = crud.record_once(
+            self.engine,
+            DisputeRequestRecord,
+            request.idempotency_key,
+            lambda: DisputeRequestRecord(
+                idempotency_key=request.idempotency_key,
+                reference=f"sim-{request.provider}-{digest}",
+                case_id=request.case_id,
+                provider=request.provider,
+                dispute_id=request.dispute_id,
+                action=action,
+                body=request.body,
+                at=datetime.now(UTC),
+            ),
+        )
+        return _receipt(record, duplicate=not made)
 
 
 def _receipt(record: DisputeRequestRecord, duplicate: bool) -> ProviderReceipt:

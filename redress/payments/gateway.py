@@ -13,10 +13,9 @@ from decimal import Decimal
 from typing import Protocol
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
 
 from redress.models import RefundReceipt, RefundRequest
+from redress.store import crud
 from redress.store.tables import RefundRecord
 
 
@@ -38,12 +37,12 @@ class SimulatedGateway:
     def refund(self, request: RefundRequest) -> RefundReceipt:
         if request.amount <= 0 or request.amount > self.max_amount:
             raise RefundDeclined(f"amount {request.amount} outside what the gateway accepts")
-        with Session(self.engine) as session:
-            existing = session.get(RefundRecord, request.idempotency_key)
-            if existing is not None:
-                return self._receipt(existing, duplicate=True)
-            digest = hashlib.sha256(request.idempotency_key.encode()).hexdigest()[:20]
-            record = RefundRecord(
+        digest = hashlib.sha256(request.idempotency_key.encode()).hexdigest()[:20]
+        record, made = crud.record_once(
+            self.engine,
+            RefundRecord,
+            request.idempotency_key,
+            lambda: RefundRecord(
                 idempotency_key=request.idempotency_key,
                 refund_id=f"sim-rf-{digest}",
                 case_id=request.case_id,
@@ -51,16 +50,9 @@ class SimulatedGateway:
                 amount=str(request.amount),
                 currency=request.currency,
                 issued_at=datetime.now(UTC),
-            )
-            session.add(record)
-            try:
-                session.commit()
-            except IntegrityError:  # a concurrent retry got there first
-                session.rollback()
-                existing = session.get(RefundRecord, request.idempotency_key)
-                assert existing is not None
-                return self._receipt(existing, duplicate=True)
-            return self._receipt(record, duplicate=False)
+            ),
+        )
+        return self._receipt(record, duplicate=not made)
 
     @staticmethod
     def _receipt(record: RefundRecord, duplicate: bool) -> RefundReceipt:

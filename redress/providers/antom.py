@@ -32,7 +32,8 @@ from pydantic import ValidationError
 
 from redress.api.errors import printable, validation_detail
 from redress.models.case import INCOMING
-from redress.models.dispute import Category, DisputeEvent, Stage
+from redress.models.dispute import DisputeEvent, Stage
+from redress.models.evidence import Category
 from redress.providers import Inbound, Rejected, Unhandled, registered_kind, single_header
 
 ACK: dict[str, Any] = {

@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from redress.models.platform_complaint import sample_event
+from redress.models.platform_intake import sample_event
 from tests.conftest import running_worker
 from tests.e2e.conftest import Stack
 

@@ -27,7 +27,7 @@ from redress.kinds import KINDS
 from redress.models import CaseAction, CaseView
 from redress.models.dispute import DisputeEvent
 from redress.policy import load_policy
-from redress.store import crud
+from redress.store import transactions
 from redress.store.tables import DisputeRequestRecord, NoticeRecord
 from tests.conftest import running_worker
 from tests.kinds.conftest import retire
@@ -282,7 +282,7 @@ async def test_pre_arbitration_reopens_the_same_case(ds: Disputes) -> None:
 
 async def test_packet_takes_in_the_transaction_records(ds: Disputes) -> None:
     dispute_id = f"dp_{uuid.uuid4().hex[:10]}"
-    crud.record_transaction(
+    transactions.record_transaction(
         ds.engine,
         "M-1",
         f"ch_{dispute_id}",

@@ -26,7 +26,7 @@ from redress.intake import Opened, Undeliverable, open_case
 from redress.kinds import KINDS
 from redress.models import CaseAction, CaseView
 from redress.models.case import INCOMING
-from redress.models.platform_complaint import sample_event
+from redress.models.platform_intake import sample_event
 from redress.policy import Policy, Span, load_policy
 from redress.store.tables import NoticeRecord, RefundRecord, VerificationRecord
 from tests.conftest import running_worker

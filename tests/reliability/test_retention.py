@@ -10,7 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from redress.models import RetentionInput
 from redress.policy import load_policy
-from redress.store import crud
+from redress.store import crud, transactions
 from redress.store.tables import (
     CaseRecord,
     NoticeRecord,
@@ -66,7 +66,7 @@ async def test_purge_keeps_360_days_and_open_cases(
     # C1/C2 material and C5's inputs by their own dates: 361 days old goes, 359 stays.
     now = datetime.now(UTC)
     for txn, age in (("old-txn", 361), ("young-txn", 359)):
-        crud.record_transaction(engine, "M1", txn, [{"kind": "receipt", "text": "r"}])
+        transactions.record_transaction(engine, "M1", txn, [{"kind": "receipt", "text": "r"}])
         with Session(engine) as s:
             s.exec(
                 update(TransactionRecord)  # type: ignore[call-overload]

@@ -38,7 +38,7 @@ from redress.models.complaint import (
     Reply,
 )
 from redress.models.dispute import DisputeEvent
-from redress.models.platform_complaint import sample_event
+from redress.models.platform_intake import sample_event
 from redress.policy import Policy, load_policy
 from redress.search_attributes import ensure_registered
 from redress.store.db import make_engine
