@@ -87,7 +87,6 @@ class DisputeWorkflow(CaseWorkflow):
         self._money = {"withdrawn": Decimal(0), "reinstated": Decimal(0), "fees": Decimal(0)}
         self._escalated = False
         self._reopen_until: datetime | None = None
-        self._pending: list[str] = []  # effects that need an activity, done in `_flush`
         self._packet_memo: tuple[list[EvidenceItem], list[EvidenceItem], Packet] | None = None
 
     @workflow.run
@@ -107,7 +106,7 @@ class DisputeWorkflow(CaseWorkflow):
             amount=str(e.amount) if e.amount is not None else None,
             currency=e.currency,
         )
-        self._pending.append("records")
+        self._ask("records")
         self._apply(e)
 
     def _apply(self, e: DisputeEvent) -> None:
@@ -162,7 +161,7 @@ class DisputeWorkflow(CaseWorkflow):
             self._escalated = False
             self._event("new_round", e.provider, round=self._round, status=e.raw_status)
             self._notify("new_round", "merchant", f"round:{self._round}", round=self._round)
-            self._pending.append("records")
+            self._ask("records")
         if e.due_by:
             self._move_due(e.due_by, e)
 
@@ -231,9 +230,9 @@ class DisputeWorkflow(CaseWorkflow):
             # Nobody acted: the policy acts before the due time, never after.
             limit = self._rules.auto_accept_below.get(self.facts.currency)
             if limit is not None and self.facts.amount < limit:
-                self._pending.append("auto_accept")
+                self._ask("auto_accept")
             else:
-                self._pending.append("auto_submit")
+                self._ask("auto_submit")
         elif name == "respond_by":
             self._close("expired", "system")
             self._after_close()
@@ -241,14 +240,11 @@ class DisputeWorkflow(CaseWorkflow):
 
     # --- effects that need an activity ------------------------------------------------------
 
-    async def _flush(self) -> None:
-        pending, self._pending = self._pending, []
-        for what in pending:
-            if what == "records":
-                await self._collect_records()
-            elif what in ("auto_accept", "auto_submit") and self._status == "needs_response":
-                await self._auto_act(what)
-        await super()._flush()
+    async def _effect(self, what: str) -> None:
+        if what == "records":
+            await self._collect_records()
+        elif what in ("auto_accept", "auto_submit") and self._status == "needs_response":
+            await self._auto_act(what)
 
     async def _collect_records(self) -> None:
         found: RecordsFound = await workflow.execute_activity_method(
@@ -404,7 +400,7 @@ class DisputeWorkflow(CaseWorkflow):
         self.facts = CaseFacts(
             **{**self.facts.__dict__, "amount": Decimal(amount), "currency": currency}
         )
-        self._pending.append("records")
+        self._ask("records")
 
     # --- reviewer actions -----------------------------------------------------------------
 

@@ -101,6 +101,7 @@ class CaseWorkflow(CaseOutputs):
         self._closed_at: datetime | None = None
         self._timeline: list[TimelineEvent] = []
         self._outbox: list[NoticeRequest] = []
+        self._asked: list[str] = []  # work for activities, done by `_flush` (`_ask`)
         self._fired: set[str] = set()
         self._refunded = Decimal("0")
         self._refunds = 0

@@ -58,6 +58,7 @@ class CaseOutputs:
     _closed_at: datetime | None
     _timeline: list[TimelineEvent]
     _outbox: list[NoticeRequest]
+    _asked: list[str]
     _refunded: Decimal
     _version: int
     _sa_state: tuple[Any, ...] | None
@@ -134,8 +135,21 @@ class CaseOutputs:
 
     # --- effects: projection, notices, search attributes --------------------------------
 
+    def _ask(self, what: str) -> None:
+        """Ask for work that needs an activity (a verification request, a call to the
+        provider): `_effect(what)` does it with this state change's effects, before them."""
+        self._asked.append(what)
+
+    async def _effect(self, what: str) -> None:
+        """Do what `_ask` asked for (the kind's own)."""
+        raise NotImplementedError(what)
+
     async def _flush(self) -> None:
-        """One local activity per state change: the projection, then the queued notices."""
+        """The work asked for, in order; then one local activity per state change: the
+        projection, then the queued notices."""
+        asked, self._asked = self._asked, []
+        for what in asked:
+            await self._effect(what)
         self._version += 1
         outbox, self._outbox = self._outbox, []
         self._update_search_attributes()

@@ -102,7 +102,6 @@ class PlatformComplaintWorkflow(CaseWorkflow):
         self._supplements = 0
         self._linked: list[str] = []
         self._contacts = 0
-        self._verify_pending = False
 
     @workflow.run
     async def run(self, inp: PlatformComplaintCaseInput) -> CaseResult:
@@ -157,7 +156,7 @@ class PlatformComplaintWorkflow(CaseWorkflow):
         if self._needs_verification():
             self._set_status("awaiting_verification")
             self._set_due("verify_by", workflow.now() + self._rules.verification_wait)
-            self._verify_pending = True  # requested with this change's effects (`_flush`)
+            self._ask("verification")  # requested with this change's effects
         else:
             self._investigate()
 
@@ -364,11 +363,9 @@ class PlatformComplaintWorkflow(CaseWorkflow):
 
     # --- effects that need an activity ----------------------------------------------------
 
-    async def _flush(self) -> None:
-        if self._verify_pending:
-            self._verify_pending = False
+    async def _effect(self, what: str) -> None:
+        if what == "verification":
             await self._request_verification()
-        await super()._flush()
 
     async def _request_verification(self) -> None:
         method = self._rules.verification_method

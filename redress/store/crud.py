@@ -230,9 +230,12 @@ def intake_lookup(
             conn.execute(core_select(_LEDGER.c.case_id).where(_LEDGER.c.case_id == case_id)).first()
             is not None
         )
-        linked_to = conn.execute(
-            core_select(_LINKS.c.target_case_id).where(_LINKS.c.case_id == case_id)
-        ).scalar()
+        # Links exist only for kinds that link (a link key) and reach their events.
+        linked_to = None
+        if link_key or event_id:
+            linked_to = conn.execute(
+                core_select(_LINKS.c.target_case_id).where(_LINKS.c.case_id == case_id)
+            ).scalar()
         open_link = None
         if link_key and not known and linked_to is None:
             # Not yet projected counts as open: the start was a moment ago.
