@@ -27,18 +27,18 @@ from typing import Any
 
 from temporalio import workflow
 
-from workflows.kernel import RETRY, CaseFacts, CaseWorkflow, Rule, human
+from workflows.dispute_actions import ACTIONS as ACTION_RULES
+from workflows.kernel import RETRY, CaseFacts, CaseWorkflow, human
 
 with workflow.unsafe.imports_passed_through():
     from activities.disputes import DisputeActivities
     from redress import search_attributes as sa
-    from redress.models.case import CaseAction, CaseResult
+    from redress.models.case import CaseResult
     from redress.models.dispute import (
         ACTIONS,
         DESK_USER,
         KIND,
         ROLE_ACTIONS,
-        SUPERVISORS,
         DisputeCaseInput,
         DisputeEvent,
     )
@@ -54,7 +54,6 @@ with workflow.unsafe.imports_passed_through():
         build_packet,
         defense_body,
     )
-    from redress.refusals import refuse
 
 CLOSING = {"won": "won", "lost": "lost", "accepted": "accepted", "withdrawn": "withdrawn"}
 
@@ -402,74 +401,7 @@ class DisputeWorkflow(CaseWorkflow):
         )
         self._ask("records")
 
-    # --- reviewer actions -----------------------------------------------------------------
-
-    def _check_evidence(self, cmd: CaseAction, a: Any) -> None:
-        cap = self._rules.max_evidence_items
-        if len(self._evidence) + len(a.items) > cap:
-            raise refuse(
-                "Conflict",
-                f"case {self._in.case_id} would hold more than {cap} evidence items "
-                "(dispute.max_evidence_items)",
-            )
-
-    def _add_evidence(self, cmd: CaseAction, a: Any) -> None:
-        items = [i.model_copy(update={"source": "reviewer"}) for i in a.items]
-        self._evidence = [*self._evidence, *items]
-        self._event(
-            "evidence_added",
-            cmd.actor,
-            kinds=[i.kind for i in items],
-            bytes=sum(i.bytes for i in items),
-        )
-
-    def _check_submit(self, cmd: CaseAction, a: Any) -> None:
-        if self._round in self._submitted:
-            raise refuse("Conflict", f"the defence of round {self._round} was submitted already")
-        limit = self._rules.supervisor_above.get(self.facts.currency)
-        if limit is not None and self.facts.amount > limit and cmd.role not in SUPERVISORS:
-            raise refuse(
-                "Forbidden",
-                f"a defence of {self.facts.amount} {self.facts.currency} is a supervisor's to "
-                f"submit (above {limit}, policy dispute.supervisor_above)",
-            )
-        over = self._packet().over_limit
-        if over:
-            raise refuse("Invalid", f"the evidence exceeds the provider's limits: {over}")
-
-    async def _submit_defense(self, cmd: CaseAction, a: Any) -> None:
-        await self._collect_records()  # the transaction's records as they are now
-        packet = self._packet()
-        if packet.over_limit:
-            raise refuse(
-                "Invalid", f"the evidence exceeds the provider's limits: {packet.over_limit}"
-            )
-        receipt = await self._submit(packet)
-        self._escalated = False
-        self._event(
-            "defense_submitted",
-            cmd.actor,
-            reference=receipt.reference,
-            items=len(packet.items),
-            missing=packet.missing,
-            note=a.note,
-        )
-
-    async def _accept_dispute(self, cmd: CaseAction, a: Any) -> None:
-        receipt = await self._accept_at_provider()
-        self._event("dispute_accepted", cmd.actor, reference=receipt.reference, note=a.note)
-        self._close("accepted", cmd.actor)
-        self._after_close()
-
-    def _provider_event(self, cmd: CaseAction, a: Any) -> None:
-        self._apply(a.event)
-
-    ACTIONS = {
-        "add_evidence": Rule(_add_evidence, ("needs_response",), _check_evidence),
-        "submit_defense": Rule(_submit_defense, ("needs_response",), _check_submit),
-        "accept_dispute": Rule(_accept_dispute, ("needs_response",)),
-        "provider_event": Rule(_provider_event, None),
-    }
+    ACTIONS = ACTION_RULES
 
 
 def _facts(e: DisputeEvent, before: CaseFacts | None = None) -> CaseFacts:

@@ -34,34 +34,23 @@ from typing import Any, Literal
 
 from temporalio import workflow
 
-from workflows.kernel import RETRY, CaseFacts, CaseWorkflow, Rule, human
+from workflows.kernel import RETRY, CaseFacts, CaseWorkflow, human
+from workflows.platform_actions import ACTIONS as ACTION_RULES
 
 with workflow.unsafe.imports_passed_through():
     from activities.verification import VerificationActivities
     from redress import search_attributes as sa
     from redress.identity import VerificationRequest, VerificationTicket
-    from redress.models.case import CaseAction, CaseResult, Recipient, in_minor_units
+    from redress.models.case import CaseResult, Recipient
     from redress.models.platform_complaint import (
         ACTIONS,
         KIND,
         ROLE_ACTIONS,
-        SUPERVISORS,
-        ComplaintDetails,
         PlatformComplaint,
         PlatformComplaintCaseInput,
     )
     from redress.policy import Span
-    from redress.refusals import refuse
 
-OPEN = (
-    "awaiting_info",
-    "awaiting_acceptance",
-    "awaiting_verification",
-    "verification_hold",
-    "investigating",
-    "awaiting_confirmation",
-    "escalated",
-)
 # The deadline the user is shown for each status, and what happens next (P10).
 NEXT_STEP = {
     "awaiting_info": ("add_missing_information", "supplement_by"),
@@ -348,9 +337,13 @@ class PlatformComplaintWorkflow(CaseWorkflow):
             "contacts": self._contacts,
         }
 
+    def _take(self, complaint: PlatformComplaint) -> None:
+        """The complaint as it now stands (a supplement, a linked complaint's evidence)."""
+        self._complaint = complaint
+        self.facts = _facts(complaint)
+
     def _restore_kind(self, state: dict[str, Any]) -> None:
-        self._complaint = PlatformComplaint.model_validate(state["complaint"])
-        self.facts = _facts(self._complaint)
+        self._take(PlatformComplaint.model_validate(state["complaint"]))
         self._due = {k: datetime.fromisoformat(v) for k, v in state["due"].items()}
         self._estimated = set(state["estimated"])
         self._escalated, self._complex = state["escalated"], state["complex"]
@@ -394,201 +387,7 @@ class PlatformComplaintWorkflow(CaseWorkflow):
         elif self._status == "awaiting_verification":
             self._hold("verification_failed")
 
-    # --- reviewer actions ---------------------------------------------------------------
-
-    def _check_decision(self, cmd: CaseAction, a: Any) -> None:
-        # After its clock (escalated) or a verification hold, a supervisor decides.
-        held = self._status == "verification_hold" or self._escalated
-        if held and cmd.role not in SUPERVISORS:
-            raise refuse(
-                "Forbidden",
-                f"case {self._in.case_id} waits on a supervisor ({self._status}); "
-                f"role {cmd.role!r} may not decide it",
-            )
-
-    def _do_accept(self, cmd: CaseAction, a: Any) -> None:
-        if self._status == "verification_hold":
-            self._event("hold_released", cmd.actor, note=a.note)
-            self._investigate()
-        else:
-            self._accept(cmd.actor, a.note)
-
-    def _reject(self, cmd: CaseAction, a: Any) -> None:
-        self._event("rejected", cmd.actor, reason=a.reason, changes=a.changes)
-        self._close_with("rejected", cmd.actor, "not_accepted", reason=a.reason, changes=a.changes)
-
-    def _check_verification(self, cmd: CaseAction, a: Any) -> None:
-        if self._status == "verification_hold":
-            self._check_decision(cmd, a)
-
-    def _record_verification(self, cmd: CaseAction, a: Any) -> None:
-        self._verified(a.passed, a.method, cmd.actor, a.note)
-
-    def _check_complex(self, cmd: CaseAction, a: Any) -> None:
-        if self._complex:
-            raise refuse("Conflict", f"case {self._in.case_id} is already marked complex")
-
-    def _mark_complex(self, cmd: CaseAction, a: Any) -> None:
-        assert self._investigation_from is not None
-        before = self._due.get("investigate_by")
-        after = self._after(self._clocks.complex, self._investigation_from, "investigate_by")
-        self._complex = True
-        self._set_due("investigate_by", after)
-        if after > workflow.now():
-            self._escalated = False  # an overdue escalation ends with the new deadline
-        self._event(
-            "marked_complex",
-            cmd.actor,
-            reason=a.reason,
-            deadline_from=_iso(before),
-            deadline_to=after.isoformat(),
-        )
-        self._progress()
-
-    def _record_authorization(self, cmd: CaseAction, a: Any) -> None:
-        self._authorized.update(a.counterparties)
-        self._event("authorization_recorded", cmd.actor, counterparties=list(a.counterparties))
-
-    def _check_contact(self, cmd: CaseAction, a: Any) -> None:
-        if a.counterparty not in self._authorized:
-            raise refuse(
-                "Conflict",
-                f"the user has not authorised contacting the {a.counterparty} "
-                "(record_authorization first, P5)",
-            )
-        if a.counterparty == "merchant" and not self._complaint.merchant_id:
-            raise refuse("Conflict", "the complaint names no merchant to contact")
-
-    def _contact(self, cmd: CaseAction, a: Any) -> None:
-        self._contacts += 1
-        self._event("counterparty_contacted", cmd.actor, counterparty=a.counterparty)
-        self._notify(
-            "counterparty_inquiry",
-            a.counterparty,
-            f"counterparty:{self._contacts}",
-            message=a.message,
-        )
-
-    def _check_conclude(self, cmd: CaseAction, a: Any) -> None:
-        if self._status == "escalated" and cmd.role not in SUPERVISORS:
-            raise refuse("Forbidden", "only a supervisor concludes the review of an objection")
-        refund = a.compensation.refund if a.compensation else None
-        if refund is not None:
-            amount = self._refund_amount(refund)
-            remaining = (self._complaint.amount or Decimal(0)) - self._refunded
-            if amount > remaining:
-                raise refuse(
-                    "Invalid",
-                    f"refund of {amount} exceeds the refundable amount "
-                    f"{remaining} {self._complaint.currency or 'CNY'}",
-                )
-
-    def _refund_amount(self, amount: Decimal) -> Decimal:
-        try:
-            return in_minor_units(amount, self._complaint.currency or "CNY")
-        except ValueError as err:
-            raise refuse("Invalid", f"compensation.refund: {err}") from err
-
-    async def _conclude(self, cmd: CaseAction, a: Any) -> None:
-        review = self._status == "escalated"
-        compensation: dict[str, Any] | None = None
-        if a.compensation is not None:
-            compensation = a.compensation.model_dump(mode="json", exclude_none=True)
-            if a.compensation.refund is not None:
-                receipt = await self._refund(self._refund_amount(a.compensation.refund))
-                compensation["refund_id"] = receipt.refund_id
-                self._event(
-                    "refund", cmd.actor, amount=str(receipt.amount), refund_id=receipt.refund_id
-                )
-        self._result = {"upheld": a.upheld, "basis": a.basis, "compensation": compensation}
-        self._event(
-            "concluded",
-            cmd.actor,
-            upheld=a.upheld,
-            basis=a.basis,
-            compensation=compensation,
-            review=review,
-        )
-        context = {"upheld": a.upheld, "basis": a.basis, "compensation": compensation}
-        if review:
-            # The supervisor's review is final here; arbitration stays open to the user.
-            outcome = "upheld" if a.upheld else "not_upheld"
-            self._due.clear()
-            self._escalated = False
-            self._close(outcome, cmd.actor)
-            self._notify("review_result", "result", "review_result", **context)
-        else:
-            self._set_status("awaiting_confirmation")
-            self._set_due("confirm_by", workflow.now() + self._rules.confirmation_wait)
-            self._notify(
-                "result", "result", "result", confirm_by=self._due["confirm_by"], **context
-            )
-
-    def _note(self, cmd: CaseAction, a: Any) -> None:
-        self._event("note", cmd.actor, text=a.text, internal=True)
-
-    # --- the user's own events (role `user`, by webhook) -----------------------------------
-
-    def _check_supplement(self, cmd: CaseAction, a: Any) -> None:
-        cap = self._rules.max_supplements
-        if self._supplements >= cap:
-            raise refuse(
-                "Conflict",
-                f"case {self._in.case_id} holds {cap} supplements, the most the policy allows "
-                "(platform_complaint.max_supplements)",
-            )
-
-    def _supplement(self, cmd: CaseAction, a: Any) -> None:
-        self._supplements += 1
-        added: ComplaintDetails = a.complaint
-        given = sorted(added.model_dump(exclude_unset=True, exclude_none=True, exclude={"id"}))
-        self._complaint = self._complaint.merged(added)
-        self.facts = _facts(self._complaint)
-        self._event("supplemented", "user", event_id=a.event_id, fields=given)
-        if self._status == "awaiting_info":
-            if self._complaint.missing():
-                self._await_info()  # still short: the user is told what remains
-            else:
-                self._complete()
-
-    def _confirm(self, cmd: CaseAction, a: Any) -> None:
-        self._event("confirmed", "user", event_id=a.event_id)
-        self._close_with("confirmed", "user", "closed", by="confirmation")
-
-    def _object(self, cmd: CaseAction, a: Any) -> None:
-        self._event("objected", "user", event_id=a.event_id, reason=a.reason)
-        self._set_status("escalated")
-        self._escalated = True
-        self._set_due(
-            "review_by", self._after(self._rules.escalation_review, workflow.now(), "review_by")
-        )
-        self._notify("escalation", "supervisor", "escalation:objection", reason="objection")
-        self._progress()
-
-    def _link(self, cmd: CaseAction, a: Any) -> None:
-        self._linked.append(a.complaint_id)
-        self._event("complaint_linked", "user", complaint_id=a.complaint_id, channel=a.channel)
-        if a.evidence:
-            self._complaint = self._complaint.merged(ComplaintDetails(evidence=a.evidence))
-
-    ACTIONS = {
-        "accept": Rule(_do_accept, ("awaiting_acceptance", "verification_hold"), _check_decision),
-        "reject": Rule(_reject, ("awaiting_acceptance", "verification_hold"), _check_decision),
-        "record_verification": Rule(
-            _record_verification,
-            ("awaiting_verification", "verification_hold"),
-            _check_verification,
-        ),
-        "mark_complex": Rule(_mark_complex, ("investigating",), _check_complex),
-        "record_authorization": Rule(_record_authorization, OPEN),
-        "contact_counterparty": Rule(_contact, ("investigating", "escalated"), _check_contact),
-        "conclude": Rule(_conclude, ("investigating", "escalated"), _check_conclude),
-        "note": Rule(_note, OPEN),
-        "supplement": Rule(_supplement, OPEN, _check_supplement),
-        "confirm": Rule(_confirm, ("awaiting_confirmation",)),
-        "object": Rule(_object, ("awaiting_confirmation",)),
-        "link": Rule(_link, OPEN),
-    }
+    ACTIONS = ACTION_RULES
 
 
 def _facts(c: PlatformComplaint) -> CaseFacts:
