@@ -203,6 +203,19 @@ class IntakePolicy(BaseModel):
     max_ahead: Duration = Field(default=timedelta(minutes=5))
 
 
+class LimitsPolicy(BaseModel):
+    """Bytes and counts every way in may carry, checked before a body is read or stored.
+
+    What a case keeps in its workflow state must stay far inside Temporal's payload
+    (2 MiB) and history (50 MiB) limits whatever arrives; larger material lives in the
+    case store and the workflow holds references to it."""
+
+    # JSON bodies of the reviewer API (actions, transaction records, notices).
+    api_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # Provider webhooks (the largest provider payloads are a few KiB).
+    webhook_body_bytes: int = Field(default=256 * 1024, ge=1024)
+
+
 class RetentionPolicy(BaseModel):
     """C1: keep transaction records at least 360 days, then purge them on a schedule."""
 
@@ -220,6 +233,7 @@ class Policy(BaseModel):
     dispute: DisputePolicy | None = None
     calendar: CalendarPolicy = Field(default_factory=CalendarPolicy)
     intake: IntakePolicy = Field(default_factory=IntakePolicy)
+    limits: LimitsPolicy = Field(default_factory=LimitsPolicy)
     retention: RetentionPolicy = Field(default_factory=RetentionPolicy)
 
     def missing(self, sections: list[str]) -> list[str]:
