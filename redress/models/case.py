@@ -292,7 +292,8 @@ class CaseInput(BaseModel):
     received_at: datetime
     event_id: str | None = None
     # The kind's rules as of the case's start: inputs recorded before a rule change read
-    # as 1, so running cases replay what they recorded (README, "Changing a workflow").
+    # as 1, so running cases replay what they recorded (docs/contributing.md, "Changing a
+    # workflow").
     rules: int = 1
     # Idempotency keys carry the case's first run (every case the intake opens now), so a
     # case opened again under the same ID never collides with an earlier one's keys.

@@ -1,6 +1,6 @@
 """A kind of case that exists only for the kernel's tests: one deadline that imposes a
 penalty, a reminder before it, and three actions. Written the way a new kind is written
-(README, "Adding a case kind"), without registering it for the stack."""
+(docs/contributing.md, "Adding a case kind"), without registering it for the stack."""
 
 from __future__ import annotations
 

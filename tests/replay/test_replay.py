@@ -1,7 +1,7 @@
 """Replays every recorded history against the current workflow code.
 
 A failure here means a change would break running cases: put it behind
-`workflow.patched(...)` (see README, "Changing a workflow").
+`workflow.patched(...)` (see docs/contributing.md, "Changing a workflow").
 """
 
 from __future__ import annotations
