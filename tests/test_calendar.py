@@ -22,6 +22,7 @@ def calendar(at: datetime, official: str = ""):  # type: ignore[no-untyped-def]
     return policy.snapshot(at, sections=()).calendar
 
 
+@pytest.mark.rule("P6")
 def test_investigation_across_national_day_2026() -> None:
     opened = datetime(2026, 9, 30, 16, 0, tzinfo=CST)
     cal = calendar(opened)
@@ -33,6 +34,7 @@ def test_investigation_across_national_day_2026() -> None:
     assert not cal.estimated(opened, datetime(2026, 10, 16, tzinfo=CST))
 
 
+@pytest.mark.rule("P6")
 def test_across_new_year_2027_is_estimated_until_published(tmp_path: Path) -> None:
     opened = datetime(2026, 12, 30, 10, 0, tzinfo=CST)
     cal = calendar(opened)

@@ -9,6 +9,7 @@ import pytest
 from redress.config import Grant, hash_token, parse_tokens
 
 
+@pytest.mark.rule("C4")
 def test_tokens_with_and_without_a_merchant_scope() -> None:
     tokens = parse_tokens("t1:agent, t2:supervisor:M1+M:2:x ,t3:platform")
     assert tokens[hash_token("t1")] == Grant("agent")

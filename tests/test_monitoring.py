@@ -156,6 +156,7 @@ def mastercard(count: int, last_month: int) -> tuple[str, str]:
     return found["ecm"].status, found["hecm"].status
 
 
+@pytest.mark.rule("C5")
 def test_the_thresholds_come_from_the_policy() -> None:
     assert POLICY.vamp_ratio == Decimal("0.015") and POLICY.vamp_min_count == 1500
     assert (POLICY.ecm_min_count, POLICY.ecm_max_count) == (100, 299)
@@ -182,6 +183,7 @@ def test_the_thresholds_come_from_the_policy() -> None:
         (5000, 0, "ok"),  # no transactions: no ratio, no threshold crossed
     ],
 )
+@pytest.mark.rule("C5")
 def test_vamp(count: int, transactions: int, status: str) -> None:
     assert vamp(count, transactions) == status
 
@@ -205,6 +207,7 @@ def test_vamp(count: int, transactions: int, status: str) -> None:
         (300, 0, "ok", "ok"),  # no transactions last month: no ratio
     ],
 )
+@pytest.mark.rule("C5")
 def test_ecm_and_hecm(count: int, last_month: int, ecm: str, hecm: str) -> None:
     assert mastercard(count, last_month) == (ecm, hecm)
 
@@ -257,6 +260,7 @@ def test_figures_of_a_seeded_month(store: Engine) -> None:
     assert found.programmes["vamp"].threshold.ratio == Decimal("0.015")
 
 
+@pytest.mark.rule("C5")
 def test_mastercard_figures_divide_by_last_months_transactions(store: Engine) -> None:
     seed_settled(store, "M-ECM", 3000, "mastercard", FEB, cnp=False)  # all of them count
     seed_settled(store, "M-ECM", 3666, "mastercard", FEB)
@@ -306,6 +310,7 @@ def _brief(changes: list[monitoring.AlertChange]) -> list[tuple[str, str, str, b
     return [(c.action, c.programme, c.level, c.notice) for c in changes]
 
 
+@pytest.mark.rule("C5")
 def test_raise_and_clear_happen_once(engine: Engine) -> None:
     m = "M-ALERT"
     now = MARCH
@@ -481,6 +486,7 @@ def _notices(engine: Engine) -> list[Any]:
         return list(conn.execute(select(table).order_by(table.c.delivered_at)))
 
 
+@pytest.mark.rule("C5")
 async def test_the_workflow_sends_one_notice_per_change(
     ts_env: WorkflowEnvironment, engine: Engine, task_queue: str
 ) -> None:

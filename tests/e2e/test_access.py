@@ -3,6 +3,7 @@ merchants sees and moves only their cases; any other case answers 404, as if abs
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import Session, select
 
 from redress.store.tables import AuditEntry
@@ -30,6 +31,7 @@ async def test_reads_need_a_token(stack: Stack) -> None:
     assert (await stack.http.get("/openapi.json")).status_code == 200
 
 
+@pytest.mark.rule("C4")
 async def test_a_scoped_desk_sees_and_moves_only_its_merchants(stack: Stack) -> None:
     async with running_worker(stack.env.client, stack.engine, stack.task_queue):
         a, b, c = [await _open(stack, m) for m in ("M-A", "M:B", "M-C")]

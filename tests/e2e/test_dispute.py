@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 import stripe
 
 from redress.models.dispute import sample_event
@@ -41,6 +42,7 @@ def stripe_event(
     return event
 
 
+@pytest.mark.rule("C1", "C2", "C5")
 async def test_stripe_dispute_end_to_end(stack: Stack) -> None:
     async with running_worker(stack.env.client, stack.engine, stack.task_queue):
         dispute_id = f"dp_{uuid.uuid4().hex[:12]}"

@@ -7,6 +7,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from redress import monitoring
 from redress.policy import load_policy
 from tests.e2e.conftest import Stack
@@ -33,6 +35,7 @@ def settled(merchant: str, transaction_id: str, **overrides: Any) -> dict[str, A
     }
 
 
+@pytest.mark.rule("C5")
 async def test_metrics_of_a_month_with_the_open_alerts(stack: Stack) -> None:
     seed_settled(stack.engine, "M-A", 10_000, "mastercard", FEB)
     seed_disputes(stack.engine, "M-A", 150, "mastercard", MARCH)  # ECM: 150 at 1.5 %
@@ -83,6 +86,7 @@ async def test_metrics_need_a_token_and_a_month(stack: Stack) -> None:
         assert r.json()["detail"].startswith("month: expected a month as YYYY-MM")
 
 
+@pytest.mark.rule("C5")
 async def test_a_settled_transaction_webhook_counts_in_the_figures(stack: Stack) -> None:
     merchant = f"M-W{uuid.uuid4().hex[:6]}"
     event = settled(merchant, "T-1")

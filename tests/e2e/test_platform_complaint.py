@@ -8,6 +8,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from redress.models.platform_intake import sample_event
 from tests.conftest import running_worker
 from tests.e2e.conftest import Stack
@@ -38,6 +40,7 @@ async def progress(stack: Stack, case_id: str, token: str | None) -> Any:
     return await stack.http.get(f"/progress/{case_id}", headers=headers)
 
 
+@pytest.mark.rule("P3", "P5", "P6", "P7", "P9", "P10")
 async def test_platform_complaint_end_to_end(stack: Stack) -> None:
     async with running_worker(stack.env.client, stack.engine, stack.task_queue):
         body = created(amount="1500.00")
@@ -119,6 +122,7 @@ async def test_platform_complaint_end_to_end(stack: Stack) -> None:
         assert "supervisor-" not in page.text and "counterparty" not in page.text
 
 
+@pytest.mark.rule("P1", "P4")
 async def test_intake_accepts_incomplete_refuses_malformed_and_links(stack: Stack) -> None:
     async with running_worker(stack.env.client, stack.engine, stack.task_queue):
         # P1: missing items are the desk's business (P2), not a refusal.

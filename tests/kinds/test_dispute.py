@@ -158,6 +158,7 @@ def kinds_of(v: CaseView) -> list[str]:
 
 
 @pytest.mark.parametrize(("stage", "outcome"), [("won", "won"), ("lost", "lost")])
+@pytest.mark.rule("C2")
 async def test_defended_then_the_provider_decides(ds: Disputes, stage: str, outcome: str) -> None:
     dispute_id, case_id = await ds.open()
     v = await ds.view(case_id)
@@ -280,6 +281,7 @@ async def test_pre_arbitration_reopens_the_same_case(ds: Disputes) -> None:
     assert v.status == "submitted" and len(ds.requests(case_id)) == 2
 
 
+@pytest.mark.rule("C1", "C2")
 async def test_packet_takes_in_the_transaction_records(ds: Disputes) -> None:
     dispute_id = f"dp_{uuid.uuid4().hex[:10]}"
     transactions.record_transaction(
@@ -300,6 +302,7 @@ async def test_packet_takes_in_the_transaction_records(ds: Disputes) -> None:
     assert v.packet["missing"] == ["shipping_tracking_number", "customer_communication"]
 
 
+@pytest.mark.rule("C2")
 async def test_oversize_evidence_is_refused_by_how_much(ds: Disputes) -> None:
     _, case_id = await ds.open()
     big = {"kind": "uncategorized_file", "ref": "file_video", "bytes": 5_000_000}

@@ -115,6 +115,7 @@ async def sleep_until(env: WorkflowEnvironment, at: datetime) -> None:
 # --- M1: handled in time --------------------------------------------------------------
 
 
+@pytest.mark.rule("M1", "M5")
 async def test_reply_in_time_waits_for_outcome_then_closes_accepted(cases: Cases) -> None:
     h, inp = await cases.start()
     created = inp.complaint.created_at
@@ -137,6 +138,7 @@ async def test_reply_in_time_waits_for_outcome_then_closes_accepted(cases: Cases
     assert (row.status, row.outcome, row.points) == ("closed", "accepted", 0)
 
 
+@pytest.mark.rule("M5")
 async def test_resolve_closes_at_once(cases: Cases) -> None:
     h, inp = await cases.start()
     await act(h, REPLY)
@@ -152,6 +154,7 @@ async def test_resolve_closes_at_once(cases: Cases) -> None:
 # --- reminders before the M1 deadline -------------------------------------------------
 
 
+@pytest.mark.rule("M1")
 async def test_one_reminder_per_offset_at_its_instant(cases: Cases) -> None:
     h, inp = await cases.start()
     respond_by = inp.complaint.created_at + H96
@@ -214,6 +217,7 @@ async def appeal_p1(h: Handle, inp: ComplaintCaseInput) -> CaseView:
     return v
 
 
+@pytest.mark.rule("M2", "M3", "M4")
 async def test_overdue_penalty_appeal_approved_revokes(cases: Cases) -> None:
     h, inp, _ = await overdue(cases)
     await appeal_p1(h, inp)
@@ -232,6 +236,7 @@ async def test_overdue_penalty_appeal_approved_revokes(cases: Cases) -> None:
     assert notice.idempotency_key == f"{inp.case_id}:appeal:P1"
 
 
+@pytest.mark.rule("M4")
 async def test_overdue_penalty_appeal_rejected_upholds(cases: Cases) -> None:
     h, inp, _ = await overdue(cases)
     await appeal_p1(h, inp)
@@ -244,6 +249,7 @@ async def test_overdue_penalty_appeal_rejected_upholds(cases: Cases) -> None:
     assert "no appeal to decide" in msg
 
 
+@pytest.mark.rule("M3")
 async def test_appeal_after_window_is_refused_and_penalty_final(cases: Cases) -> None:
     h, inp, v = await overdue(cases)
     await act(h, REPLY)  # handled late: the case stays open past the appeal window
@@ -264,6 +270,7 @@ async def test_appeal_after_window_is_refused_and_penalty_final(cases: Cases) ->
 # --- late arrival ---------------------------------------------------------------------
 
 
+@pytest.mark.rule("M1", "M2")
 async def test_complaint_older_than_96h_is_penalized_at_once(cases: Cases) -> None:
     h, inp = await cases.start(age=timedelta(hours=100))
     v = await act(h, REPLY)  # the desk answers the moment the case appears: too late
@@ -294,6 +301,7 @@ async def must_refund(cases: Cases) -> tuple[Handle, ComplaintCaseInput, CaseVie
     return h, inp, v
 
 
+@pytest.mark.rule("M6")
 async def test_must_refund_paid_in_time_closes_refunded(cases: Cases) -> None:
     h, inp, v = await must_refund(cases)
     await sleep_until(cases.env, v.deadlines["refund_by"] - DAY)
@@ -306,6 +314,7 @@ async def test_must_refund_paid_in_time_closes_refunded(cases: Cases) -> None:
     assert len(cases.notices(inp.case_id, "refund_done")) == 1
 
 
+@pytest.mark.rule("M7", "M8")
 async def test_must_refund_unpaid_is_penalized_and_appealable_for_30_days(cases: Cases) -> None:
     h, inp, v = await must_refund(cases)
     refund_by = v.deadlines["refund_by"]
@@ -323,6 +332,7 @@ async def test_must_refund_unpaid_is_penalized_and_appealable_for_30_days(cases:
     assert v.penalties[0].state == "appealed"
 
 
+@pytest.mark.rule("M5")
 async def test_partial_refund_then_excess_refused(cases: Cases) -> None:
     h, inp = await cases.start()
     v = await act(h, agent(Refund(amount=Decimal("40.00"), note="partial")))
@@ -348,6 +358,7 @@ async def test_refund_above_amount_on_fresh_case_writes_nothing(cases: Cases) ->
     assert cases.refunds(inp.case_id) == []
 
 
+@pytest.mark.rule("M5", "M6")
 async def test_refusing_refund_after_penalty_stops_the_unhandled_clock(cases: Cases) -> None:
     """Overdue, then handled by refusing the refund: the must-refund clock alone applies."""
     h, inp, v = await overdue(cases)
@@ -367,6 +378,7 @@ async def test_refusing_refund_after_penalty_stops_the_unhandled_clock(cases: Ca
 # --- closed cases, roles --------------------------------------------------------------
 
 
+@pytest.mark.rule("M3")
 async def test_closed_case_refuses_reply_but_takes_appeal_in_window(cases: Cases) -> None:
     h, inp, _ = await overdue(cases)
     await act(h, REPLY)

@@ -9,6 +9,7 @@ import time
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy.engine import Engine
 from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
@@ -37,6 +38,7 @@ async def _in_review(cases: Cases, rules: int | None = None) -> Handle:
     return h
 
 
+@pytest.mark.rule("M6")
 async def test_a_verdict_fixes_the_amount_due_and_partial_refunds_keep_its_clock(
     cases: Cases,
 ) -> None:
@@ -50,6 +52,7 @@ async def test_a_verdict_fixes_the_amount_due_and_partial_refunds_keep_its_clock
     assert (v.status, v.outcome, v.refunded) == ("closed", "refunded", Decimal("60.00"))
 
 
+@pytest.mark.rule("M7")
 async def test_a_partial_refund_does_not_stop_the_overdue_penalty(cases: Cases) -> None:
     h = await _in_review(cases)
     v = await act(h, platform(PlatformVerdict(verdict="must_refund")))  # due: all 100.00
@@ -61,6 +64,7 @@ async def test_a_partial_refund_does_not_stop_the_overdue_penalty(cases: Cases) 
     assert [(p.reason, p.state) for p in v.penalties] == [("refund_overdue", "active")]
 
 
+@pytest.mark.rule("M6")
 async def test_the_amount_due_cannot_exceed_what_is_refundable(cases: Cases) -> None:
     h = await _in_review(cases)
     verdict = platform(PlatformVerdict(verdict="must_refund", amount=Decimal("100.01")))
@@ -75,6 +79,7 @@ async def test_a_partial_refund_in_review_leaves_the_review_open(cases: Cases) -
     assert (v.status, v.outcome) == ("closed", "refunded")
 
 
+@pytest.mark.rule("M6")
 async def test_only_the_platform_resolves_a_case_in_review(cases: Cases) -> None:
     h = await _in_review(cases)
     for role in (agent, lambda a: agent(a).model_copy(update={"role": "supervisor"})):
@@ -94,6 +99,7 @@ async def test_cases_opened_before_keep_their_rules(cases: Cases) -> None:
     assert v.outcome == "refunded"
 
 
+@pytest.mark.rule("M5")
 async def test_replies_are_capped_by_policy(cases: Cases) -> None:
     policy = load_policy("default")
     assert policy.complaint

@@ -138,6 +138,7 @@ def types(view: CaseView) -> list[str]:
 # --- P1, P2: acceptance ---------------------------------------------------------------
 
 
+@pytest.mark.rule("P2", "P6")
 async def test_complete_complaint_is_accepted_at_once(pc: Platform) -> None:
     case_id = await pc.open()
     v = await pc.view(case_id)
@@ -155,6 +156,7 @@ async def test_complete_complaint_is_accepted_at_once(pc: Platform) -> None:
     assert [n.template for n in pc.notices(case_id)] == ["accepted", "progress"]
 
 
+@pytest.mark.rule("P1", "P2", "P5")
 async def test_incomplete_then_supplemented_then_accepted(pc: Platform) -> None:
     case_id = await pc.open(description=None, evidence=None)
     v = await pc.view(case_id)
@@ -176,6 +178,7 @@ async def test_incomplete_then_supplemented_then_accepted(pc: Platform) -> None:
     assert [e.type for e in v.timeline].count("supplemented") == 2
 
 
+@pytest.mark.rule("P2")
 async def test_incomplete_lapses_without_supplement(pc: Platform) -> None:
     case_id = await pc.open(amount=None, currency=None)
     assert (await pc.view(case_id)).details["missing"] == ["amount"]
@@ -189,6 +192,7 @@ async def test_incomplete_lapses_without_supplement(pc: Platform) -> None:
     assert late.value.status in (404, 409)
 
 
+@pytest.mark.rule("P2")
 async def test_manual_acceptance_escalates_after_24h(pc: Platform) -> None:
     case_id = await pc.open(policy=MANUAL)
     v = await pc.view(case_id)
@@ -205,6 +209,7 @@ async def test_manual_acceptance_escalates_after_24h(pc: Platform) -> None:
     assert v.status == "investigating" and not v.details["escalated"]
 
 
+@pytest.mark.rule("P2")
 async def test_manual_rejection_tells_the_user_why(pc: Platform) -> None:
     case_id = await pc.open(policy=MANUAL)
     reason = {"type": "reject", "reason": "not a payment matter", "changes": "contact the seller"}
@@ -219,6 +224,7 @@ async def test_manual_rejection_tells_the_user_why(pc: Platform) -> None:
 
 
 @pytest.mark.parametrize(("amount", "verify"), [("1000.00", False), ("1000.01", True)])
+@pytest.mark.rule("P3")
 async def test_verification_strictly_above_the_threshold(
     pc: Platform, amount: str, verify: bool
 ) -> None:
@@ -238,6 +244,7 @@ async def test_verification_strictly_above_the_threshold(
         assert v.status == "investigating"
 
 
+@pytest.mark.rule("P3")
 async def test_verification_failed_is_held_for_a_supervisor(pc: Platform) -> None:
     case_id = await pc.open(amount="5000.00")
     failed = {"type": "record_verification", "passed": False, "method": "id_document"}
@@ -248,6 +255,7 @@ async def test_verification_failed_is_held_for_a_supervisor(pc: Platform) -> Non
     assert v.status == "investigating"
 
 
+@pytest.mark.rule("P3")
 async def test_verification_timed_out_is_held(pc: Platform) -> None:
     case_id = await pc.open(amount="5000.00")
     await pc.env.sleep(RULES.verification_wait + timedelta(seconds=1))
@@ -261,6 +269,7 @@ async def test_verification_timed_out_is_held(pc: Platform) -> None:
 # --- P4: urgent first -------------------------------------------------------------------
 
 
+@pytest.mark.rule("P4")
 async def test_urgent_notice_goes_first_and_clocks_are_shorter(pc: Platform) -> None:
     urgent = await pc.open(category="account_stolen")
     regular = await pc.open()
@@ -277,6 +286,7 @@ async def test_urgent_notice_goes_first_and_clocks_are_shorter(pc: Platform) -> 
 # --- P5, P6: investigation ----------------------------------------------------------------
 
 
+@pytest.mark.rule("P6")
 async def test_investigation_marked_complex_moves_its_deadline(pc: Platform) -> None:
     case_id = await pc.open()
     before = (await pc.view(case_id)).deadlines["investigate_by"]
@@ -292,6 +302,7 @@ async def test_investigation_marked_complex_moves_its_deadline(pc: Platform) -> 
     await pc.refused(case_id, "agent", {"type": "mark_complex", "reason": "again"}, "Conflict")
 
 
+@pytest.mark.rule("P6")
 async def test_deadline_through_unpublished_holidays_is_flagged_estimated(pc: Platform) -> None:
     # 600 working days always reach two years ahead, whose holidays no one has published.
     long = RULES.regular.model_copy(update={"deadline": Span(working_days=600)})
@@ -300,6 +311,7 @@ async def test_deadline_through_unpublished_holidays_is_flagged_estimated(pc: Pl
     assert "investigate_by" in v.details["estimated"]
 
 
+@pytest.mark.rule("P6")
 async def test_investigation_overdue_escalates(pc: Platform) -> None:
     case_id = await pc.open()
     v = await pc.view(case_id)
@@ -314,6 +326,7 @@ async def test_investigation_overdue_escalates(pc: Platform) -> None:
     assert {n.recipient_kind for n in reminders} == {"desk"} and len(reminders) == 2
 
 
+@pytest.mark.rule("P5")
 async def test_counterparty_needs_the_users_authorization(pc: Platform) -> None:
     case_id = await pc.open()
     ask = {"type": "contact_counterparty", "counterparty": "merchant", "message": "order state?"}
@@ -338,6 +351,7 @@ UPHELD = {
 }
 
 
+@pytest.mark.rule("P7", "P8")
 async def test_upheld_refund_is_issued_once_across_retries(pc: Platform) -> None:
     case_id = await pc.open(channel="app")
     v = await pc.act(case_id, "agent", UPHELD, id="conclude-1")
@@ -357,6 +371,7 @@ async def test_upheld_refund_is_issued_once_across_retries(pc: Platform) -> None
     await pc.refused(case_id, "agent", bad, "Invalid")
 
 
+@pytest.mark.rule("P9")
 async def test_user_silent_for_7_days_closes_as_accepted(pc: Platform) -> None:
     case_id = await pc.open()
     await pc.act(case_id, "agent", {**UPHELD, "compensation": {"points": 100}})
@@ -365,6 +380,7 @@ async def test_user_silent_for_7_days_closes_as_accepted(pc: Platform) -> None:
     assert v.outcome == "accepted" and v.details["result"]["compensation"] == {"points": 100}
 
 
+@pytest.mark.rule("P9")
 async def test_user_confirms(pc: Platform) -> None:
     case_id = await pc.open()
     await pc.act(case_id, "agent", {"type": "conclude", "upheld": False, "basis": "paid once"})
@@ -373,6 +389,7 @@ async def test_user_confirms(pc: Platform) -> None:
     assert (v.status, v.outcome) == ("closed", "confirmed")
 
 
+@pytest.mark.rule("P7", "P9")
 async def test_objection_is_escalated_to_a_supervisor(pc: Platform) -> None:
     case_id = await pc.open()
     await pc.act(case_id, "agent", {"type": "conclude", "upheld": False, "basis": "paid once"})
@@ -386,6 +403,7 @@ async def test_objection_is_escalated_to_a_supervisor(pc: Platform) -> None:
     assert (v.status, v.outcome) == ("closed", "upheld")
 
 
+@pytest.mark.rule("P1")
 async def test_duplicate_complaint_is_linked_to_the_open_case(pc: Platform) -> None:
     first = await pc.open(trade_no="T-DUP-1")
     body = sample_event(f"PC{uuid.uuid4().hex[:10]}", trade_no="T-DUP-1")

@@ -151,6 +151,7 @@ def test_missing_items_are_named(name: str, locale: str) -> None:
         ("en", ("escalated to a supervisor", "third-party arbitration")),
     ],
 )
+@pytest.mark.rule("P7", "P8")
 def test_result_names_routes_of_appeal_and_confirm_by(locale: str, routes: tuple[str, ...]) -> None:
     body = render("result", locale).body
     assert all(route in body for route in routes)
@@ -161,6 +162,7 @@ def test_result_names_routes_of_appeal_and_confirm_by(locale: str, routes: tuple
 
 
 @pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.rule("P7")
 def test_compensation_is_stated(locale: str) -> None:
     for name in ("result", "review_result"):
         refund = render(name, locale, compensation=REFUND).body

@@ -344,6 +344,7 @@ def test_judged_amount_when_no_dispute_amount(provider: AntomProvider) -> None:
         ("F29", "general"),
     ],
 )
+@pytest.mark.rule("C6")
 def test_category(provider: AntomProvider, code: str, category: str) -> None:
     e = mapped(provider, disputeReasonCode=code)
     assert (e.reason, e.category) == (code, category)

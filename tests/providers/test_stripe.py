@@ -279,6 +279,7 @@ def test_stage(provider: StripeProvider, status: str, stage: str | None) -> None
         ("check_returned", "general"),
     ],
 )
+@pytest.mark.rule("C6")
 def test_category(provider: StripeProvider, reason: str, category: str) -> None:
     e = receive(provider, event(reason=reason))
     assert (e.reason, e.category) == (reason, category)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import update
 from sqlmodel import Session, select
 from temporalio.testing import WorkflowEnvironment
@@ -57,6 +58,7 @@ def seed(engine, case_id: str, status: str, age_days: int) -> None:  # type: ign
         s.commit()
 
 
+@pytest.mark.rule("C1")
 async def test_purge_keeps_360_days_and_open_cases(
     local_env: WorkflowEnvironment, engine, task_queue: str
 ) -> None:
@@ -106,6 +108,7 @@ async def test_purge_keeps_360_days_and_open_cases(
     assert records == ["young-txn"] == settled
 
 
+@pytest.mark.rule("C1")
 async def test_worker_start_creates_the_purge_schedule(local_env: WorkflowEnvironment) -> None:
     policy = load_policy("default")
     await ensure_retention_schedule(local_env.client, policy, "retention-tq")
