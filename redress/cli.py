@@ -7,6 +7,7 @@ redress policy [REF]  print a policy as the workflows will see it
 redress send-sample   post a signed sample case event (--kind) to the running API
 redress send-event    sign and post any event body (the user's supplement, objection, …)
 redress transaction import FILE.csv   settled transactions for the monitoring figures (C5)
+redress migrate       upgrade the case store's schema to the newest revision (starts do too)
 """
 
 from __future__ import annotations
@@ -324,6 +325,24 @@ def cmd_transaction_import(args: argparse.Namespace) -> int:
     return 1 if report.bad else 0
 
 
+def cmd_migrate(_: argparse.Namespace) -> int:
+    """Upgrade the configured store to the newest revision of every branch, saying which
+    revisions it was at before and is at after."""
+    from redress.store.db import make_engine, migrate
+
+    settings = Settings.from_env()
+    if not settings.database_url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.db_url, create=False)
+    try:
+        before, after = migrate(engine)
+    finally:
+        engine.dispose()
+    print(f"before: {', '.join(before) or '(none)'}")
+    print(f"after:  {', '.join(after)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="redress", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -341,6 +360,9 @@ def main(argv: list[str] | None = None) -> int:
     send = sub.add_parser("send-event", help="sign and post an event body (JSON, or - for stdin)")
     send.add_argument("body", help='e.g. \'{"type": "platform_complaint.confirmed", …}\'')
     send.set_defaults(func=cmd_send_event)
+    sub.add_parser("migrate", help="upgrade the case store's schema").set_defaults(
+        func=cmd_migrate
+    )
     txn = sub.add_parser("transaction", help="settled transactions (C5's denominators)")
     txn_import = txn.add_subparsers(dest="action", required=True).add_parser(
         "import",

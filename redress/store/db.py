@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import fcntl
+import functools
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DatabaseError
-from sqlmodel import SQLModel, create_engine
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import create_engine
 
 from redress.store import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
@@ -18,6 +26,10 @@ from redress.store import tables  # noqa: F401  (registers the tables on SQLMode
 # builds its upserts with the dialect's own insert.
 INSERT_BY_DIALECT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 SUPPORTED = tuple(INSERT_BY_DIALECT)
+
+# The store's schema is Alembic's: revisions in migrations/versions, a branch per kind.
+MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATION_LOCK_KEY = 0x7265647265737300  # "redress\0": one migration at a time per database
 
 
 def make_engine(url: str, create: bool = True) -> Engine:
@@ -43,7 +55,7 @@ def make_engine(url: str, create: bool = True) -> Engine:
             cur.close()
 
     if create:
-        create_tables(engine)
+        migrate(engine)
     return engine
 
 
@@ -60,41 +72,94 @@ def _switch_to_wal(cur: Any, attempts: int = 100) -> None:
             time.sleep(0.02)
 
 
-def create_tables(engine: Engine, attempts: int = 5) -> None:
-    """Create missing tables. The worker and the API may start together on a fresh file:
-    when both try, the loser sees "already exists" and simply checks again."""
-    for attempt in range(attempts):
+# A store made before migrations (by `create_all` and the columns and indexes added at
+# start) is stamped at the newest revision whose mark it has, branch by branch, then
+# upgraded. The marks come in the order the store got them.
+LEGACY_MARKS: dict[str, list[tuple[str, tuple[str, str, str]]]] = {
+    "shared": [
+        ("shared_0001", ("table", "cases", "")),
+        ("shared_0002", ("table", "audit_log", "")),
+        ("shared_0003", ("column", "audit_log", "scope")),
+        ("shared_0004", ("table", "intake_ledger", "")),
+        ("shared_0005", ("column", "cases", "priority")),
+        ("shared_0006", ("column", "cases", "seq")),
+        ("shared_0007", ("index", "cases", "ix_cases_kind_merchant_created")),
+    ],
+    "platform_complaint": [("platform_complaint_0001", ("table", "simulated_verifications", ""))],
+    "dispute": [("dispute_0001", ("table", "simulated_dispute_requests", ""))],
+}
+
+
+def _config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+@functools.cache
+def _heads() -> frozenset[str]:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return frozenset(ScriptDirectory.from_config(config).get_heads())
+
+
+def revisions(connection: Connection) -> tuple[str, ...]:
+    """The revisions the store is at (one per branch), empty for an unversioned store."""
+    return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
+
+
+def _legacy_revisions(connection: Connection) -> list[str]:
+    found = inspect(connection)
+    have = set(found.get_table_names())
+    if "cases" not in have:
+        return []
+
+    def present(mark: tuple[str, str, str]) -> bool:
+        what, table, name = mark
+        if table not in have:
+            return False
+        if what == "column":
+            return name in {c["name"] for c in found.get_columns(table)}
+        if what == "index":
+            return name in {i["name"] for i in found.get_indexes(table)}
+        return True
+
+    stamps = []
+    for marks in LEGACY_MARKS.values():
+        reached = [revision for revision, mark in marks if present(mark)]
+        if reached:
+            stamps.append(reached[-1])
+    return stamps
+
+
+def migrate(engine: Engine) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Upgrade the store to the newest revision of every branch, and say which revisions
+    it was at before and is at after. The worker and the API may start together on a
+    fresh store: one migrates while the other waits, then finds nothing left to do."""
+    with _migration_lock(engine), engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        before = revisions(conn)
+        if set(before) == _heads():
+            return before, before
+        config = _config(conn)
+        if not before and (legacy := _legacy_revisions(conn)):
+            command.stamp(config, legacy)
+        command.upgrade(config, "heads")
+        return before, revisions(conn)
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """On SQLite, a lock file beside the store (PostgreSQL takes an advisory lock)."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:" or path.startswith("file:"):
+        yield
+        return
+    with open(f"{path}.migrate-lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            SQLModel.metadata.create_all(engine)
-            add_missing_columns(engine)
-            add_missing_indexes(engine)
-            return
-        except DatabaseError as err:
-            if "already exists" not in str(err) or attempt == attempts - 1:
-                raise
-
-
-def add_missing_columns(engine: Engine) -> None:
-    """Columns added to a table since a store was created (always with a default) are
-    added to it, so an existing store keeps working after an upgrade."""
-    existing = inspect(engine)
-    with engine.begin() as conn:
-        for table in SQLModel.metadata.sorted_tables:
-            have = {c["name"] for c in existing.get_columns(table.name)}
-            for column in table.columns:
-                if column.name in have:
-                    continue
-                kind = column.type.compile(dialect=engine.dialect)
-                default = getattr(column.default, "arg", None)
-                literal = "" if default is None else f" DEFAULT '{default}'"
-                conn.execute(
-                    text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}{literal}')
-                )
-
-
-def add_missing_indexes(engine: Engine) -> None:
-    """Indexes added to a table since a store was created: `create_all` makes them only
-    with a new table."""
-    for table in SQLModel.metadata.sorted_tables:
-        for index in table.indexes:
-            index.create(engine, checkfirst=True)
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -19,27 +18,17 @@ from redress.payments.gateway import SimulatedGateway
 from redress.store import crud
 from redress.store.db import make_engine
 
-PG_URL = os.environ.get("REDRESS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """The same tests on an SQLite file and on a throwaway PostgreSQL database."""
     if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'cases.db'}")
-        yield engine
-        engine.dispose()
-        return
-    # A schema of its own per test keeps runs apart on a shared server.
-    schema = f"t_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(PG_URL, create=False)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    engine = make_engine(f"{PG_URL}?options=-csearch_path%3D{schema}")
+        url = f"sqlite:///{tmp_path / 'cases.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
     yield engine
     engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
 
 
 def view(case_id: str, version: int, status: str = "awaiting_response") -> CaseView:
