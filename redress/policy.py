@@ -235,6 +235,9 @@ class WatchdogPolicy(BaseModel):
     notify: list[str] = Field(default_factory=lambda: ["platform:supervisor"], min_length=1)
     locale: Literal["zh-CN", "en"] = "zh-CN"
     max_per_sweep: int = Field(default=500, ge=1)  # new alerts per run; the rest next run
+    # A case opened (in the intake ledger) but never projected is stalled too; the sweep looks
+    # this far back for such cases (older ones were alerted when they were younger).
+    unprojected_lookback: Duration = Field(default=timedelta(days=7))
 
     @model_validator(mode="after")
     def _positive(self) -> WatchdogPolicy:

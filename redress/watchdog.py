@@ -26,10 +26,17 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from redress.policy import WatchdogPolicy
-from redress.store.tables import CaseRecord, DeadlineAlert
+from redress.store.tables import CaseRecord, DeadlineAlert, IntakeRecord
 
 _CASES: Any = CaseRecord.__table__  # type: ignore[attr-defined]
 _ALERTS: Any = DeadlineAlert.__table__  # type: ignore[attr-defined]
+_LEDGER: Any = IntakeRecord.__table__  # type: ignore[attr-defined]
+
+# A case opened (its workflow started, in the intake ledger) that never reached the store:
+# its first state could not be written, so nothing shows it. Its alert has no projection
+# to compare (seq -1) and clears when one appears.
+UNPROJECTED = "first_projection"
+_NO_SEQ = -1
 
 
 class WatchdogInput(BaseModel):
@@ -97,14 +104,45 @@ def stalled_query(cutoff: datetime, limit: int) -> Any:
     )
 
 
+def unprojected_query(cutoff: datetime, since: datetime, limit: int) -> Any:
+    """Cases the intake opened between `since` and `cutoff` that have no projection and no
+    open alert; a range on the ledger's `opened_at`, each looked up by key."""
+    alerted = (
+        select(_ALERTS.c.id)
+        .where(_ALERTS.c.case_id == _LEDGER.c.case_id, _ALERTS.c.cleared_at.is_(None))
+        .exists()
+    )
+    return (
+        select(_LEDGER.c.case_id, _LEDGER.c.kind, _LEDGER.c.opened_at)
+        .select_from(_LEDGER.outerjoin(_CASES, _CASES.c.case_id == _LEDGER.c.case_id))
+        .where(
+            _LEDGER.c.opened_at <= cutoff,
+            _LEDGER.c.opened_at > since,
+            _CASES.c.case_id.is_(None),
+            ~alerted,
+        )
+        .order_by(_LEDGER.c.opened_at)
+        .limit(limit)
+    )
+
+
 def evaluate(engine: Engine, policy: WatchdogPolicy, now: datetime) -> list[StallChange]:
     """Clear the alerts of cases that moved, then raise one for each newly stalled case (at
-    most `policy.max_per_sweep`); return the changes, each written exactly once."""
+    most `policy.max_per_sweep`, never-projected ones included); return the changes, each
+    written exactly once."""
     changes = _clear_moved(engine, now)
+    cutoff = now - policy.grace
     with engine.connect() as conn:
-        found = conn.execute(stalled_query(now - policy.grace, policy.max_per_sweep)).all()
+        found = conn.execute(stalled_query(cutoff, policy.max_per_sweep)).all()
+        room = policy.max_per_sweep - len(found)
+        since = now - policy.unprojected_lookback
+        unseen = conn.execute(unprojected_query(cutoff, since, room)).all() if room else []
     for row in found:
         change = _raise(engine, row, now)
+        if change is not None:
+            changes.append(change)
+    for row in unseen:
+        change = _raise_unprojected(engine, row, now)
         if change is not None:
             changes.append(change)
     return changes
@@ -173,6 +211,39 @@ def _raise(engine: Engine, row: Any, now: datetime) -> StallChange | None:
     )
 
 
+def _raise_unprojected(engine: Engine, row: Any, now: datetime) -> StallChange | None:
+    change = StallChange(
+        action="raise",
+        alert_id=0,
+        case_id=row.case_id,
+        kind=row.kind,
+        merchant_id="",  # only the projection knows it
+        status="not_projected",
+        deadline=row.opened_at,
+        deadline_name=UNPROJECTED,
+        stalled_since=now,
+        at=now,
+    )
+    values = change.model_dump(include={"case_id", "kind", "merchant_id", "status"})
+    try:
+        with engine.begin() as conn:
+            change.alert_id = conn.execute(
+                _ALERTS.insert()
+                .values(
+                    **values,
+                    deadline=row.opened_at,
+                    deadline_name=UNPROJECTED,
+                    seq=_NO_SEQ,
+                    version=_NO_SEQ,
+                    raised_at=now,
+                )
+                .returning(_ALERTS.c.id)
+            ).scalar_one()
+    except IntegrityError:  # a concurrent sweep raised it
+        return None
+    return change
+
+
 def _clear_moved(engine: Engine, now: datetime) -> list[StallChange]:
     """Clear every open alert whose case moved since it was raised: a new projection (seq
     or version), another next deadline, or no case any more (purged)."""
@@ -191,6 +262,8 @@ def _clear_moved(engine: Engine, now: datetime) -> list[StallChange]:
         rows = conn.execute(stmt).all()
     changes: list[StallChange] = []
     for row in rows:
+        if row.case_seq is None and row.seq == _NO_SEQ:
+            continue  # still not projected
         if row.case_seq is None:
             because = "gone"
         elif (row.case_seq, row.case_version) != (row.seq, row.version) or (

@@ -135,15 +135,60 @@ def test_a_sweep_raises_at_most_its_policy_share(store: Engine) -> None:  # noqa
     assert watchdog.evaluate(store, small, later) == []
 
 
+def test_a_case_opened_but_never_projected_alerts_until_it_reaches_the_store(
+    store: Engine,  # noqa: F811
+) -> None:
+    """The intake started its workflow, but its first state never reached the store (a
+    payload too large, a failing projection): nothing shows it, the watchdog still does."""
+    t0 = datetime.now(UTC)
+    crud.record_intake(
+        store,
+        case_id="lost",
+        kind="dispute",
+        provider="stripe",
+        event_id="evt_1",
+        first_run_id="run-1",
+        delivery=None,
+        keep_for=timedelta(minutes=5),
+    )
+    assert watchdog.evaluate(store, POLICY, t0 + timedelta(seconds=9)) == []
+    [raised] = watchdog.evaluate(store, POLICY, t0 + timedelta(seconds=11))
+    assert (raised.case_id, raised.deadline_name, raised.status) == (
+        "lost",
+        "first_projection",
+        "not_projected",
+    )
+    assert watchdog.evaluate(store, POLICY, t0 + timedelta(seconds=60)) == []
+    assert watchdog.open_alerts(store) == 1
+    crud.upsert_case(store, case("lost", 1, {"respond_by": t0 + timedelta(days=3)}))
+    [cleared] = watchdog.evaluate(store, POLICY, t0 + timedelta(seconds=70))
+    assert (cleared.action, cleared.because) == ("clear", "moved")
+    assert watchdog.evaluate(store, POLICY, t0 + timedelta(seconds=80)) == []
+    # The outbox still holds its notices (the activity sends them): the raise reads right.
+    [notice] = [n for n in watchdog.pending_notices(store, 10) if n.action == "raise"]
+    from activities.watchdog import notice_context
+    from redress.notices.renderer import get_renderer
+
+    body = get_renderer().render("stalled", "en", notice_context(notice, POLICY), "watchdog")
+    assert "never reached the case store" in body.body
+
+
 def test_the_sweep_reads_an_index_not_the_whole_table(tmp_path: Any) -> None:
     from redress.store.db import make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path / 'plan.db'}")
-    stmt = watchdog.stalled_query(datetime.now(UTC), 500)
-    sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
-    with engine.connect() as conn:
-        plan = " ".join(str(r[-1]) for r in conn.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
-    assert "USING INDEX ix_cases_running_deadline" in plan, plan
+    now = datetime.now(UTC)
+
+    def plan(stmt: Any) -> str:
+        sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
+        with engine.connect() as conn:
+            return " ".join(str(r[-1]) for r in conn.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+
+    stalled = plan(watchdog.stalled_query(now, 500))
+    assert "USING INDEX ix_cases_running_deadline" in stalled, stalled
+    unseen = plan(watchdog.unprojected_query(now, now - timedelta(days=7), 500))
+    assert "USING INDEX ix_intake_ledger_opened_at" in unseen, unseen
+    assert "SCAN intake_ledger" not in unseen and "SCAN cases" not in unseen, unseen
     engine.dispose()
 
 

@@ -106,7 +106,7 @@ class IntakeRecord(SQLModel, table=True):
     source: str = Field(max_length=40)
     event_id: str = Field(max_length=200)
     first_run_id: str = Field(max_length=64)
-    opened_at: datetime
+    opened_at: datetime = Field(index=True)  # the deadline watchdog: opened, never projected
     # Same user and trade (a hash), for kinds that link such complaints to the open case.
     link_key: str | None = Field(default=None, index=True, max_length=64)
 
