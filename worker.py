@@ -29,6 +29,7 @@ from activities.cases import CaseActivities
 from activities.disputes import DisputeActivities
 from activities.monitoring import MonitoringActivities
 from activities.verification import VerificationActivities
+from activities.watchdog import WatchdogActivities
 from redress import kinds
 from redress.config import Settings
 from redress.identity import IdentityVerifier, SimulatedIdentityVerifier
@@ -45,6 +46,7 @@ from redress.temporal import connect
 from workflows.monitoring import MonitoringWorkflow, ensure_monitoring_schedule
 from workflows.prevention import PreventionNoticeWorkflow
 from workflows.retention import RetentionWorkflow
+from workflows.watchdog import WatchdogWorkflow, ensure_watchdog_schedule
 
 log = get_logger()
 
@@ -106,6 +108,7 @@ def build_worker(
             RetentionWorkflow,
             PreventionNoticeWorkflow,
             MonitoringWorkflow,
+            WatchdogWorkflow,
             *extra_workflows,
         ],
         activities=[
@@ -118,6 +121,7 @@ def build_worker(
             dispute_acts.accept_dispute,
             dispute_acts.send_prevention_notice,
             MonitoringActivities(engine, acts.channel, acts.renderer).recompute,
+            WatchdogActivities(engine, acts.channel, acts.renderer).sweep,
         ],
         activity_executor=ThreadPoolExecutor(max_workers=max_threads),
         # Sandboxed: keep the checks but import each module once per process, not once per
@@ -142,6 +146,8 @@ async def main() -> None:
     await ensure_registered(client)
     policy = kinds.check_policy(load_policy(settings.policy))
     await ensure_retention_schedule(client, policy, settings.task_queue)
+    # Every deadline is watched: a case that stalls past one alerts the supervisors.
+    await ensure_watchdog_schedule(client, policy, settings.task_queue)
     if policy.dispute is not None:  # C5: the card networks' monitoring figures
         await ensure_monitoring_schedule(client, policy, settings.task_queue)
     verifier = SimulatedIdentityVerifier(engine, outcome=settings.simulated_verifier)  # type: ignore[arg-type]

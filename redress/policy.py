@@ -223,6 +223,29 @@ class RetentionPolicy(BaseModel):
     purge_every: Duration = Field(default=timedelta(days=1))
 
 
+class WatchdogPolicy(BaseModel):
+    """The deadline watchdog: a Schedule that, every `every`, finds cases whose next
+    deadline passed more than `grace` ago with nothing moving them since (a wedged
+    workflow, a failing projection), and alerts the supervisors' desks once per stall."""
+
+    every: Duration = Field(default=timedelta(minutes=5))
+    # A healthy case's deadline fires within seconds; the grace absorbs a slow worker or a
+    # short outage so only a real stall alerts.
+    grace: Duration = Field(default=timedelta(minutes=15))
+    notify: list[str] = Field(default_factory=lambda: ["platform:supervisor"], min_length=1)
+    locale: Literal["zh-CN", "en"] = "zh-CN"
+    max_per_sweep: int = Field(default=500, ge=1)  # new alerts per run; the rest next run
+    # A case opened (in the intake ledger) but never projected is stalled too; the sweep looks
+    # this far back for such cases (older ones were alerted when they were younger).
+    unprojected_lookback: Duration = Field(default=timedelta(days=7))
+
+    @model_validator(mode="after")
+    def _positive(self) -> WatchdogPolicy:
+        if self.every <= timedelta(0) or self.grace < timedelta(0):
+            raise ValueError("watchdog: every must be positive and grace not negative")
+        return self
+
+
 class Policy(BaseModel):
     """One section per kind of case (named by the kind's registry entry), the working-day
     calendar they share, and the store's retention."""
@@ -235,6 +258,7 @@ class Policy(BaseModel):
     intake: IntakePolicy = Field(default_factory=IntakePolicy)
     limits: LimitsPolicy = Field(default_factory=LimitsPolicy)
     retention: RetentionPolicy = Field(default_factory=RetentionPolicy)
+    watchdog: WatchdogPolicy = Field(default_factory=WatchdogPolicy)
 
     def missing(self, sections: list[str]) -> list[str]:
         """The named kind sections this policy lacks."""

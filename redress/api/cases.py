@@ -43,6 +43,9 @@ class CaseSummary(BaseModel):
     next_deadline: str | None
     points: int
     priority: str = "regular"
+    # The deadline watchdog's mark: a deadline passed and nothing moved the case since.
+    stalled: bool = False
+    stalled_since: str | None = None
 
 
 class CaseList(BaseModel):
@@ -83,10 +86,19 @@ def list_cases(
                 next_deadline=r.next_deadline.isoformat() if r.next_deadline else None,
                 points=r.points,
                 priority=r.priority,
+                stalled=r.stalled_since is not None,
+                stalled_since=_iso_utc(r.stalled_since),
             )
             for r in rows
         ],
     )
+
+
+def _iso_utc(at: datetime | None) -> str | None:
+    """The store's UTC instants (SQLite gives them back naive) with their offset."""
+    if at is None:
+        return None
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).isoformat()
 
 
 @router.get("/cases/{case_id}", response_model=CaseView)

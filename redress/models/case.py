@@ -264,6 +264,9 @@ class CaseView(BaseModel):
     round: int | None = None
     packet: dict[str, Any] | None = None
     details: dict[str, Any] = Field(default_factory=dict)
+    # When the deadline watchdog found the case stalled (a deadline passed and nothing moved
+    # it), from the case store; never set by the workflow.
+    stalled_since: datetime | None = None
 
 
 class CarriedState(BaseModel):

@@ -20,6 +20,7 @@ from redress.store.tables import (
     AuditEntry,
     CaseLink,
     CaseRecord,
+    DeadlineAlert,
     DeliveryRecord,
     FraudReport,
     IntakeEvent,
@@ -57,7 +58,8 @@ def upsert_case(engine: Engine, view: CaseView) -> bool:
         points=sum(p.points for p in view.penalties if p.state != "revoked"),
         version=view.version,
         seq=view.seq,
-        data=view.model_dump(mode="json"),
+        data=view.model_dump(mode="json", exclude={"stalled_since"}),
+        stalled_since=None,  # a written state is a case that moved: no longer stalled
     )
     table = CaseRecord.__table__  # type: ignore[attr-defined]
     stmt: Any = INSERT_BY_DIALECT[engine.dialect.name](table).values(**values)
@@ -77,7 +79,17 @@ def upsert_case(engine: Engine, view: CaseView) -> bool:
 def get_case(engine: Engine, case_id: str) -> CaseView | None:
     with Session(engine) as session:
         row = session.get(CaseRecord, case_id)
-        return CaseView.model_validate(row.data) if row else None
+        if row is None:
+            return None
+        view = CaseView.model_validate(row.data)
+        if row.stalled_since is not None:  # the deadline watchdog's mark, not the workflow's
+            view.stalled_since = _utc(row.stalled_since)
+        return view
+
+
+def _utc(at: datetime) -> datetime:
+    """SQLite gives stored UTC instants back naive."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def list_cases(
@@ -147,6 +159,7 @@ def purge_closed_before(engine: Engine, cutoff: datetime) -> dict[str, int]:
                 (IntakeRecord, "intake_entries"),
                 (IntakeEvent, "intake_entries"),
                 (ActionKey, "intake_entries"),
+                (DeadlineAlert, "audit_entries"),  # the watchdog's alerts go with their case
             ):
                 res = session.exec(delete(table).where(col(table.case_id).in_(chunk)))  # type: ignore[call-overload]
                 counts[key] += res.rowcount or 0

@@ -12,8 +12,19 @@ from sqlmodel import Field, SQLModel
 
 class CaseRecord(SQLModel, table=True):
     __tablename__ = "cases"
-    # The monitoring figures count a kind's cases per merchant and month (C5).
-    __table_args__ = (Index("ix_cases_kind_merchant_created", "kind", "merchant_id", "created_at"),)
+    __table_args__ = (
+        # The monitoring figures count a kind's cases per merchant and month (C5).
+        Index("ix_cases_kind_merchant_created", "kind", "merchant_id", "created_at"),
+        # The deadline watchdog's sweep: cases with a running deadline (finished cases have
+        # none, so they stay out of the index), by deadline, with when the case last moved.
+        Index(
+            "ix_cases_running_deadline",
+            "next_deadline",
+            "updated_at",
+            sqlite_where=text("next_deadline IS NOT NULL"),
+            postgresql_where=text("next_deadline IS NOT NULL"),
+        ),
+    )
 
     case_id: str = Field(primary_key=True, max_length=160)
     workflow_id: str = Field(max_length=200)
@@ -29,6 +40,9 @@ class CaseRecord(SQLModel, table=True):
     version: int = 0
     seq: int = Field(default=0, sa_type=BigInteger)  # CaseView.seq: what a write must exceed
     data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    # Set by the deadline watchdog when the case stalled (its deadline passed, nothing moved
+    # it); every projection write clears it (the case moved). See `DeadlineAlert`.
+    stalled_since: datetime | None = None
 
 
 class RefundRecord(SQLModel, table=True):
@@ -92,7 +106,7 @@ class IntakeRecord(SQLModel, table=True):
     source: str = Field(max_length=40)
     event_id: str = Field(max_length=200)
     first_run_id: str = Field(max_length=64)
-    opened_at: datetime
+    opened_at: datetime = Field(index=True)  # the deadline watchdog: opened, never projected
     # Same user and trade (a hash), for kinds that link such complaints to the open case.
     link_key: str | None = Field(default=None, index=True, max_length=64)
 
@@ -265,3 +279,37 @@ class MerchantTimelineEntry(SQLModel, table=True):
     at: datetime
     type: str = Field(max_length=40)
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class DeadlineAlert(SQLModel, table=True):
+    """A case the deadline watchdog found stalled: its next deadline passed more than the
+    policy's grace ago and nothing moved the case since. Raised once (a partial unique
+    index: one open alert per case), cleared once when the case moves; the `*_noticed_at`
+    columns are the notice outbox, set once the supervisors' notices went out."""
+
+    __tablename__ = "deadline_alerts"
+    __table_args__ = (
+        Index(
+            "uq_deadline_alerts_open",
+            "case_id",
+            unique=True,
+            sqlite_where=text("cleared_at IS NULL"),
+            postgresql_where=text("cleared_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(index=True, max_length=160)
+    kind: str = Field(max_length=40)
+    merchant_id: str = Field(max_length=128)
+    status: str = Field(max_length=40)  # the case's status when it stalled
+    deadline: datetime  # the deadline that passed
+    deadline_name: str = Field(default="", max_length=80)  # e.g. respond_by
+    # The projection as the watchdog found it: the case has moved once either differs.
+    seq: int = Field(default=0, sa_type=BigInteger)
+    version: int = 0
+    raised_at: datetime
+    cleared_at: datetime | None = None
+    cleared_because: str | None = Field(default=None, max_length=16)  # moved | closed | gone
+    raise_noticed_at: datetime | None = None
+    clear_noticed_at: datetime | None = None
