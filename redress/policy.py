@@ -193,6 +193,12 @@ class DisputePolicy(BaseModel):
     monitoring: MonitoringPolicy = Field(default_factory=MonitoringPolicy)
     max_evidence_items: int = Field(default=200, ge=1)
     history_limit: int = Field(default=10_000, ge=20)
+    # The provider's due time, against the event's own time: networks give days to weeks
+    # to respond, so a due time further ahead is a broken field (year 9999), not a deadline.
+    due_within: Duration = Field(default=timedelta(days=120))
+    # A closed or money event may come months after its due time passed; one due further
+    # back than this is a broken field (year 1).
+    due_past_within: Duration = Field(default=timedelta(days=365))
 
 
 class IntakePolicy(BaseModel):

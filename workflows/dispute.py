@@ -21,7 +21,8 @@ waits `reopen_window` for a new round before its workflow ends.
 
 from __future__ import annotations
 
-from datetime import datetime
+import dataclasses
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -36,11 +37,13 @@ with workflow.unsafe.imports_passed_through():
     from redress.models.case import CaseResult
     from redress.models.dispute import (
         ACTIONS,
+        AMOUNT_EVENTS,
         DESK_USER,
         KIND,
         ROLE_ACTIONS,
         DisputeCaseInput,
         DisputeEvent,
+        due_window,
     )
     from redress.models.evidence import (
         AcceptRequest,
@@ -56,6 +59,13 @@ with workflow.unsafe.imports_passed_through():
     )
 
 CLOSING = {"won": "won", "lost": "lost", "accepted": "accepted", "withdrawn": "withdrawn"}
+# Behaviour changes, each taken where the new code would first act differently (so a case
+# already running takes it from its next such event, and a recorded history replays):
+# a later event no longer moves the merchant, the charge, the currency, or the amount
+# except by the provider's documented events; a provider date the case cannot count on
+# is recorded and left out instead of raising in the workflow task.
+FACTS_FIXED = "dispute-facts-fixed"
+DATES_CHECKED = "dispute-dates-checked"
 
 
 @workflow.defn
@@ -68,7 +78,10 @@ class DisputeWorkflow(CaseWorkflow):
     @workflow.init
     def __init__(self, inp: DisputeCaseInput) -> None:
         e = inp.first
-        super().__init__(inp, _facts(e), status="needs_response")
+        facts = _facts(e)
+        if not _representable(e.occurred_at):  # shown as opened when it reached us
+            facts = dataclasses.replace(facts, created_at=inp.received_at)
+        super().__init__(inp, facts, status="needs_response")
         assert inp.policy.dispute is not None, "the policy has no [dispute] section"
         self._rules = inp.policy.dispute
         self._first = e
@@ -87,6 +100,8 @@ class DisputeWorkflow(CaseWorkflow):
         self._escalated = False
         self._reopen_until: datetime | None = None
         self._packet_memo: tuple[list[EvidenceItem], list[EvidenceItem], Packet] | None = None
+        # The first event may carry no amount (an alert): the first that does sets it.
+        self._amount_known = e.amount is not None and bool(e.currency)
 
     @workflow.run
     async def run(self, inp: DisputeCaseInput) -> CaseResult:
@@ -112,6 +127,14 @@ class DisputeWorkflow(CaseWorkflow):
         if e.event_id in self._seen:
             return  # delivered again: applied once
         self._seen = [*self._seen, e.event_id][-500:]
+        usable = self._usable_dates(e)
+        if usable is None:
+            return
+        e = usable
+        if e.merchant_id != self.facts.merchant_id and workflow.patched(FACTS_FIXED):
+            # The merchant is the one the first event named: whatever a later event says
+            # (another Connect account, or none and a fallback), the case stays on its desk.
+            self._conflict(e, "merchant_id", e.merchant_id, self.facts.merchant_id)
         if e.funds:  # money moved: a fact whatever the order it arrives in
             amount, fee = e.funds_amount or Decimal(0), e.fee or Decimal(0)
             self._money[e.funds] += amount
@@ -128,7 +151,12 @@ class DisputeWorkflow(CaseWorkflow):
             return
         self._latest = e.occurred_at
         if e.amount is not None and e.currency:
-            self.facts = _facts(e, self.facts)
+            moved = _facts(e, self.facts)
+            if moved != self.facts:
+                if workflow.patched(FACTS_FIXED):
+                    self._take_facts(e)
+                else:
+                    self.facts = moved
         self._network = e.network or self._network
         if e.stage is None:
             if e.type == "DEFENSE_DUE_ALERT":
@@ -144,6 +172,84 @@ class DisputeWorkflow(CaseWorkflow):
             self._event("under_review", e.provider, status=e.raw_status)
         elif e.stage in CLOSING:
             self._verdict(CLOSING[e.stage], e)
+
+    def _take_facts(self, e: DisputeEvent) -> None:
+        """What a later (newest) event may change: the amount by the provider's documented
+        events, what was missing; anything else it names differently is a conflict."""
+        f = self.facts
+        changes: dict[str, Any] = {"category": e.category}
+        if e.charge and f.trade_no and e.charge != f.trade_no:
+            self._conflict(e, "charge", e.charge, f.trade_no)
+        elif e.charge and not f.trade_no:
+            changes["trade_no"] = e.charge
+        if not self._amount_known:
+            changes.update(amount=e.amount, currency=e.currency)
+            self._amount_known = True
+        elif e.currency != f.currency:
+            self._conflict(e, "currency", e.currency, f.currency)
+        elif e.amount != f.amount:
+            if e.type in AMOUNT_EVENTS.get(e.provider, frozenset()):
+                changes["amount"] = e.amount
+                self._event(
+                    "amount_changed",
+                    e.provider,
+                    amount_from=str(f.amount),
+                    amount_to=str(e.amount),
+                    event_type=e.type,
+                )
+            else:
+                self._conflict(e, "amount", str(e.amount), str(f.amount))
+        self.facts = dataclasses.replace(f, **changes)
+
+    def _conflict(self, e: DisputeEvent, field: str, named: Any, kept: Any) -> None:
+        self._event(
+            "fact_conflict",
+            e.provider,
+            field=field,
+            named=named,
+            kept=kept,
+            event_type=e.type,
+            event_id=e.event_id,
+        )
+
+    def _usable_dates(self, e: DisputeEvent) -> DisputeEvent | None:
+        """The event with the dates the case can count on. The webhook refuses others;
+        one already in a case's history (taken before that check) is recorded and left
+        out, never an exception that would fail every workflow task of the case."""
+        if not _representable(e.occurred_at):
+            if workflow.patched(DATES_CHECKED):
+                self._date_ignored(e, "occurred_at", e.occurred_at)
+                return None
+            return e
+        if e.due_by is None or self._due_usable(e.due_by, e.occurred_at):
+            return e
+        if not workflow.patched(DATES_CHECKED):
+            return e
+        self._date_ignored(e, "due_by", e.due_by)
+        return e.model_copy(update={"due_by": None})
+
+    def _due_usable(self, due_by: datetime, at: datetime) -> bool:
+        if not _representable(due_by):
+            return False
+        early, late = due_window(at, self._rules)
+        if early is None or late is None or not early <= due_by <= late:
+            return False
+        try:  # the alarms the case counts back from it
+            for span in [self._rules.safety_margin, *self._rules.reminders_before]:
+                due_by - span
+        except OverflowError:
+            return False
+        return True
+
+    def _date_ignored(self, e: DisputeEvent, field: str, value: datetime) -> None:
+        self._event(
+            "provider_date_ignored",
+            e.provider,
+            field=field,
+            value=value.isoformat(),
+            event_type=e.type,
+            event_id=e.event_id,
+        )
 
     def _needs_response(self, e: DisputeEvent) -> None:
         new_round = self._status == "closed" or (
@@ -381,6 +487,8 @@ class DisputeWorkflow(CaseWorkflow):
             "reopen_until": _iso(self._reopen_until),
             "network": self._network,
             "facts": {"amount": str(self.facts.amount), "currency": self.facts.currency},
+            "amount_known": self._amount_known,
+            "trade_no": self.facts.trade_no,
         }
 
     def _restore_kind(self, state: dict[str, Any]) -> None:
@@ -399,6 +507,9 @@ class DisputeWorkflow(CaseWorkflow):
         self.facts = CaseFacts(
             **{**self.facts.__dict__, "amount": Decimal(amount), "currency": currency}
         )
+        self._amount_known = state.get("amount_known", True)
+        if state.get("trade_no"):  # filled by a later event (a run before kept the first's)
+            self.facts = dataclasses.replace(self.facts, trade_no=state["trade_no"])
         self._ask("records")
 
     ACTIONS = ACTION_RULES
@@ -414,6 +525,15 @@ def _facts(e: DisputeEvent, before: CaseFacts | None = None) -> CaseFacts:
         trade_no=e.charge or (before.trade_no if before else None),
         category=e.category,
     )
+
+
+def _representable(at: datetime) -> bool:
+    """An instant that has a UTC time (year 9999 at -08:00 has none)."""
+    try:
+        at.astimezone(UTC)
+    except OverflowError:
+        return False
+    return True
 
 
 def _iso(at: datetime | None) -> str | None:

@@ -189,9 +189,29 @@ def check_supplement(case: PlatformComplaintWorkflow, cmd: CaseAction, a: Any) -
         )
 
 
-def supplement(case: PlatformComplaintWorkflow, cmd: CaseAction, a: Any) -> None:
-    case._supplements += 1
+# A supplement fills what is missing and never rewrites what the complaint gives (nor,
+# once accepted, its amount, currency, merchant, trade or account): taken from the first
+# supplement that would have rewritten one, so recorded histories replay as they ran.
+FACTS_FIXED = "platform-facts-fixed"
+# Pre-acceptance statuses: after them the complaint is accepted (已受理).
+BEFORE_ACCEPTANCE = ("awaiting_info", "awaiting_acceptance")
+
+
+async def supplement(case: PlatformComplaintWorkflow, cmd: CaseAction, a: Any) -> None:
     added: ComplaintDetails = a.complaint
+    refused = case._complaint.overwrites(added, case._status not in BEFORE_ACCEPTANCE)
+    if refused and workflow.patched(FACTS_FIXED):
+        # Nothing of it is taken; the refusal is in the timeline (and its projection)
+        # before the sender hears 409.
+        case._event("supplement_refused", "user", event_id=a.event_id, fields=refused)
+        await case._flush()
+        raise refuse(
+            "Conflict",
+            f"the supplement would change {', '.join(refused)}: a supplement fills only what "
+            "the complaint is missing, and its amount, currency, merchant, trade and account "
+            "are fixed once it is accepted",
+        )
+    case._supplements += 1
     given = sorted(added.model_dump(exclude_unset=True, exclude_none=True, exclude={"id"}))
     case._take(case._complaint.merged(added))
     case._event("supplemented", "user", event_id=a.event_id, fields=given)

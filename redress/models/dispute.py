@@ -21,6 +21,7 @@ from pydantic import (
     AwareDatetime,
     BaseModel,
     Field,
+    PrivateAttr,
     StringConstraints,
     TypeAdapter,
 )
@@ -34,7 +35,8 @@ from redress.models.case import (
     Role,
 )
 from redress.models.evidence import Category, EvidenceItem, Provider
-from redress.models.intake import CaseStart, IntakeContext
+from redress.models.intake import CaseStart, IntakeContext, IntakeRefused
+from redress.policy import DisputePolicy, format_duration
 
 KIND = "dispute"
 RULES = 1
@@ -79,6 +81,29 @@ class DisputeEvent(BaseModel):
     defendable: bool | None = None
     round_hint: int | None = None  # a provider's own count of rounds, if it has one
     raw_status: str | None = None  # the provider's own status word
+    # The provider's own name of each field, for a refusal at the webhook to name it
+    # (`created`, `defenseDueTime`); never part of the case's input.
+    _sources: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    def named(self, sources: dict[str, str]) -> DisputeEvent:
+        self._sources = sources
+        return self
+
+    def source_name(self, field: str) -> str:
+        return self._sources.get(field, field)
+
+
+# The events whose `amount` may move the disputed amount, by provider (any other event
+# naming another amount is a conflict, recorded). Stripe documents that a dispute's amount
+# can differ from the charge's and keeps one dispute when the issuer corrects it: the
+# dispute's own created/updated events carry it; funds and close events only restate it.
+# Antom's disputeAmount is "returned when a dispute occurs" (DISPUTE_CREATED); a judged
+# notification's disputeJudgedAmount is what was deducted, not what is disputed. No
+# provider documents a dispute changing currency: the first event's currency stays.
+AMOUNT_EVENTS: dict[str, frozenset[str]] = {
+    "stripe": frozenset({"charge.dispute.created", "charge.dispute.updated"}),
+    "antom": frozenset({"DISPUTE_CREATED"}),
+}
 
 
 class DisputeCaseInput(CaseInput):
@@ -139,6 +164,7 @@ def open_case(event: DisputeEvent, ctx: IntakeContext) -> CaseStart:
     rules = ctx.policy.dispute
     if rules is None:
         raise ValueError(f"policy {ctx.policy.name!r} has no [dispute] section")
+    check_dates(event, ctx, rules)
     case_id = case_id_of(event.provider, event.dispute_id)
     amount = f"{event.amount} {event.currency}" if event.amount is not None else "amount n/a"
     return CaseStart(
@@ -161,6 +187,43 @@ def open_case(event: DisputeEvent, ctx: IntakeContext) -> CaseStart:
         ),
         existing_action=ProviderEvent(event=event).model_dump(mode="json"),
     )
+
+
+def check_dates(event: DisputeEvent, ctx: IntakeContext, rules: DisputePolicy) -> None:
+    """The provider's dates, before anything starts: the event's own time like any
+    intake's (`intake.max_age` / `max_ahead`), the due time within the dispute policy's
+    window around it; `IntakeRefused` (422) names the provider's field."""
+    ctx.created_at(event.occurred_at, event.source_name("occurred_at"))
+    if event.due_by is None:
+        return
+    field = event.source_name("due_by")
+    early, late = due_window(event.occurred_at, rules)
+    if late is not None and event.due_by > late:
+        span = format_duration(rules.due_within)
+        raise IntakeRefused(
+            field, f"more than {span} after the event's own time (policy dispute.due_within)"
+        )
+    if early is not None and event.due_by < early:
+        span = format_duration(rules.due_past_within)
+        raise IntakeRefused(
+            field,
+            f"more than {span} before the event's own time (policy dispute.due_past_within)",
+        )
+    if late is None or early is None:  # the event's time itself is at the calendar's edge
+        raise IntakeRefused(field, "outside the dates a deadline can be counted on")
+
+
+def due_window(at: datetime, rules: DisputePolicy) -> tuple[datetime | None, datetime | None]:
+    """The earliest and latest due time an event at `at` may give (None: not a date)."""
+    try:
+        early: datetime | None = at - rules.due_past_within
+    except OverflowError:
+        early = None
+    try:
+        late: datetime | None = at + rules.due_within
+    except OverflowError:
+        late = None
+    return early, late
 
 
 # Disputes have no end user to notify: notices go to the merchant's desk. The envelope's

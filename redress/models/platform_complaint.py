@@ -42,6 +42,10 @@ RULES = 1
 # P1: what a complaint must hold to be accepted. One that lacks any is accepted for review
 # (`awaiting_info`) and the user is told what to add (P2), never refused at the door.
 REQUIRED = ("account", "trade_no", "trade_time", "amount", "description", "evidence")
+# What the case is about: once the complaint is accepted these no longer change, not even
+# to fill one that was missing (the merchant's desk, the verification threshold and the
+# refund cap all follow from them).
+FIXED = ("amount", "currency", "merchant_id", "trade_no", "account")
 
 Channel = Literal["app", "web", "hotline"]
 Counterparty = Literal["merchant", "bank"]
@@ -106,9 +110,29 @@ class PlatformComplaint(ComplaintDetails):
         """P1 items the complaint lacks, by field name."""
         return [name for name in REQUIRED if not getattr(self, name)]
 
+    def overwrites(self, added: ComplaintDetails, accepted: bool) -> list[str]:
+        """The fields a supplement may not take: any the complaint already gives (to
+        another value: the same again is no change), and after acceptance the `FIXED` ones
+        even where missing. Evidence only adds up."""
+        refused = []
+        given = added.model_dump(exclude_unset=True, exclude={"evidence", "id"})
+        for name, value in given.items():
+            if value in (None, ""):
+                continue
+            have = getattr(self, name, None)
+            if name == "currency" and have is None and self.amount is not None:
+                have = "CNY"  # an amount without a currency is in the platform's own
+            if have in (None, ""):
+                if accepted and name in FIXED:
+                    refused.append(name)
+            elif have != value:
+                refused.append(name)
+        return refused
+
     def merged(self, added: ComplaintDetails) -> PlatformComplaint:
         """The complaint with a supplement's fields; evidence adds up, the rest fills in."""
-        fields = added.model_dump(exclude_unset=True, exclude={"evidence"})
+        # `id` names the complaint it came for (a linked one's, too), never a new number.
+        fields = added.model_dump(exclude_unset=True, exclude={"evidence", "id"})
         fields = {k: v for k, v in fields.items() if v not in (None, "")}
         evidence = [*self.evidence, *(e for e in added.evidence if e not in self.evidence)]
         return self.model_copy(update={**fields, "evidence": evidence[:100]})

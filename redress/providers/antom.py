@@ -268,6 +268,10 @@ class AntomProvider:
             event = DisputeEvent.model_validate(fields, context=INCOMING)
         except ValidationError as err:
             raise Rejected(422, validation_detail(err)) from err
+        # The intake's date checks name Antom's own fields.
+        event = event.named(
+            {"occurred_at": "notifyTime" if notify_time else own_field, "due_by": "defenseDueTime"}
+        )
         return Inbound(kind=registered_kind("dispute"), event=event, event_id=event.event_id)
 
     def _merchant(self) -> str:
@@ -368,6 +372,9 @@ def _amount(payload: dict[str, Any]) -> tuple[Decimal | None, str | None]:
         minor = value
     else:
         raise Rejected(422, f"{name}.value: expected the amount in minor units")
+    if minor == 0 and name == "disputeAmount":
+        # What is disputed is money taken; a judged amount of 0 (nothing deducted) is a fact.
+        raise Rejected(422, f"{name}.value: expected a positive amount in minor units, got 0")
     currency = currency.upper()
     return Decimal(minor).scaleb(-exponent(currency)), currency
 

@@ -71,6 +71,9 @@ ZERO_DECIMAL = frozenset(
 )
 THREE_DECIMAL = frozenset(["BHD", "JOD", "KWD", "OMR", "TND"])
 
+# The Stripe field each normalized date came from, for a refusal to name it.
+SOURCES = {"occurred_at": "created", "due_by": "data.object.evidence_details.due_by"}
+
 STAGES: dict[str, Stage] = {
     "warning_needs_response": "needs_response",
     "needs_response": "needs_response",
@@ -181,6 +184,7 @@ class StripeProvider:
             event = DisputeEvent.model_validate(fields, context=INCOMING)
         except ValidationError as err:
             raise Rejected(422, validation_detail(err)) from err
+        event = event.named(SOURCES)  # the intake's date checks name Stripe's fields
         return Inbound(kind=registered_kind("dispute"), event=event, event_id=event.event_id)
 
     def _map(
@@ -194,6 +198,10 @@ class StripeProvider:
             )
         currency = currency_raw.upper()
         amount = _integer(dispute.get("amount"), f"{where}.amount")
+        if amount <= 0:  # a dispute is over money taken: never nothing, never a credit
+            raise Rejected(
+                422, f"{where}.amount: expected a positive amount in minor units, got {amount}"
+            )
         metadata = dispute.get("metadata")
         metadata = metadata if isinstance(metadata, dict) else {}
         details = dispute.get("evidence_details")
