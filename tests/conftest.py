@@ -4,6 +4,7 @@ store per test, a worker on its own task queue."""
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 import sys
 import tempfile
@@ -16,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -147,3 +150,34 @@ async def open_complaint_case(
 @functools.cache
 def _scratch_store() -> Engine:
     return make_engine(f"sqlite:///{tempfile.mkdtemp(prefix='redress-intake-')}/intake.db")
+
+
+# A throwaway PostgreSQL database per test, on the server REDRESS_TEST_PG_URL names
+# (`.ci/run` starts this machine's and sets it). Without that variable and with no server
+# at the default address, the PostgreSQL cases are skipped and say why.
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """The URL of a database made for this test, dropped after it."""
+    given = os.environ.get("REDRESS_TEST_PG_URL")
+    server = make_url(given or DEFAULT_PG_URL)
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    name = f"redress_t_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as err:
+        admin.dispose()
+        if given:
+            raise  # CI named a server: not reaching it is a failure, not a skip
+        pytest.skip(
+            f"no PostgreSQL at {server.render_as_string()} (set REDRESS_TEST_PG_URL): {err}"
+        )
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
