@@ -11,7 +11,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from redress.api.cases import moves_money as api_moves_money
 from redress.models import CaseAction
+from redress.models.case import is_verdict, moves_money
 from redress.models.complaint import PlatformVerdict, Refund, RefuseRefund, Reply
 from redress.policy import Policy, PolicySnapshot, SignalsPolicy, load_policy
 from redress.store.tables import AuditEntry
@@ -239,3 +241,26 @@ def test_a_snapshot_from_before_signals_had_a_policy_reads_as_missing() -> None:
     raw = snapshot.model_dump(mode="json")
     raw.pop("signals")
     assert PolicySnapshot.model_validate(raw).signals is None
+
+
+def test_one_declaration_says_what_moves_money_and_what_is_a_verdict() -> None:
+    """The action models declare it; the API (Idempotency-Key) and the signal path read it."""
+    complaint, platform, dispute = "complaint-x-1", "platform-x-1", "dispute-stripe-dp_1"
+    refund = {"type": "refund", "amount": "10.00"}
+    conclude = {"type": "conclude", "upheld": True, "basis": "b"}
+    money = [
+        (complaint, refund),
+        (platform, {**conclude, "compensation": {"refund": "10.00"}}),
+        (dispute, {"type": "accept_dispute"}),
+    ]
+    no_money = [
+        (complaint, {"type": "reply", "message": "m"}),
+        (platform, {**conclude, "compensation": {"points": 10}}),
+        (dispute, {"type": "submit_defense"}),
+        (dispute, refund),  # not a dispute's action: refused as invalid further on
+    ]
+    assert all(api_moves_money(case_id, body) for case_id, body in money)
+    assert not any(api_moves_money(case_id, body) for case_id, body in no_money)
+    assert moves_money(Refund(amount=Decimal("1.00")))
+    assert is_verdict(PlatformVerdict(verdict="no_refund"))
+    assert not is_verdict(Reply(message="m")) and not moves_money(Reply(message="m"))
