@@ -13,6 +13,7 @@ from temporalio.exceptions import ApplicationError
 
 from redress.logs import get_logger
 from redress.models import (
+    ActionAudit,
     CaseEffects,
     CaseView,
     EffectsDone,
@@ -27,6 +28,7 @@ from redress.notices.channels import NoticeChannel
 from redress.notices.renderer import NoticeRenderer, UnknownTemplate
 from redress.payments.gateway import PaymentsGateway, RefundDeclined
 from redress.store import crud
+from redress.store.tables import AuditEntry
 
 log = get_logger()
 
@@ -51,10 +53,12 @@ class CaseActivities:
 
     @activity.defn(name="apply_effects")
     def apply_effects(self, effects: CaseEffects) -> EffectsDone:
-        """A state change's projection, then its notices: one call, each step keyed, so a
-        retry rewrites nothing and sends nothing twice. The projection goes first: the
-        store shows the change even while a notice is held up."""
+        """A state change's projection, its audit entries, then its notices: one call, each
+        step keyed, so a retry rewrites nothing and sends nothing twice. The projection goes
+        first: the store shows the change even while a notice is held up."""
         projected = self.project_case(effects.view)
+        for entry in effects.audit:
+            self.record_audit(effects.view.case_id, entry)
         return EffectsDone(
             projected=projected, receipts=[self.send_notice(n) for n in effects.notices]
         )
@@ -62,6 +66,23 @@ class CaseActivities:
     def project_case(self, view: CaseView) -> bool:
         written = crud.upsert_case(self.engine, view)
         _log(view.case_id).debug("case projected", version=view.version, written=written)
+        return written
+
+    def record_audit(self, case_id: str, entry: ActionAudit) -> bool:
+        row = AuditEntry(
+            case_id=case_id[:160],
+            scope="",  # a signal claims no merchants: it carries no token
+            effect_key=entry.key,
+            **entry.model_dump(exclude={"key"}),
+        )
+        written = crud.record_audit_once(self.engine, row)
+        _log(case_id).info(
+            "signalled action audited",
+            action=entry.action,
+            role=entry.role,
+            accepted=entry.accepted,
+            written=written,
+        )
         return written
 
     def send_notice(self, request: NoticeRequest) -> NoticeReceipt:

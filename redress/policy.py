@@ -252,6 +252,17 @@ class WatchdogPolicy(BaseModel):
         return self
 
 
+class SignalsPolicy(BaseModel):
+    """What the Signal `act_signal` (the Temporal Web UI's way to act) may do beside the
+    API. A signal carries no token: it may do at most what its claimed role may through the
+    API, never the intake's roles; money and verdicts go through the API unless allowed."""
+
+    allow_money: bool = False  # refunds, refund compensations, accepted disputes
+    allow_verdicts: bool = False  # platform verdicts, appeal decisions, conclusions
+    # Request IDs a case remembers so a repeated one acts once (the oldest are forgotten).
+    remember_requests: int = Field(default=1000, ge=1, le=10_000)
+
+
 class Policy(BaseModel):
     """One section per kind of case (named by the kind's registry entry), the working-day
     calendar they share, and the store's retention."""
@@ -265,6 +276,7 @@ class Policy(BaseModel):
     limits: LimitsPolicy = Field(default_factory=LimitsPolicy)
     retention: RetentionPolicy = Field(default_factory=RetentionPolicy)
     watchdog: WatchdogPolicy = Field(default_factory=WatchdogPolicy)
+    signals: SignalsPolicy = Field(default_factory=SignalsPolicy)
 
     def missing(self, sections: list[str]) -> list[str]:
         """The named kind sections this policy lacks."""
@@ -290,7 +302,7 @@ class Policy(BaseModel):
             for name in KIND_SECTIONS
             if sections is None or name in sections
         }
-        return PolicySnapshot(name=self.name, calendar=calendar, **kinds)
+        return PolicySnapshot(name=self.name, calendar=calendar, signals=self.signals, **kinds)
 
 
 KIND_SECTIONS = ("complaint", "platform_complaint", "dispute")
@@ -304,6 +316,8 @@ class PolicySnapshot(BaseModel):
     platform_complaint: PlatformComplaintPolicy | None = None
     dispute: DisputePolicy | None = None
     calendar: CalendarSnapshot
+    # None in inputs recorded before signals had a policy: read as the defaults (refused).
+    signals: SignalsPolicy | None = None
 
 
 def load_policy(ref: str = "default") -> Policy:

@@ -4,10 +4,12 @@ A kind subclasses `CaseWorkflow` (with `@workflow.defn`) and writes only its rul
 statuses, its deadlines (`_case_deadlines`, `_reminders`, `_on_alarm`) and its action table
 (`ACTIONS`: action type → handler, allowed statuses, extra check). The kernel gives it named
 alarms that fire once and the loop that sleeps until the next; the Update `act` (validated:
-a refused action never enters history), the Signal `act_signal` (the same from the Web UI; a
-refusal lands in the timeline) and the Query `case`; the timeline, the notice outbox with
-idempotency keys and refunds; one local activity per state change (projection, then
-notices); search attributes upserted only when they change, and the Web UI's details.
+a refused action never enters history), the Signal `act_signal` (for the Web UI, held to
+what its claimed role could do through the API, deduplicated by request ID and audited: see
+`_signalled`; a refusal lands in the timeline) and the Query `case`; the timeline, the
+notice outbox with idempotency keys and refunds; one local activity per state change
+(projection, audit, then notices); search attributes upserted only when they change, and
+the Web UI's details.
 
 The outward half (timeline, notices, projection, Web UI fields) is `workflows/outputs.py`.
 Every transition happens under one lock, so an action and a deadline that arrive together
@@ -36,6 +38,10 @@ with workflow.unsafe.imports_passed_through():
     from activities.cases import CaseActivities
     from redress.models.case import (
         INCOMING,
+        INTAKE_ROLES,
+        ROLES,
+        VERDICT_ROLES,
+        ActionAudit,
         ActionReceipt,
         CarriedState,
         CaseAction,
@@ -47,8 +53,11 @@ with workflow.unsafe.imports_passed_through():
         RefundRequest,
         Role,
         TimelineEvent,
+        is_verdict,
+        moves_money,
     )
-    from redress.refusals import refuse
+    from redress.policy import SignalsPolicy
+    from redress.refusals import http_status, refuse
 
 from workflows.outputs import CaseFacts, CaseOutputs
 
@@ -68,6 +77,10 @@ RETRY = RetryPolicy(
 # Short enough that work lost with a killed worker is retried soon; each call is one
 # store write, render or gateway request.
 ACTIVITY_TIMEOUT = timedelta(seconds=10)
+# The Signal `act_signal` held to the API's rules (roles, money and verdicts by policy,
+# request IDs acted on once, an audit entry each); cases that took signals before run on.
+SIGNAL_RULES = "signal-path-rules"
+REQUEST_ID_CHARS = 128  # as long as the API's Idempotency-Key may be
 
 
 @dataclass(frozen=True)
@@ -111,6 +124,9 @@ class CaseWorkflow(CaseOutputs):
         self._lock = asyncio.Lock()
         self._sa_state: tuple[Any, ...] | None = None
         self.penalties: PenaltyBook | None = None
+        self._requests: list[str] = []  # request IDs acted on, newest last (bounded)
+        self._signals = 0  # signals received, for their audit entries' keys
+        self._audit: list[ActionAudit] = []  # written with the next effects
 
     # --- what a kind provides -----------------------------------------------------------
 
@@ -207,6 +223,8 @@ class CaseWorkflow(CaseOutputs):
             version=self._version,
             penalties=self.penalties.snapshot() if self.penalties else [],
             kind=self._kind_state(),
+            requests=list(self._requests),
+            signals=self._signals,
             history_before=(self._in.carried.history_before if self._in.carried else 0)
             + workflow.info().get_current_history_length(),
         )
@@ -219,6 +237,7 @@ class CaseWorkflow(CaseOutputs):
         if self.penalties:
             self.penalties.items = list(carried.penalties)
         self._restore_kind(carried.kind)
+        self._requests, self._signals = list(carried.requests), carried.signals
         self._event("continued", "system", run=workflow.info().run_id)
 
     def _finished(self) -> bool:
@@ -265,6 +284,12 @@ class CaseWorkflow(CaseOutputs):
         async with self._lock:
             action = self._check(cmd)  # again: the state may have moved since validation
             await self._perform(cmd, action)
+            # A signal repeating this request (the API sends its request ID as the Update's
+            # ID) acts none. State only, no command: nothing to guard, no patch marker.
+            update = workflow.current_update_info()
+            for seen in dict.fromkeys([cmd.request_id, update.id if update else None]):
+                if seen:
+                    self._remember(seen)
             await self._flush()
             return ActionReceipt(
                 case_id=self._in.case_id,
@@ -280,9 +305,18 @@ class CaseWorkflow(CaseOutputs):
         self._check(cmd, incoming=True)
 
     @workflow.signal(name="act_signal")
-    async def act_signal(self, cmd: CaseAction) -> None:
+    async def act_signal(self, raw: Any) -> None:
+        # Taken as sent (a `CaseAction`'s JSON) and parsed here: a claim the model refuses
+        # (a role such as `system`) is refused and audited, not dropped unseen by the SDK.
         await workflow.wait_condition(lambda: self._received)
         async with self._lock:
+            if workflow.patched(SIGNAL_RULES):
+                await self._signalled(raw)
+                return
+            try:
+                cmd = CaseAction.model_validate(raw)
+            except ValidationError:
+                return  # as the SDK did with a payload it could not read
             try:
                 action = self._check(cmd)
                 await self._perform(cmd, action)
@@ -291,12 +325,100 @@ class CaseWorkflow(CaseOutputs):
                 self._event("action_refused", cmd.actor, action=kind, reason=err.message)
             await self._flush()
 
+    async def _signalled(self, raw: Any) -> None:
+        """A signal may do at most what its claimed role could through the API: a signal
+        carries no token, so the roles only the verified intake carries are refused, money
+        and verdicts need the policy's leave (`[signals]`), a request ID acts once, and
+        every signal, taken or refused, is audited with what it claimed."""
+        self._signals += 1
+        claim = raw if isinstance(raw, dict) else {}
+        action = claim.get("action")
+        claimed = _plain((action.get("type") if isinstance(action, dict) else None) or "?")
+        request_id = _plain(claim.get("request_id") or "")[:REQUEST_ID_CHARS]
+        actor = _plain(claim.get("actor") or "?")[:128]
+        role = _plain(claim.get("role") or "?")[:16]
+        try:
+            try:
+                cmd = CaseAction.model_validate(raw)
+            except ValidationError as err:
+                problem = err.errors()[0]
+                where = ".".join(str(p) for p in problem["loc"]) or "signal"
+                raise refuse("Invalid", f"{where}: {problem['msg']}") from err
+            if cmd.role in INTAKE_ROLES or cmd.role not in ROLES:
+                raise refuse(
+                    "Forbidden",
+                    f"role {cmd.role!r} is the verified intake's (the user's and the "
+                    "providers' events): never by signal",
+                )
+            if cmd.request_id and len(cmd.request_id) > REQUEST_ID_CHARS:
+                raise refuse("Invalid", f"request_id: at most {REQUEST_ID_CHARS} characters")
+            if cmd.request_id and cmd.request_id in self._requests:
+                raise refuse(
+                    "Conflict", f"request {cmd.request_id!r} was acted on already: acted once"
+                )
+            parsed = self._check(cmd, incoming=True, gate=self._signal_gate)
+            await self._perform(cmd, parsed)
+            if cmd.request_id:
+                self._remember(cmd.request_id)
+            status, reason = 200, ""
+        except ApplicationError as err:
+            status, reason = http_status(err), err.message
+            self._event("action_refused", actor, action=claimed, reason=reason, via="signal")
+        self._audit.append(
+            ActionAudit(
+                key=self._key(f"signal:{self._signals}"),
+                at=workflow.now(),
+                request_id=request_id,
+                actor=actor,
+                role=role,
+                action=claimed[:32],
+                accepted=status < 300,
+                status_code=status,
+                reason=reason[:1000],
+            )
+        )
+        await self._flush()
+
+    def _signal_gate(self, cmd: CaseAction, action: Any) -> None:
+        """Money and verdicts by signal: only where the case's policy allows them."""
+        rules = self._in.policy.signals or SignalsPolicy()  # older inputs: refused
+        if moves_money(action):
+            if not rules.allow_money:
+                raise refuse(
+                    "Forbidden",
+                    f"{action.type!r} moves money: not by signal (policy "
+                    "signals.allow_money); use the API",
+                )
+            if not cmd.request_id:
+                raise refuse(
+                    "Invalid",
+                    f"a {action.type!r} by signal needs a request_id, so that sending it "
+                    "again acts once",
+                )
+        if (is_verdict(action) or cmd.role in VERDICT_ROLES) and not rules.allow_verdicts:
+            raise refuse(
+                "Forbidden",
+                f"{action.type!r} by role {cmd.role!r} is a verdict: not by signal (policy "
+                "signals.allow_verdicts); use the API",
+            )
+
+    def _remember(self, request_id: str) -> None:
+        rules = self._in.policy.signals or SignalsPolicy()
+        self._requests.append(request_id)
+        del self._requests[: -rules.remember_requests]
+
     @workflow.query(name="case")
     def case(self) -> CaseView:
         return self._view()
 
-    def _check(self, cmd: CaseAction, incoming: bool = False) -> Any:
-        """The parsed action, or a refusal: roles, then statuses, then the rule's check."""
+    def _check(
+        self,
+        cmd: CaseAction,
+        incoming: bool = False,
+        gate: Callable[[CaseAction, Any], None] | None = None,
+    ) -> Any:
+        """The parsed action, or a refusal: roles, then the `gate` (the signal path's),
+        then statuses, then the rule's check."""
         try:
             context = INCOMING if incoming else None
             action = self.ACTION_TYPES.validate_python(cmd.action, context=context)
@@ -304,6 +426,8 @@ class CaseWorkflow(CaseOutputs):
             raise refuse("Invalid", f"invalid action: {err.errors()[0]['msg']}") from err
         if action.type not in self.ROLES.get(cmd.role, frozenset()):
             raise refuse("Forbidden", f"role {cmd.role!r} may not take action {action.type!r}")
+        if gate:
+            gate(cmd, action)
         rule = self.ACTIONS[action.type]
         if rule.states is not None:
             if self._status == "closed":
@@ -368,6 +492,11 @@ class CaseWorkflow(CaseOutputs):
     def _refund_timeout(self) -> timedelta | None:
         """How long a refund may take, retries included (the policy's); None: no bound."""
         return None
+
+
+def _plain(value: object) -> str:
+    """A claimed value as the audit log and the timeline may show it: text, no controls."""
+    return "".join(c if c.isprintable() else "?" for c in str(value))
 
 
 def alarm_key(name: str, at: datetime) -> str:

@@ -16,6 +16,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.cases import CaseActivities
     from redress import search_attributes as sa
     from redress.models.case import (
+        ActionAudit,
         CaseEffects,
         CaseInput,
         CaseUser,
@@ -59,6 +60,7 @@ class CaseOutputs:
     _timeline: list[TimelineEvent]
     _outbox: list[NoticeRequest]
     _asked: list[str]
+    _audit: list[ActionAudit]
     _refunded: Decimal
     _version: int
     _sa_state: tuple[Any, ...] | None
@@ -146,16 +148,17 @@ class CaseOutputs:
 
     async def _flush(self) -> None:
         """The work asked for, in order; then one local activity per state change: the
-        projection, then the queued notices."""
+        projection, the audit entries of signals, then the queued notices."""
         asked, self._asked = self._asked, []
         for what in asked:
             await self._effect(what)
         self._version += 1
         outbox, self._outbox = self._outbox, []
+        audit, self._audit = self._audit, []
         self._update_search_attributes()
         await workflow.execute_local_activity_method(
             CaseActivities.apply_effects,
-            CaseEffects(view=self._view(), notices=outbox),
+            CaseEffects(view=self._view(), notices=outbox, audit=audit),
             start_to_close_timeout=self.ACTIVITY_TIMEOUT,
             retry_policy=self.RETRY,
         )

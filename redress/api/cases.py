@@ -22,6 +22,7 @@ from redress.api.errors import has_lone_surrogates, printable, validation_detail
 from redress.logs import get_logger
 from redress.models import ActionReceipt, CaseAction, CaseView
 from redress.models.case import INCOMING
+from redress.models.case import moves_money as action_moves_money
 from redress.refusals import http_status
 from redress.store import crud
 from redress.store.tables import AuditEntry
@@ -145,7 +146,7 @@ async def act(
     action_type = printable(body.get("type", "?"))[:32]
     audit = (state, case_id, principal, request_id, action_type)
     try:
-        if moves_money(body) and not idempotency_key:
+        if moves_money(case_id, body) and not idempotency_key:
             raise HTTPException(
                 428,
                 f"a {action_type} needs an Idempotency-Key header: any unique string, sent "
@@ -159,22 +160,15 @@ async def act(
     return view
 
 
-# Actions that move money: a client's retry must never become a second one.
-MONEY_ACTIONS = frozenset({"refund"})
-
-
-def moves_money(body: dict[str, Any]) -> bool:
-    """A refund, or a conclusion whose compensation is one (P7)."""
-    kind, compensation = body.get("type"), body.get("compensation")
-    if not isinstance(kind, str):
+def moves_money(case_id: str, body: dict[str, Any]) -> bool:
+    """Whether the action moves money, as its kind's action model declares (a refund, a
+    refund compensation, an accepted dispute): a client's retry must never become a second
+    one. A body that does not parse is refused as invalid further on."""
+    kind = kinds.by_case_id(case_id)
+    try:
+        return kind is not None and action_moves_money(kind.actions.validate_python(body))
+    except ValidationError:
         return False
-    if kind in MONEY_ACTIONS:
-        return True
-    return (
-        kind == "conclude"
-        and isinstance(compensation, dict)
-        and compensation.get("refund") is not None
-    )
 
 
 async def _bind_key(

@@ -4,6 +4,7 @@ penalties, notices, refunds); each kind has a module of its own (`complaint`, â€
 from redress.models.case import (
     CURRENCIES,
     ROLES,
+    ActionAudit,
     ActionReceipt,
     Amount,
     AppealRecord,
@@ -31,6 +32,7 @@ from redress.models.case import (
 )
 
 __all__ = [
+    "ActionAudit",
     "ActionReceipt",
     "CURRENCIES",
     "ROLES",

@@ -143,6 +143,11 @@ def in_minor_units(amount: Decimal, currency: str) -> Decimal:
 # events (a supplement, a confirmation) arrive by signed webhook, never with a token.
 Role = Literal["agent", "supervisor", "platform", "user"]
 ROLES: tuple[Role, ...] = ("agent", "supervisor", "platform")
+# Roles only the verified intake carries (the user's and the providers' events, delivered
+# as `user`): anything else claiming one is a forgery, and the signal path refuses it.
+INTAKE_ROLES: frozenset[Role] = frozenset({"user"})
+# The platform's word decides a case: whatever it does counts as a verdict.
+VERDICT_ROLES: frozenset[Role] = frozenset({"platform"})
 Locale = Literal["zh-CN", "en"]
 PenaltyState = Literal["active", "appealed", "revoked", "upheld", "final"]
 
@@ -194,6 +199,21 @@ class CaseAction(BaseModel):
     def _as_object(cls, value: Any) -> Any:
         # Callers in Python may hand in the action model itself.
         return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+
+
+def moves_money(action: BaseModel) -> bool:
+    """Whether taking `action` moves or concedes money: its model says so with a
+    `moves_money()` method (a refund; a conclusion whose compensation is a refund; an
+    accepted dispute). The API asks for an Idempotency-Key, the signal path for the
+    policy's leave, by this one declaration."""
+    check = getattr(action, "moves_money", None)
+    return bool(check()) if callable(check) else False
+
+
+def is_verdict(action: BaseModel) -> bool:
+    """Whether `action` is a verdict on a case (its model's `VERDICT`): a platform's
+    decision, an appeal's, a complaint's conclusion."""
+    return bool(getattr(action, "VERDICT", False))
 
 
 # --- the case as a workflow holds it ----------------------------------------------------
@@ -284,6 +304,10 @@ class CarriedState(BaseModel):
     penalties: list[Penalty]
     kind: dict[str, Any] = Field(default_factory=dict)
     history_before: int = 0  # history events of every earlier run (for `CaseView.seq`)
+    # Request IDs of actions taken (newest last, bounded), so a signal repeated after the
+    # run changed still acts once; and how many signals the case received (audit keys).
+    requests: list[str] = Field(default_factory=list)
+    signals: int = 0
 
 
 class CaseInput(BaseModel):
@@ -348,11 +372,29 @@ class NoticeReceipt(BaseModel):
     duplicate: bool
 
 
+class ActionAudit(BaseModel):
+    """A signalled action, taken or refused, as the audit log keeps it: what it claimed and
+    what the case made of it. `key` makes writing it twice write one row."""
+
+    key: str
+    at: datetime
+    request_id: str
+    actor: str
+    role: str
+    action: str
+    accepted: bool
+    status_code: int
+    reason: str = ""
+    via: Literal["signal"] = "signal"
+
+
 class CaseEffects(BaseModel):
-    """One state change's effects: the projection to write and the notices it queued."""
+    """One state change's effects: the projection to write, the notices it queued and the
+    audit entries of the signals it took or refused."""
 
     view: CaseView
     notices: list[NoticeRequest] = Field(default_factory=list)
+    audit: list[ActionAudit] = Field(default_factory=list)
 
 
 class EffectsDone(BaseModel):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -110,6 +110,9 @@ class Refund(BaseModel):
     amount: Amount
     note: Note = ""
 
+    def moves_money(self) -> bool:
+        return True
+
 
 class RefuseRefund(BaseModel):
     type: Literal["refuse_refund"] = "refuse_refund"
@@ -118,6 +121,7 @@ class RefuseRefund(BaseModel):
 
 
 class PlatformVerdict(BaseModel):
+    VERDICT: ClassVar[bool] = True
     type: Literal["platform_verdict"] = "platform_verdict"
     verdict: Literal["must_refund", "no_refund"]
     # must_refund: the amount due (default: all that is still refundable)
@@ -147,6 +151,7 @@ class Appeal(BaseModel):
 
 
 class AppealDecision(BaseModel):
+    VERDICT: ClassVar[bool] = True
     type: Literal["appeal_decision"] = "appeal_decision"
     penalty_id: Ident
     approved: bool

@@ -127,6 +127,10 @@ class AcceptDispute(BaseModel):
     type: Literal["accept_dispute"] = "accept_dispute"
     note: Note = ""
 
+    def moves_money(self) -> bool:
+        # The merchant concedes: the disputed funds go to the cardholder for good.
+        return True
+
 
 class ProviderEvent(BaseModel):
     """A later provider event for this case, as the intake delivers it (role `user`: it

@@ -5,7 +5,7 @@ input; how the intake takes them is `platform_intake.py`."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -200,7 +200,10 @@ class Reject(BaseModel):
 
 
 class RecordVerification(BaseModel):
-    """P3: the identity check's result."""
+    """P3: the identity check's result: a verdict, since a refund above the threshold
+    relies on it."""
+
+    VERDICT: ClassVar[bool] = True
 
     type: Literal["record_verification"] = "record_verification"
     passed: bool
@@ -254,6 +257,8 @@ class Compensation(BaseModel):
 class Conclude(BaseModel):
     """P7, P8: the result, its basis, and for an upheld complaint the compensation."""
 
+    VERDICT: ClassVar[bool] = True
+
     type: Literal["conclude"] = "conclude"
     upheld: bool
     basis: Text
@@ -266,6 +271,9 @@ class Conclude(BaseModel):
         if not self.upheld and self.compensation is not None:
             raise ValueError("a complaint not upheld has no compensation")
         return self
+
+    def moves_money(self) -> bool:
+        return self.compensation is not None and self.compensation.refund is not None
 
 
 class AddNote(BaseModel):

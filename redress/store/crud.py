@@ -135,6 +135,12 @@ def record_audit(engine: Engine, entry: AuditEntry) -> None:
         session.commit()
 
 
+def record_audit_once(engine: Engine, entry: AuditEntry) -> bool:
+    """Write an entry keyed by `effect_key` unless it is there; whether this call wrote it."""
+    values = entry.model_dump(exclude={"id"})
+    return _insert_ignore(engine, AuditEntry.__table__, **values)  # type: ignore[attr-defined]
+
+
 def purge_closed_before(engine: Engine, cutoff: datetime) -> dict[str, int]:
     """Delete closed cases last touched before `cutoff`, with their refunds, notices and
     audit entries. Open cases are never purged, however old."""

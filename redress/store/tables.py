@@ -77,7 +77,7 @@ class NoticeRecord(SQLModel, table=True):
 
 
 class AuditEntry(SQLModel, table=True):
-    """Every reviewer action the API received, accepted or refused."""
+    """Every reviewer action the API or the Signal `act_signal` received, accepted or refused."""
 
     __tablename__ = "audit_log"
 
@@ -93,6 +93,11 @@ class AuditEntry(SQLModel, table=True):
     accepted: bool
     status_code: int
     reason: str = ""
+    # How it came: `api` (a token's request) or `signal` (the Signal act_signal: a claim,
+    # with no token behind it; `scope` is then empty).
+    via: str = Field(default="api", max_length=16)
+    # A signalled entry's key, so the workflow's effects, however often retried, write it once.
+    effect_key: str | None = Field(default=None, max_length=200, unique=True, index=True)
 
 
 class IntakeRecord(SQLModel, table=True):

@@ -416,7 +416,7 @@ async def test_signals_move_the_case_or_land_as_refusals(cases: Cases) -> None:
     v = await until(h, lambda v: "action_refused" in types(v))
     refusal = event(v, "action_refused")
     assert (refusal.actor, refusal.action) == ("agent-1", "refund")
-    assert "exceeds the refundable amount" in refusal.reason
+    assert "moves money: not by signal" in refusal.reason  # tests/kinds/test_signal_path.py
     assert (v.status, v.refunded) == ("awaiting_outcome", Decimal("0"))
     assert cases.refunds(inp.case_id) == []
 

@@ -19,7 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from redress.models import CaseAction
 from redress.models.complaint import Refund
-from redress.policy import load_policy
+from redress.policy import SignalsPolicy, load_policy
 from redress.store.db import make_engine
 from redress.store.tables import CaseRecord, NoticeRecord, RefundRecord
 from tests.conftest import make_complaint, open_complaint_case
@@ -40,7 +40,9 @@ def crash_policy():  # type: ignore[no-untyped-def]
             "response_appeal_window": timedelta(seconds=4),
         }
     )
-    return policy.model_copy(update={"complaint": rules})
+    # The refunds go in by signal (no waiting for an answer), which the policy must allow.
+    signals = SignalsPolicy(allow_money=True)
+    return policy.model_copy(update={"complaint": rules, "signals": signals})
 
 
 def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -79,7 +81,12 @@ async def test_worker_sigkill_loses_and_doubles_nothing(
         if i % 2 == 0:
             await client.get_workflow_handle(opened.case_id).signal(
                 ComplaintWorkflow.act_signal,
-                CaseAction(actor="agent-1", role="agent", action=Refund(amount=Decimal("50.00"))),
+                CaseAction(
+                    actor="agent-1",
+                    role="agent",
+                    action=Refund(amount=Decimal("50.00")),
+                    request_id=f"refund-{i}",
+                ),
             )
     try:
         for _ in range(KILLS):
