@@ -85,6 +85,7 @@ LEGACY_MARKS: dict[str, list[tuple[str, tuple[str, str, str]]]] = {
         ("shared_0006", ("column", "cases", "seq")),
         ("shared_0007", ("index", "cases", "ix_cases_kind_merchant_created")),
         ("shared_0008", ("table", "deadline_alerts", "")),
+        ("shared_0009", ("column", "audit_log", "via")),
     ],
     "platform_complaint": [("platform_complaint_0001", ("table", "simulated_verifications", ""))],
     "dispute": [("dispute_0001", ("table", "simulated_dispute_requests", ""))],
