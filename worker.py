@@ -28,6 +28,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.cases import CaseActivities
 from activities.disputes import DisputeActivities
 from activities.monitoring import MonitoringActivities
+from activities.payment_failures import PaymentFailureActivities
 from activities.verification import VerificationActivities
 from activities.watchdog import WatchdogActivities
 from redress import kinds
@@ -37,6 +38,7 @@ from redress.logs import configure_logging, get_logger
 from redress.models import RetentionInput
 from redress.notices.channels import RecordingChannel
 from redress.notices.renderer import NoticeRenderer, get_renderer
+from redress.payments.channel import PaymentChannel, channel_from_env
 from redress.payments.disputes import DisputeClient, SimulatedDisputeClient
 from redress.payments.gateway import PaymentsGateway, SimulatedGateway
 from redress.policy import Policy, load_policy
@@ -44,6 +46,7 @@ from redress.search_attributes import ensure_registered
 from redress.store.db import make_engine
 from redress.temporal import connect
 from workflows.monitoring import MonitoringWorkflow, ensure_monitoring_schedule
+from workflows.payment_failure_alerts import PaymentFailureAlertsWorkflow, ensure_alert_schedule
 from workflows.prevention import PreventionNoticeWorkflow
 from workflows.retention import RetentionWorkflow
 from workflows.watchdog import WatchdogWorkflow, ensure_watchdog_schedule
@@ -86,6 +89,7 @@ def build_worker(
     gateway: PaymentsGateway | None = None,
     verifier: IdentityVerifier | None = None,
     disputes: DisputeClient | None = None,
+    payment_channel: PaymentChannel | None = None,
 ) -> Worker:
     """A worker with the default parts: simulated gateway, recording channel. Tests may add
     workflows (a kind of their own), a renderer with their own templates, a gateway."""
@@ -99,6 +103,9 @@ def build_worker(
     dispute_acts = DisputeActivities(
         engine, disputes or SimulatedDisputeClient(engine), acts.channel, acts.renderer
     )
+    failures = PaymentFailureActivities(
+        engine, payment_channel or channel_from_env(engine), acts.channel, acts.renderer
+    )
     return Worker(
         client,
         task_queue=task_queue,
@@ -109,6 +116,7 @@ def build_worker(
             PreventionNoticeWorkflow,
             MonitoringWorkflow,
             WatchdogWorkflow,
+            PaymentFailureAlertsWorkflow,
             *extra_workflows,
         ],
         activities=[
@@ -122,6 +130,8 @@ def build_worker(
             dispute_acts.send_prevention_notice,
             MonitoringActivities(engine, acts.channel, acts.renderer).recompute,
             WatchdogActivities(engine, acts.channel, acts.renderer).sweep,
+            failures.reconcile,
+            failures.evaluate_alerts,
         ],
         activity_executor=ThreadPoolExecutor(max_workers=max_threads),
         # Sandboxed: keep the checks but import each module once per process, not once per
@@ -150,6 +160,7 @@ async def main() -> None:
     await ensure_watchdog_schedule(client, policy, settings.task_queue)
     if policy.dispute is not None:  # C5: the card networks' monitoring figures
         await ensure_monitoring_schedule(client, policy, settings.task_queue)
+    await ensure_alert_schedule(client, policy, settings.task_queue)  # F5's failure rates
     verifier = SimulatedIdentityVerifier(engine, outcome=settings.simulated_verifier)  # type: ignore[arg-type]
     worker = build_worker(
         client, engine, settings.task_queue, sandbox=settings.workflow_sandbox, verifier=verifier

@@ -30,7 +30,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from redress import search_attributes as sa
 from redress.kinds import CaseKind
 from redress.models.case import ActionReceipt, CaseAction, CaseResult
-from redress.models.intake import CaseMessage, CaseStart, IntakeContext
+from redress.models.intake import CaseMessage, CaseNews, CaseStart, IntakeContext
 from redress.policy import Policy
 from redress.refusals import http_status
 from redress.store import crud
@@ -103,6 +103,8 @@ async def open_case(
     event_id = str(getattr(event, "event_id", ""))
     if isinstance(start, CaseMessage):
         return await _deliver(client, engine, kind, source, event_id, start, delivery)
+    if isinstance(start, CaseNews):
+        return await _news(client, engine, kind, source, event_id, start, delivery)
     found = await asyncio.to_thread(
         crud.intake_lookup,
         engine,
@@ -214,6 +216,36 @@ async def _deliver(
         keep_for=delivery.keep_for if delivery else timedelta(0),
     )
     return Opened(case_id=case_id, workflow_id=case_id, duplicate=False)
+
+
+async def _news(
+    client: Client,
+    engine: Engine,
+    kind: CaseKind,
+    source: str,
+    event_id: str,
+    news: CaseNews,
+    delivery: Delivery | None,
+) -> Opened:
+    """An event that opens no case: recorded, then told to the open cases it concerns
+    (by the provider's event ID, so a redelivery acts once); taken once."""
+    found = await asyncio.to_thread(
+        crud.intake_lookup, engine, source, delivery.id if delivery else None, news.case_id,
+        None, event_id,
+    )
+    if found.seen:
+        raise Replayed(news.case_id)
+    if found.event_case:
+        return Opened(found.event_case, found.event_case, duplicate=True)
+    for case_id in await asyncio.to_thread(news.record, engine, source):
+        message = CaseMessage(case_id, "user", news.action)
+        await _send(client, message, f"{source}:{event_id}", closed_ok=True)
+    await asyncio.to_thread(
+        crud.record_intake, engine, case_id=news.case_id, kind=kind.name, provider=source,
+        event_id=event_id, first_run_id=None, delivery=delivery.id if delivery else None,
+        keep_for=delivery.keep_for if delivery else timedelta(0),
+    )
+    return Opened(case_id=news.case_id, workflow_id=news.case_id, duplicate=False)
 
 
 async def _send(

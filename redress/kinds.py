@@ -15,9 +15,16 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
-from redress.models import complaint, dispute, platform_complaint, platform_intake
+from redress.models import (
+    complaint,
+    dispute,
+    payment_failure,
+    payment_failure_intake,
+    platform_complaint,
+    platform_intake,
+)
 from redress.models.case import CaseInput, Role
-from redress.models.intake import CaseMessage, CaseStart, IntakeContext
+from redress.models.intake import CaseMessage, CaseNews, CaseStart, IntakeContext
 from redress.policy import Policy
 
 
@@ -31,7 +38,7 @@ class CaseKind:
     roles: Mapping[Role, frozenset[str]]  # role → the action types it may take
     events: Mapping[str, type[BaseModel]]  # intake event type → its body's model
     # an event body → the workflow start, or a message for a case already open
-    open: Callable[[Any, IntakeContext], CaseStart | CaseMessage]
+    open: Callable[[Any, IntakeContext], CaseStart | CaseMessage | CaseNews]
     policy_section: str  # the kind's section of the policy file
     sample: Callable[..., dict[str, Any]]  # an event body for `redress send-sample`
     # The intake hands the user a token for `GET /progress/{case_id}` (P10).
@@ -93,6 +100,18 @@ KINDS: dict[str, CaseKind] = {
             policy_section="dispute",
             sample=dispute.sample_event,
             sample_provider="stripe",
+        ),
+        CaseKind(
+            name=payment_failure.KIND,
+            prefix=payment_failure.PREFIX,
+            workflow="workflows.payment_failure:PaymentFailureWorkflow",
+            input=payment_failure.PaymentFailureCaseInput,
+            actions=payment_failure.ACTIONS,
+            roles=payment_failure.ROLE_ACTIONS,
+            events=payment_failure_intake.EVENTS,
+            open=payment_failure_intake.on_event,
+            policy_section="payment_failure",
+            sample=payment_failure_intake.sample_event,
         ),
     ]
 }

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, model_validator
 
 from redress.calendar import CalendarSnapshot, resolve_calendar
+from redress.payments.failure_policy import PaymentFailurePolicy
 
 POLICIES_DIR = Path(__file__).resolve().parents[1] / "policies"
 
@@ -271,6 +272,7 @@ class Policy(BaseModel):
     complaint: ComplaintPolicy | None = None
     platform_complaint: PlatformComplaintPolicy | None = None
     dispute: DisputePolicy | None = None
+    payment_failure: PaymentFailurePolicy | None = None
     calendar: CalendarPolicy = Field(default_factory=CalendarPolicy)
     intake: IntakePolicy = Field(default_factory=IntakePolicy)
     limits: LimitsPolicy = Field(default_factory=LimitsPolicy)
@@ -305,7 +307,7 @@ class Policy(BaseModel):
         return PolicySnapshot(name=self.name, calendar=calendar, signals=self.signals, **kinds)
 
 
-KIND_SECTIONS = ("complaint", "platform_complaint", "dispute")
+KIND_SECTIONS = ("complaint", "platform_complaint", "dispute", "payment_failure")
 
 
 class PolicySnapshot(BaseModel):
@@ -315,6 +317,7 @@ class PolicySnapshot(BaseModel):
     complaint: ComplaintPolicy | None = None
     platform_complaint: PlatformComplaintPolicy | None = None
     dispute: DisputePolicy | None = None
+    payment_failure: PaymentFailurePolicy | None = None
     calendar: CalendarSnapshot
     # None in inputs recorded before signals had a policy: read as the defaults (refused).
     signals: SignalsPolicy | None = None

@@ -9,7 +9,15 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from redress.api import cases, codec, merchants, progress, transactions, webhooks
+from redress.api import (
+    cases,
+    codec,
+    merchants,
+    payment_failures,
+    progress,
+    transactions,
+    webhooks,
+)
 from redress.api.deps import AppState
 from redress.api.signing import WebhookSigner
 from redress.config import Settings
@@ -54,4 +62,5 @@ def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
     app.include_router(progress.router)
     app.include_router(transactions.router)
     app.include_router(merchants.router)
+    app.include_router(payment_failures.router)
     return app

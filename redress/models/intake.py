@@ -70,3 +70,15 @@ class CaseMessage:
     case_id: str
     actor: str
     action: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CaseNews:
+    """An event that opens no case (a payment that succeeded or was captured): `record`
+    writes it to the kind's own tables and returns the open cases it concerns, `(engine,
+    source) → case IDs`; each is then told `action` (a `user` action) if still open.
+    `case_id` is the case the event names, for the answer, open or not."""
+
+    case_id: str
+    record: Callable[[Any, str], list[str]]
+    action: dict[str, Any]

@@ -89,6 +89,7 @@ LEGACY_MARKS: dict[str, list[tuple[str, tuple[str, str, str]]]] = {
     ],
     "platform_complaint": [("platform_complaint_0001", ("table", "simulated_verifications", ""))],
     "dispute": [("dispute_0001", ("table", "simulated_dispute_requests", ""))],
+    "payment_failure": [("payment_failure_0001", ("table", "payment_attempts", ""))],
 }
 
 

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Index, text
 from sqlmodel import Field, SQLModel
 
+from redress.store import payment_failure_tables  # noqa: F401  (the kind's own tables)
+
 
 class CaseRecord(SQLModel, table=True):
     __tablename__ = "cases"

@@ -1,0 +1,51 @@
+"""A merchant's payment failures (F5): per channel, over a sliding window, the attempts,
+the failures, the rate and the causes, and the alerts of that window."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi.concurrency import run_in_threadpool
+
+from redress.api.deps import CurrentPrincipal, State
+from redress.payments import failure_rates
+from redress.payments.failure_rates import FailureFigures
+from redress.policy import format_duration, parse_duration
+
+router = APIRouter(tags=["merchants"])
+
+
+@router.get("/merchants/{merchant_id}/payments/failures", response_model=FailureFigures)
+async def payment_failures(
+    merchant_id: Annotated[str, Path(max_length=128)],
+    state: State,
+    principal: CurrentPrincipal,
+    window: Annotated[
+        str | None,
+        Query(max_length=32, description="a duration: 1h, 30m, 7d; default: the alert's window"),
+    ] = None,
+) -> FailureFigures:
+    rules = state.policy.payment_failure
+    default = rules.alert.window if rules else timedelta(hours=1)
+    try:
+        span = parse_duration(window) if window is not None else default
+    except ValueError as err:
+        raise HTTPException(422, f"window: {err}") from err
+    longest = state.policy.retention.records_for  # the ledger keeps no more than this
+    if not timedelta(0) < span <= longest:
+        raise HTTPException(
+            422, f"window: give a duration above 0 and at most {format_duration(longest)}"
+        )
+    # Another merchant's figures read as no merchant at all: its existence is not leaked.
+    if not principal.sees(merchant_id):
+        raise HTTPException(404, f"no merchant {merchant_id!r}")
+    return await run_in_threadpool(
+        failure_rates.figures,
+        state.engine,
+        merchant_id,
+        span,
+        datetime.now(UTC),
+        window or format_duration(default),
+    )
