@@ -286,6 +286,87 @@ DISPUTE_SCENARIOS: dict[str, Callable[[WorkflowEnvironment, DisputeCase], Awaita
 }
 
 
+# --- payment failures (F1–F6): the channel's events through the intake ----------------------
+
+
+class FailureCase:
+    def __init__(self, env: WorkflowEnvironment, engine: Engine, name: str, version: str) -> None:
+        self.env, self.engine = env, engine
+        self.payment_id = f"REC-{name}-{version}"
+        self.case_id = ""
+        self.n = 0
+
+    async def event(self, type_: str, payment_id: str | None = None, **fields: Any) -> None:
+        self.n += 1
+        now = await self.env.get_current_time()
+        payment: dict[str, Any] = {
+            "id": payment_id or self.payment_id,
+            "order_no": f"O-{self.payment_id}",
+            "merchant_id": "M100",
+            "channel": "alipay",
+            "amount": "88.00",
+            "currency": "CNY",
+            "occurred_at": now.isoformat(),
+            "card": {"last4": "1111"},
+            "user": {
+                "id": "U1",
+                "locale": "zh-CN",
+                "contact": {"channel": "sms", "address": "+8613800000000"},
+            },
+            **fields,
+        }
+        body = {"event_id": f"evt-{self.payment_id}-{self.n}", "type": type_, "payment": payment}
+        kind = KINDS["payment_failure"]
+        event = kind.events[type_].model_validate(body, context=INCOMING)
+        opened = await open_case(
+            self.env.client,
+            self.engine,
+            "record",
+            load_policy("default"),
+            kind,
+            "generic",
+            event,
+            now=now,
+        )
+        if type_ == "payment.failed":
+            self.case_id = opened.case_id
+
+    async def act(self, role: str, **action: Any) -> None:
+        cmd = CaseAction(actor=f"{role}-1", role=role, action=action)  # type: ignore[arg-type]
+        await self.env.client.get_workflow_handle(self.case_id).execute_update("act", cmd)
+
+
+async def failure_captured_refunded(env: WorkflowEnvironment, f: FailureCase) -> None:
+    """Nothing taken at first; the channel's capture comes later: refunded once, then a
+    repeated capture and a note while the case waits for late events."""
+    await f.event("payment.failed", return_code="101")
+    await f.event("payment.captured")
+    await f.event("payment.captured")
+    await f.act("agent", type="note", text="refunded by the case")
+    await env.sleep(timedelta(days=8))
+
+
+async def failure_abandoned(env: WorkflowEnvironment, f: FailureCase) -> None:
+    """An unknown code; no retry within the window: abandoned."""
+    await f.event("payment.failed", return_code="ZZ-99")
+    await env.sleep(timedelta(days=9))
+
+
+async def failure_recovered(env: WorkflowEnvironment, f: FailureCase) -> None:
+    """The user paid again: recovered; the desk closes nothing, notes it."""
+    await f.event("payment.failed", return_code="202", channel="wechat")
+    await f.event("payment.succeeded", payment_id=f"{f.payment_id}-2", channel="wechat")
+    await f.act("agent", type="note", text="paid with the second attempt")
+    await env.sleep(timedelta(days=8))
+
+
+FAILURE_SCENARIOS: dict[str, Callable[[WorkflowEnvironment, FailureCase], Awaitable[None]]] = {
+    "payment_failure_captured_refunded": failure_captured_refunded,
+    "payment_failure_abandoned": failure_abandoned,
+    "payment_failure_recovered": failure_recovered,
+}
+
+
 def _platform_policy(name: str) -> Policy:
     policy = load_policy("default")
     assert policy.platform_complaint
@@ -357,6 +438,16 @@ async def main(version: str, only: list[str]) -> None:
                 d = DisputeCase(env, engine, name, version)
                 await dispute(env, d)
                 h = env.client.get_workflow_handle(d.case_id)
+                await h.result()
+                history = await h.fetch_history()
+                (HISTORIES / f"{name}-{version}.json").write_text(history.to_json())
+                print(f"recorded {name}: {len(history.events)} events")
+            for name, failure in FAILURE_SCENARIOS.items():
+                if only and name not in only:
+                    continue
+                fc = FailureCase(env, engine, name, version)
+                await failure(env, fc)
+                h = env.client.get_workflow_handle(fc.case_id)
                 await h.result()
                 history = await h.fetch_history()
                 (HISTORIES / f"{name}-{version}.json").write_text(history.to_json())
