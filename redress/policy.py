@@ -220,6 +220,8 @@ class LimitsPolicy(BaseModel):
     api_body_bytes: int = Field(default=64 * 1024, ge=1024)
     # Provider webhooks (the largest provider payloads are a few KiB).
     webhook_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    # The codec endpoint: the Web UI sends a page of history at a time (payloads ≤ 2 MiB).
+    codec_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
 
 
 class RetentionPolicy(BaseModel):

@@ -17,6 +17,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from redress.api.deps import CurrentPrincipal, Principal, State
+from redress.api.errors import error_responses
 from redress.models.case import Ident
 from redress.models.evidence import PreventionNotice, PreventionNoticeIn, TransactionRecordIn
 from redress.store import transactions as records
@@ -53,7 +54,11 @@ def _view(row: TransactionRecord) -> TransactionView:
     return TransactionView.model_validate(row.model_dump())
 
 
-@router.put("/transactions/{transaction_id}", response_model=TransactionView)
+@router.put(
+    "/transactions/{transaction_id}",
+    response_model=TransactionView,
+    responses=error_responses(400, 401, 404, 413, 422, 503),
+)
 async def put_transaction(
     transaction_id: Ident, body: TransactionRecordIn, state: State, principal: CurrentPrincipal
 ) -> TransactionView:
@@ -77,7 +82,11 @@ async def put_transaction(
     return _view(row)
 
 
-@router.get("/transactions/{transaction_id}", response_model=TransactionView)
+@router.get(
+    "/transactions/{transaction_id}",
+    response_model=TransactionView,
+    responses=error_responses(401, 404, 422),
+)
 async def get_transaction(
     transaction_id: str,
     state: State,
@@ -97,22 +106,25 @@ async def get_transaction(
 
 
 @router.post(
-    "/transactions/{transaction_id}/notices", status_code=202, response_model=NoticeStarted
+    "/transactions/{transaction_id}/notices",
+    status_code=202,
+    response_model=NoticeStarted,
+    responses={
+        200: {"model": NoticeStarted, "description": "a repeated request (same key)"},
+        **error_responses(400, 401, 404, 413, 422, 428, 503),
+    },
 )
 async def send_notice(
     transaction_id: Ident,
     body: PreventionNoticeIn,
     state: State,
     principal: CurrentPrincipal,
-    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+    # Required, as documented; without it the answer is 428 (app.py), as for a refund.
+    idempotency_key: Annotated[str, Header(min_length=1, max_length=128)],
 ) -> Any:
     """Send a prevention notice to the customer, once per Idempotency-Key, and attach it to
     the transaction's evidence (C2)."""
     _merchant(principal, body.merchant_id, transaction_id)
-    if not idempotency_key:
-        raise HTTPException(
-            428, "a notice needs an Idempotency-Key header, sent again unchanged on a retry"
-        )
     digest = hashlib.sha256(
         f"{body.merchant_id}\x00{transaction_id}\x00{idempotency_key}".encode()
     ).hexdigest()[:16]

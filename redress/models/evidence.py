@@ -7,7 +7,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from redress.models.case import CaseUser, Ident, Note, Plain, Prose
 
@@ -63,11 +71,29 @@ EvidenceKind = Literal[
 ]
 
 
+def _json_integer(value: object) -> object:
+    # A JSON integer, as documented (5 or 5.0), not what pydantic would also read as one.
+    if isinstance(value, bool | str):
+        raise ValueError("expected an integer")
+    return value
+
+
 class EvidenceItem(BaseModel):
+    # The schema says what `_ref_or_text` checks, so a client's generator makes no item the
+    # API refuses.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["ref"], "properties": {"ref": {"type": "string"}}},
+                {"required": ["text"], "properties": {"text": {"type": "string", "minLength": 1}}},
+            ]
+        }
+    )
+
     kind: EvidenceKind
     ref: ShortText | None = None  # a file in the evidence store
     text: Annotated[str, StringConstraints(max_length=20_000), Prose] | None = None
-    bytes: Annotated[int, Field(ge=0, le=100_000_000)] = 0  # the file's size
+    bytes: Annotated[int, Field(ge=0, le=100_000_000), BeforeValidator(_json_integer)] = 0
     source: str = "reviewer"  # reviewer | transaction (from the stored records) | notice
 
     @model_validator(mode="after")
@@ -219,14 +245,25 @@ class RecordsFound(BaseModel):
 # --- transaction records and prevention notices (C1, C2) --------------------------------
 
 
+def _not_a_number(value: object) -> object:
+    # The API documents an RFC 3339 string; pydantic alone would read 0 as 1970-01-01.
+    if isinstance(value, int | float):
+        raise ValueError("expected an RFC 3339 date-time string, not a number")
+    return value
+
+
+# An aware instant as the API documents it: a date-time string (or a datetime in code).
+Instant = Annotated[AwareDatetime, BeforeValidator(_not_a_number)]
+
+
 class TransactionRecordIn(BaseModel):
     """`PUT /transactions/{transaction_id}`: a transaction's records, kept as defence material."""
 
     merchant_id: Ident
     order_id: Ident | None = None
     authorization: ShortText | None = None  # the authorization result (approved, code)
-    captured_at: AwareDatetime | None = None
-    shipped_at: AwareDatetime | None = None
+    captured_at: Instant | None = None
+    shipped_at: Instant | None = None
     evidence: Annotated[list[EvidenceItem], Field(max_length=100)] = Field(default_factory=list)
 
 
@@ -237,12 +274,35 @@ class PreventionNoticeIn(BaseModel):
     """`POST /transactions/{transaction_id}/notices` (C2): the written notice that later wins
     the dispute, sent to the customer and attached to the transaction's evidence."""
 
+    # The schema says what `_dates` checks: each type with the date it states.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"properties": {"type": {"const": "out_of_stock"}}},
+                {
+                    "properties": {
+                        "type": {"const": "delivery_delayed"},
+                        "new_date": {"type": "string"},
+                    },
+                    "required": ["new_date"],
+                },
+                {
+                    "properties": {
+                        "type": {"const": "subscription_canceled"},
+                        "effective_date": {"type": "string"},
+                    },
+                    "required": ["effective_date"],
+                },
+            ]
+        }
+    )
+
     merchant_id: Ident
     type: PreventionType
     customer: CaseUser
     item: ShortText | None = None
-    new_date: AwareDatetime | None = None  # delivery_delayed: the new delivery date
-    effective_date: AwareDatetime | None = None  # subscription_canceled: when it takes effect
+    new_date: Instant | None = None  # delivery_delayed: the new delivery date
+    effective_date: Instant | None = None  # subscription_canceled: when it takes effect
     note: Note = ""
 
     @model_validator(mode="after")
