@@ -5,12 +5,13 @@ from pydantic import ValidationError
 
 from redress.calendar import CalendarSnapshot
 from redress.policy import POLICIES_DIR, Span, load_policy, parse_duration
+from tests.harness import section
 
 CST = timezone(timedelta(hours=8))
 
 
 def test_default_policy_carries_the_published_numbers() -> None:
-    rules = load_policy("default").complaint
+    rules = section(load_policy("default"), "complaint")
     assert rules.handle_within == timedelta(hours=96)  # M1
     assert rules.response_overdue_points == 1  # M2
     assert rules.response_appeal_window == timedelta(days=7)  # M3
@@ -22,7 +23,7 @@ def test_default_policy_carries_the_published_numbers() -> None:
 
 def test_fast_policy_runs_in_seconds() -> None:
     policy = load_policy("fast")
-    assert policy.complaint.handle_within <= timedelta(minutes=2)
+    assert section(policy, "complaint").handle_within <= timedelta(minutes=2)
     assert policy.calendar.kind == "24x7"
 
 
@@ -37,7 +38,7 @@ def test_durations() -> None:
 def test_policy_file_by_path_and_bad_values(tmp_path) -> None:
     path = tmp_path / "mine.toml"
     path.write_text((POLICIES_DIR / "default.toml").read_text().replace('"96h"', '"48h"'))
-    assert load_policy(str(path)).complaint.handle_within == timedelta(hours=48)
+    assert section(load_policy(str(path)), "complaint").handle_within == timedelta(hours=48)
     path.write_text(path.read_text().replace('"48h"', '"whenever"'))
     with pytest.raises(ValidationError, match="not a duration"):
         load_policy(str(path))

@@ -7,7 +7,6 @@ actions are the Update `act`. Times are the test server's, so the due time is an
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -18,8 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from redress.intake import Opened, open_case
@@ -29,13 +27,15 @@ from redress.models.dispute import DisputeEvent
 from redress.policy import load_policy
 from redress.store import transactions
 from redress.store.tables import DisputeRequestRecord, NoticeRecord
-from tests.conftest import running_worker
-from tests.kinds.conftest import retire
+from tests import harness
+from tests.harness import running_worker, section
+from tests.kinds import harness as kinds
+from tests.kinds.harness import retire
+from tests.kinds.harness import types as kinds_of
 
 KIND = KINDS["dispute"]
 POLICY = load_policy("default")
-RULES = POLICY.dispute
-assert RULES is not None
+RULES = section(POLICY, "dispute")
 DAY = timedelta(days=1)
 
 DELIVERY = [
@@ -105,29 +105,19 @@ class Disputes:
 
     async def act(self, case_id: str, action: dict[str, Any], role: str = "agent") -> CaseView:
         cmd = CaseAction(actor=f"{role}-1", role=role, action=action)  # type: ignore[arg-type]
-        await self.env.client.get_workflow_handle(case_id).execute_update("act", cmd)
-        return await self.view(case_id)
+        return await kinds.act(self.env.client.get_workflow_handle(case_id), cmd)
 
     async def refused(
         self, case_id: str, action: dict[str, Any], kind: str, role: str = "agent"
     ) -> str:
-        with pytest.raises(WorkflowUpdateFailedError) as info:
-            await self.act(case_id, action, role)
-        cause = info.value.cause
-        assert isinstance(cause, ApplicationError) and cause.type == kind, cause
-        return cause.message
+        cmd = CaseAction(actor=f"{role}-1", role=role, action=action)  # type: ignore[arg-type]
+        return await kinds.refused(self.env.client.get_workflow_handle(case_id), cmd, kind)
 
     async def view(self, case_id: str) -> CaseView:
-        handle = self.env.client.get_workflow_handle(case_id)
-        return await handle.query("case", result_type=CaseView)
+        return await kinds.view(self.env.client.get_workflow_handle(case_id))
 
     async def until(self, case_id: str, ok: Callable[[CaseView], bool]) -> CaseView:
-        for _ in range(500):
-            v = await self.view(case_id)
-            if ok(v):
-                return v
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"{case_id}: {v.status} {v.details}")
+        return await kinds.until(self.env.client.get_workflow_handle(case_id), ok)
 
     def requests(self, case_id: str) -> list[DisputeRequestRecord]:
         with Session(self.engine) as s:
@@ -135,11 +125,7 @@ class Disputes:
             return list(s.exec(q).all())
 
     def notices(self, case_id: str, template: str) -> list[NoticeRecord]:
-        with Session(self.engine) as s:
-            q = select(NoticeRecord).where(
-                NoticeRecord.case_id == case_id, NoticeRecord.template == template
-            )
-            return list(s.exec(q).all())
+        return harness.notices(self.engine, case_id, template)
 
 
 @pytest.fixture
@@ -151,10 +137,6 @@ async def ds(
         yield d
         for handle in d.handles:
             await retire(ts_env.client, handle)
-
-
-def kinds_of(v: CaseView) -> list[str]:
-    return [e.type for e in v.timeline]
 
 
 @pytest.mark.parametrize(("stage", "outcome"), [("won", "won"), ("lost", "lost")])

@@ -7,7 +7,6 @@ later events go through the intake too. Reviewer actions are the Update `act`.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -18,8 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
+from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from redress.intake import Opened, Undeliverable, open_case
@@ -29,20 +27,19 @@ from redress.models.case import INCOMING
 from redress.models.platform_intake import sample_event
 from redress.policy import Policy, Span, load_policy
 from redress.store.tables import NoticeRecord, RefundRecord, VerificationRecord
-from tests.conftest import running_worker
-from tests.kinds.conftest import retire
+from tests import harness
+from tests.harness import running_worker, section
+from tests.kinds import harness as kinds
+from tests.kinds.harness import retire, types
 
 KIND = KINDS["platform_complaint"]
 DEFAULT = load_policy("default")
-RULES = DEFAULT.platform_complaint
-assert RULES is not None
+RULES = section(DEFAULT, "platform_complaint")
 
 
 def policy_with(**changes: Any) -> Policy:
     """The default policy with its platform section changed (e.g. manual acceptance)."""
-    assert DEFAULT.platform_complaint is not None
-    section = DEFAULT.platform_complaint.model_copy(update=changes)
-    return DEFAULT.model_copy(update={"platform_complaint": section})
+    return harness.with_section(DEFAULT, "platform_complaint", **changes)
 
 
 MANUAL = policy_with(acceptance=RULES.acceptance.model_copy(update={"manual": True}))
@@ -88,36 +85,24 @@ class Platform:
         }
         return await self.intake(body)
 
-    async def act(self, case_id: str, role: str, action: dict[str, Any], id: str | None = None):  # type: ignore[no-untyped-def]
+    async def act(
+        self, case_id: str, role: str, action: dict[str, Any], id: str | None = None
+    ) -> CaseView:
         cmd = CaseAction(actor=f"{role}-1", role=role, action=action)  # type: ignore[arg-type]
-        handle = self.client.get_workflow_handle(case_id)
-        await handle.execute_update("act", cmd, id=id)
-        return await self.view(case_id)
+        return await kinds.act(self.client.get_workflow_handle(case_id), cmd, id)
 
     async def refused(self, case_id: str, role: str, action: dict[str, Any], kind: str) -> str:
-        with pytest.raises(WorkflowUpdateFailedError) as info:
-            await self.act(case_id, role, action)
-        cause = info.value.cause
-        assert isinstance(cause, ApplicationError) and cause.type == kind, cause
-        return cause.message
+        cmd = CaseAction(actor=f"{role}-1", role=role, action=action)  # type: ignore[arg-type]
+        return await kinds.refused(self.client.get_workflow_handle(case_id), cmd, kind)
 
     async def view(self, case_id: str) -> CaseView:
-        return await self.client.get_workflow_handle(case_id).query("case", result_type=CaseView)
+        return await kinds.view(self.client.get_workflow_handle(case_id))
 
     async def until(self, case_id: str, ok: Callable[[CaseView], bool]) -> CaseView:
-        for _ in range(500):
-            v = await self.view(case_id)
-            if ok(v):
-                return v
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"{case_id}: {v.status} {v.details}")
+        return await kinds.until(self.client.get_workflow_handle(case_id), ok)
 
     def notices(self, case_id: str, template: str | None = None) -> list[NoticeRecord]:
-        with Session(self.engine) as s:
-            q = select(NoticeRecord).where(NoticeRecord.case_id == case_id)
-            if template:
-                q = q.where(NoticeRecord.template == template)
-            return sorted(s.exec(q).all(), key=lambda n: n.delivered_at)
+        return harness.notices(self.engine, case_id, template)
 
 
 @pytest.fixture
@@ -129,10 +114,6 @@ async def pc(
         yield p
         for handle in p.handles:
             await retire(ts_env.client, handle)
-
-
-def types(view: CaseView) -> list[str]:
-    return [e.type for e in view.timeline]
 
 
 # --- P1, P2: acceptance ---------------------------------------------------------------

@@ -1,6 +1,9 @@
 """A kind of case that exists only for the kernel's tests: one deadline that imposes a
 penalty, a reminder before it, and three actions. Written the way a new kind is written
-(docs/contributing.md, "Adding a case kind"), without registering it for the stack."""
+(docs/contributing.md, "Adding a case kind"), without registering it for the stack.
+
+A support module like tests/kinds/harness.py, not a test module: it holds no tests, and
+tests/kinds/test_kernel.py runs it on the test's worker."""
 
 from __future__ import annotations
 

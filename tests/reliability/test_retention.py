@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 from temporalio.testing import WorkflowEnvironment
 
 from redress.models import RetentionInput
@@ -19,17 +20,16 @@ from redress.store.tables import (
     SettledTransaction,
     TransactionRecord,
 )
-from tests.conftest import running_worker
-from tests.store.test_crud import view
+from tests.harness import case_view, running_worker
 from worker import RETENTION_SCHEDULE_ID, ensure_retention_schedule
 from workflows.retention import RetentionWorkflow
 
 
-def seed(engine, case_id: str, status: str, age_days: int) -> None:  # type: ignore[no-untyped-def]
-    crud.upsert_case(engine, view(case_id, 1, status))
+def seed(engine: Engine, case_id: str, status: str, age_days: int) -> None:
+    crud.upsert_case(engine, case_view(case_id, 1, status))
     at = datetime.now(UTC) - timedelta(days=age_days)
     with Session(engine) as s:
-        s.exec(update(CaseRecord).where(CaseRecord.case_id == case_id).values(updated_at=at))  # type: ignore[call-overload]
+        s.exec(update(CaseRecord).where(col(CaseRecord.case_id) == case_id).values(updated_at=at))  # type: ignore[call-overload]
         s.add(
             RefundRecord(
                 idempotency_key=f"{case_id}:refund:1",
@@ -72,7 +72,7 @@ async def test_purge_keeps_360_days_and_open_cases(
         with Session(engine) as s:
             s.exec(
                 update(TransactionRecord)  # type: ignore[call-overload]
-                .where(TransactionRecord.transaction_id == txn)
+                .where(col(TransactionRecord.transaction_id) == txn)
                 .values(updated_at=now - timedelta(days=age))
             )
             s.add(

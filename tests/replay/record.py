@@ -42,7 +42,8 @@ from redress.models.platform_intake import sample_event
 from redress.policy import Policy, load_policy
 from redress.search_attributes import ensure_registered
 from redress.store.db import make_engine
-from tests.conftest import binary, make_complaint, open_complaint_case
+from tests.harness import binary, complaint_handle, make_complaint, open_complaint_case
+from tests.kinds.harness import agent, platform, send
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
 from workflows.retention import RetentionWorkflow
@@ -52,55 +53,36 @@ HISTORIES = Path(__file__).parent / "histories"
 Handle = WorkflowHandle[ComplaintWorkflow, object]
 
 
-def agent(action: object) -> CaseAction:
-    return CaseAction(actor="agent-1", role="agent", action=action)  # type: ignore[arg-type]
-
-
-def platform(action: object) -> CaseAction:
-    return CaseAction(actor="platform-1", role="platform", action=action)  # type: ignore[arg-type]
-
-
 async def handled_in_time(env: WorkflowEnvironment, h: Handle) -> None:
-    await h.execute_update(ComplaintWorkflow.act, agent(Reply(message="Shipped today")))
+    await send(h, agent(Reply(message="Shipped today")))
     await env.sleep(timedelta(days=8))
 
 
 async def penalty_appeal_approved(env: WorkflowEnvironment, h: Handle) -> None:
     await env.sleep(timedelta(hours=97))
-    await h.execute_update(
-        ComplaintWorkflow.act,
-        agent(Appeal(penalty_id="P1", statement="refunded", evidence=["refund.png"])),
-    )
-    await h.execute_update(
-        ComplaintWorkflow.act, platform(AppealDecision(penalty_id="P1", approved=True))
-    )
+    await send(h, agent(Appeal(penalty_id="P1", statement="refunded", evidence=["refund.png"])))
+    await send(h, platform(AppealDecision(penalty_id="P1", approved=True)))
     await env.sleep(timedelta(days=8))
 
 
 async def refund_overdue(env: WorkflowEnvironment, h: Handle) -> None:
-    await h.execute_update(
-        ComplaintWorkflow.act,
-        agent(RefuseRefund(explanation="delivered", evidence=["pod.png"])),
-    )
-    await h.execute_update(ComplaintWorkflow.act, platform(PlatformVerdict(verdict="must_refund")))
+    await send(h, agent(RefuseRefund(explanation="delivered", evidence=["pod.png"])))
+    await send(h, platform(PlatformVerdict(verdict="must_refund")))
     await env.sleep(timedelta(days=8))
-    await h.execute_update(ComplaintWorkflow.act, agent(Refund(amount=100)))  # type: ignore[arg-type]
+    await send(h, agent(Refund(amount=100)))  # type: ignore[arg-type]
     await env.sleep(timedelta(days=31))
 
 
 async def partial_refunds_long_case(env: WorkflowEnvironment, h: Handle) -> None:
     """Rules 2: an amount due, refunded in two parts, and enough replies in between that
     the case continues as new (its policy's history limit is 40 events)."""
-    await h.execute_update(
-        ComplaintWorkflow.act,
-        agent(RefuseRefund(explanation="delivered", evidence=["pod.png"])),
-    )
+    await send(h, agent(RefuseRefund(explanation="delivered", evidence=["pod.png"])))
     verdict = PlatformVerdict(verdict="must_refund", amount=Decimal("60.00"))
-    await h.execute_update(ComplaintWorkflow.act, platform(verdict))
-    await h.execute_update(ComplaintWorkflow.act, agent(Refund(amount=Decimal("30.00"))))
+    await send(h, platform(verdict))
+    await send(h, agent(Refund(amount=Decimal("30.00"))))
     for i in range(12):
-        await h.execute_update(ComplaintWorkflow.act, agent(Reply(message=f"update {i}")))
-    await h.execute_update(ComplaintWorkflow.act, agent(Refund(amount=Decimal("30.00"))))
+        await send(h, agent(Reply(message=f"update {i}")))
+    await send(h, agent(Refund(amount=Decimal("30.00"))))
     await env.sleep(timedelta(days=8))
 
 
@@ -327,7 +309,7 @@ async def main(version: str, only: list[str]) -> None:
                 opened = await open_complaint_case(
                     env.client, "record", _policy(name), "test", complaint
                 )
-                h = env.client.get_workflow_handle_for(ComplaintWorkflow.run, opened.case_id)
+                h = complaint_handle(env.client, opened.case_id)
                 await scenario(env, h)
                 await h.result()
                 history = await h.fetch_history()
