@@ -140,9 +140,11 @@ async def main() -> None:
     engine = make_engine(settings.db_url)
     client = await connect(settings)
     await ensure_registered(client)
-    policy = kinds.check_policy(load_policy(settings.policy))
+    policy = load_policy(settings.policy)
+    if policy.defaulted:
+        log.info("policy sections from the bundled defaults", sections=list(policy.defaulted))
     await ensure_retention_schedule(client, policy, settings.task_queue)
-    if policy.dispute is not None:  # C5: the card networks' monitoring figures
+    if policy.monitoring() is not None:  # C5: the card networks' monitoring figures
         await ensure_monitoring_schedule(client, policy, settings.task_queue)
     verifier = SimulatedIdentityVerifier(engine, outcome=settings.simulated_verifier)  # type: ignore[arg-type]
     worker = build_worker(

@@ -18,7 +18,7 @@ from pydantic import BaseModel, TypeAdapter
 from redress.models import complaint, dispute, platform_complaint, platform_intake
 from redress.models.case import CaseInput, Role
 from redress.models.intake import CaseMessage, CaseStart, IntakeContext
-from redress.policy import Policy
+from redress.policy import PolicySection
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class CaseKind:
     events: Mapping[str, type[BaseModel]]  # intake event type → its body's model
     # an event body → the workflow start, or a message for a case already open
     open: Callable[[Any, IntakeContext], CaseStart | CaseMessage]
-    policy_section: str  # the kind's section of the policy file
+    policy: PolicySection  # the kind's section of the policy file: name, model, defaults
     sample: Callable[..., dict[str, Any]]  # an event body for `redress send-sample`
     # The intake hands the user a token for `GET /progress/{case_id}` (P10).
     user_progress: bool = False
@@ -42,6 +42,10 @@ class CaseKind:
     @property
     def workflow_type(self) -> str:
         return self.workflow.rpartition(":")[2]
+
+    @property
+    def policy_section(self) -> str:
+        return self.policy.name
 
     def load_workflow(self) -> type:
         """The workflow class (the worker's business alone)."""
@@ -65,7 +69,7 @@ KINDS: dict[str, CaseKind] = {
             roles=complaint.ROLE_ACTIONS,
             events={"complaint.created": complaint.ComplaintCreated},
             open=complaint.open_case,
-            policy_section="complaint",
+            policy=complaint.SECTION,
             sample=complaint.sample_event,
         ),
         CaseKind(
@@ -77,7 +81,7 @@ KINDS: dict[str, CaseKind] = {
             roles=platform_complaint.ROLE_ACTIONS,
             events=platform_intake.EVENTS,
             open=platform_intake.on_event,
-            policy_section="platform_complaint",
+            policy=platform_complaint.SECTION,
             sample=platform_intake.sample_event,
             user_progress=True,
         ),
@@ -90,7 +94,7 @@ KINDS: dict[str, CaseKind] = {
             roles=dispute.ROLE_ACTIONS,
             events={},  # providers map their own events (redress/providers/stripe.py, antom.py)
             open=dispute.open_case,
-            policy_section="dispute",
+            policy=dispute.SECTION,
             sample=dispute.sample_event,
             sample_provider="stripe",
         ),
@@ -112,10 +116,6 @@ def event_types() -> list[str]:
     return sorted(t for k in KINDS.values() for t in k.events)
 
 
-def check_policy(policy: Policy) -> Policy:
-    """A policy must have a section for every registered kind: say which are missing."""
-    missing = policy.missing([k.policy_section for k in KINDS.values()])
-    if missing:
-        sections = ", ".join(f"[{name}]" for name in missing)
-        raise ValueError(f"policy {policy.name!r} has no {sections} section for its kind")
-    return policy
+def policy_sections() -> list[PolicySection]:
+    """Every registered kind's policy section, in registry order (`load_policy` reads them)."""
+    return [k.policy for k in KINDS.values()]

@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
         ROLE_ACTIONS,
         DisputeCaseInput,
         DisputeEvent,
+        rules_of,
     )
     from redress.models.evidence import (
         AcceptRequest,
@@ -69,8 +70,7 @@ class DisputeWorkflow(CaseWorkflow):
     def __init__(self, inp: DisputeCaseInput) -> None:
         e = inp.first
         super().__init__(inp, _facts(e), status="needs_response")
-        assert inp.policy.dispute is not None, "the policy has no [dispute] section"
-        self._rules = inp.policy.dispute
+        self._rules = rules_of(inp.policy)
         self._first = e
         self._provider, self._dispute_id = e.provider, e.dispute_id
         self._category = e.category

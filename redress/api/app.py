@@ -13,7 +13,6 @@ from redress.api import cases, codec, merchants, progress, transactions, webhook
 from redress.api.deps import AppState
 from redress.api.signing import WebhookSigner
 from redress.config import Settings
-from redress.kinds import check_policy
 from redress.policy import load_policy
 from redress.store.db import make_engine
 from redress.temporal import connect
@@ -30,7 +29,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
                 settings=settings,
                 client=await connect(settings),
                 engine=make_engine(settings.db_url),
-                policy=check_policy(load_policy(settings.policy)),
+                policy=load_policy(settings.policy),
                 signer=WebhookSigner(settings.webhook_secret) if settings.webhook_secret else None,
             )
         else:

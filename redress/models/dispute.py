@@ -35,6 +35,7 @@ from redress.models.case import (
 )
 from redress.models.evidence import Category, EvidenceItem, Provider
 from redress.models.intake import CaseStart, IntakeContext
+from redress.policy import Duration, MonitoringPolicy, Policy, PolicySection, PolicySnapshot
 
 KIND = "dispute"
 RULES = 1
@@ -49,6 +50,45 @@ Stage = Literal[
 ]
 CaseStatus = Literal["needs_response", "submitted", "closed"]
 Outcome = Literal["won", "lost", "accepted", "expired", "withdrawn"]
+
+
+# --- the kind's policy section ------------------------------------------------------
+
+
+class ProviderLimits(BaseModel):
+    """What a provider accepts in one submission (C2's packet must fit)."""
+
+    per_file_bytes: int | None = Field(default=None, ge=1)
+    combined_bytes: int | None = Field(default=None, ge=1)
+    base64_chars: int | None = Field(default=None, ge=1)  # the encoded document's length
+
+
+class DisputePolicy(BaseModel):
+    """Chargebacks and card disputes, rules C1–C6 (seeds/000, seeds/001). The due time
+    itself is the provider's; these are what redress does around it."""
+
+    reminders_before: list[Duration]  # early warnings to the merchant desk before due_by
+    safety_margin: Duration  # a defence must be in by due_by minus this
+    # Nobody acted by the margin: below these amounts (per currency) accept, otherwise
+    # submit the packet as it stands and escalate to a supervisor.
+    auto_accept_below: dict[str, Decimal] = Field(default_factory=dict)
+    # submit_defense above these amounts is a supervisor's (per currency; unlisted: none).
+    supervisor_above: dict[str, Decimal] = Field(default_factory=dict)
+    reopen_window: Duration  # a closed case waits this long for a new round (pre-arbitration)
+    # C2: evidence kinds each reason category needs.
+    required: dict[str, list[str]] = Field(default_factory=dict)
+    limits: dict[str, ProviderLimits] = Field(default_factory=dict)  # by provider
+    monitoring: MonitoringPolicy = Field(default_factory=MonitoringPolicy)
+    max_evidence_items: int = Field(default=200, ge=1)
+    history_limit: int = Field(default=10_000, ge=20)
+
+
+SECTION = PolicySection("dispute", DisputePolicy)
+
+
+def rules_of(policy: Policy | PolicySnapshot) -> DisputePolicy:
+    """The policy's (or a case's snapshot's) `[dispute]` section."""
+    return policy.section(SECTION.name, DisputePolicy)
 
 
 class DisputeEvent(BaseModel):
@@ -136,9 +176,6 @@ def case_id_of(provider: str, dispute_id: str) -> str:
 def open_case(event: DisputeEvent, ctx: IntakeContext) -> CaseStart:
     """Any first event opens the case (they come in any order); later ones are delivered to
     it as `provider_event` (`CaseStart.existing_action`)."""
-    rules = ctx.policy.dispute
-    if rules is None:
-        raise ValueError(f"policy {ctx.policy.name!r} has no [dispute] section")
     case_id = case_id_of(event.provider, event.dispute_id)
     amount = f"{event.amount} {event.currency}" if event.amount is not None else "amount n/a"
     return CaseStart(
@@ -154,7 +191,7 @@ def open_case(event: DisputeEvent, ctx: IntakeContext) -> CaseStart:
             case_id=case_id,
             source=event.provider,
             first=event,
-            policy=ctx.policy.snapshot(ctx.now, sections=("dispute",)),
+            policy=ctx.policy.snapshot(ctx.now, sections=(SECTION.name,)),
             received_at=ctx.now,
             event_id=event.event_id,
             rules=RULES,
