@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
 
@@ -19,6 +19,36 @@ from redress.models import complaint, dispute, platform_complaint, platform_inta
 from redress.models.case import CaseInput, Role
 from redress.models.intake import CaseMessage, CaseStart, IntakeContext
 from redress.policy import PolicySection
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from redress.config import Settings
+    from redress.notices.channels import NoticeChannel
+    from redress.notices.renderer import NoticeRenderer
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class WorkerParts:
+    """What a kind's activities are built from: the worker's shared parts, and the parts its
+    caller gave by name (`build_worker(verifier=…)`, a test's fake), else the kind's own."""
+
+    engine: Engine
+    channel: NoticeChannel
+    renderer: NoticeRenderer
+    settings: Settings | None = None
+    given: Mapping[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str, default: Callable[[], T]) -> T:
+        value: T | None = self.given.get(name)
+        return default() if value is None else value
+
+
+def _load(ref: str) -> Any:
+    module, _, name = ref.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 @dataclass(frozen=True)
@@ -38,6 +68,11 @@ class CaseKind:
     user_progress: bool = False
     # The webhook provider whose format `sample` is in (and whose signature it needs).
     sample_provider: str = "generic"
+    # "module:function": WorkerParts → the kind's own activities (the shared ones, effects,
+    # refunds and the purge, are every kind's); loaded by the worker alone, like `workflow`.
+    activities: str | None = None
+    # The kind's other workflows ("module:Class"), started by the API or by its cases.
+    other_workflows: tuple[str, ...] = ()
 
     @property
     def workflow_type(self) -> str:
@@ -49,9 +84,19 @@ class CaseKind:
 
     def load_workflow(self) -> type:
         """The workflow class (the worker's business alone)."""
-        module, _, name = self.workflow.partition(":")
-        cls: type = getattr(importlib.import_module(module), name)
+        cls: type = _load(self.workflow)
         return cls
+
+    def load_workflows(self) -> list[type]:
+        """The case workflow and the kind's other workflows."""
+        return [self.load_workflow(), *(_load(ref) for ref in self.other_workflows)]
+
+    def load_activities(self, parts: WorkerParts) -> list[Callable[..., Any]]:
+        """The kind's own activities, built from `parts` (the worker's business alone)."""
+        if self.activities is None:
+            return []
+        found: list[Callable[..., Any]] = _load(self.activities)(parts)
+        return found
 
     def case_id(self, source: str, source_id: str) -> str:
         return f"{self.prefix}-{source}-{source_id}"
@@ -84,6 +129,7 @@ KINDS: dict[str, CaseKind] = {
             policy=platform_complaint.SECTION,
             sample=platform_intake.sample_event,
             user_progress=True,
+            activities="activities.verification:for_worker",
         ),
         CaseKind(
             name=dispute.KIND,
@@ -97,6 +143,8 @@ KINDS: dict[str, CaseKind] = {
             policy=dispute.SECTION,
             sample=dispute.sample_event,
             sample_provider="stripe",
+            activities="activities.disputes:for_worker",
+            other_workflows=("workflows.prevention:PreventionNoticeWorkflow",),
         ),
     ]
 }

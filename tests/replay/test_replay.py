@@ -27,7 +27,10 @@ def test_histories_are_recorded() -> None:
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_replay(path: Path) -> None:
     replayer = Replayer(
-        workflows=[*(kind.load_workflow() for kind in KINDS.values()), RetentionWorkflow],
+        workflows=[
+            *(wf for kind in KINDS.values() for wf in kind.load_workflows()),
+            RetentionWorkflow,
+        ],
         data_converter=pydantic_data_converter,
     )
     history = WorkflowHistory.from_json(path.stem, path.read_text())
