@@ -19,6 +19,8 @@ from redress.models import complaint, dispute, platform_complaint, platform_inta
 from redress.models.case import CaseInput, Role
 from redress.models.intake import CaseMessage, CaseStart, IntakeContext
 from redress.policy import PolicySection
+from redress.store.crud import Purge
+from redress.store.tables import DisputeRequestRecord, TransactionRecord, VerificationRecord
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -73,6 +75,9 @@ class CaseKind:
     activities: str | None = None
     # The kind's other workflows ("module:Class"), started by the API or by its cases.
     other_workflows: tuple[str, ...] = ()
+    # The kind's own store tables and how the retention purge (C1) clears them. The tables
+    # are in redress/store/tables.py, their migrations on the kind's Alembic branch.
+    tables: tuple[Purge, ...] = ()
 
     @property
     def workflow_type(self) -> str:
@@ -130,6 +135,7 @@ KINDS: dict[str, CaseKind] = {
             sample=platform_intake.sample_event,
             user_progress=True,
             activities="activities.verification:for_worker",
+            tables=(Purge(VerificationRecord),),
         ),
         CaseKind(
             name=dispute.KIND,
@@ -145,6 +151,12 @@ KINDS: dict[str, CaseKind] = {
             sample_provider="stripe",
             activities="activities.disputes:for_worker",
             other_workflows=("workflows.prevention:PreventionNoticeWorkflow",),
+            tables=(
+                Purge(DisputeRequestRecord),
+                # C1: a transaction's records go once untouched for as long as the policy
+                # keeps them, whether or not a case used them.
+                Purge(TransactionRecord, "updated_at", aged=True, count_as="intake_entries"),
+            ),
         ),
     ]
 }
@@ -162,6 +174,11 @@ def by_case_id(case_id: str) -> CaseKind | None:
 
 def event_types() -> list[str]:
     return sorted(t for k in KINDS.values() for t in k.events)
+
+
+def retention_tables() -> list[Purge]:
+    """Every registered kind's tables, as the retention purge clears them."""
+    return [purge for k in KINDS.values() for purge in k.tables]
 
 
 def policy_sections() -> list[PolicySection]:
