@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
+from temporalio.common import SearchAttributeKey
 
+from redress import search_attributes as sa
 from redress.models import complaint, dispute, platform_complaint, platform_intake
 from redress.models.case import CaseInput, Role
 from redress.models.intake import CaseMessage, CaseStart, IntakeContext
@@ -78,6 +80,14 @@ class CaseKind:
     # The kind's own store tables and how the retention purge (C1) clears them. The tables
     # are in redress/store/tables.py, their migrations on the kind's Alembic branch.
     tables: tuple[Purge, ...] = ()
+    # An action body → whether it moves money: the API then asks for an Idempotency-Key,
+    # so a client's retry never becomes a second payment.
+    moves_money: Callable[[dict[str, Any]], bool] = lambda body: False
+    # Webhook provider → the provider's own event types the kind takes (`stripe`, `antom`:
+    # the providers ask `by_provider_event`); the generic provider's are `events`.
+    provider_events: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # The search attributes the kind sets besides the shared ones (search_attributes.SHARED).
+    search_attributes: tuple[SearchAttributeKey[Any], ...] = ()
 
     @property
     def workflow_type(self) -> str:
@@ -121,6 +131,7 @@ KINDS: dict[str, CaseKind] = {
             open=complaint.open_case,
             policy=complaint.SECTION,
             sample=complaint.sample_event,
+            moves_money=complaint.moves_money,
         ),
         CaseKind(
             name=platform_complaint.KIND,
@@ -135,6 +146,8 @@ KINDS: dict[str, CaseKind] = {
             sample=platform_intake.sample_event,
             user_progress=True,
             activities="activities.verification:for_worker",
+            moves_money=platform_complaint.moves_money,
+            search_attributes=(sa.PRIORITY, sa.ESCALATED),
             tables=(Purge(VerificationRecord),),
         ),
         CaseKind(
@@ -149,6 +162,8 @@ KINDS: dict[str, CaseKind] = {
             policy=dispute.SECTION,
             sample=dispute.sample_event,
             sample_provider="stripe",
+            provider_events=dispute.PROVIDER_EVENTS,
+            search_attributes=(sa.ESCALATED,),
             activities="activities.disputes:for_worker",
             other_workflows=("workflows.prevention:PreventionNoticeWorkflow",),
             tables=(
@@ -166,6 +181,13 @@ def by_event(event_type: str) -> CaseKind | None:
     return next((k for k in KINDS.values() if event_type in k.events), None)
 
 
+def by_provider_event(provider: str, event_type: str) -> CaseKind | None:
+    """The kind that takes a provider's own event type."""
+    return next(
+        (k for k in KINDS.values() if event_type in k.provider_events.get(provider, ())), None
+    )
+
+
 def by_case_id(case_id: str) -> CaseKind | None:
     """The kind a case ID belongs to, from its prefix."""
     prefix = case_id.partition("-")[0]
@@ -174,6 +196,11 @@ def by_case_id(case_id: str) -> CaseKind | None:
 
 def event_types() -> list[str]:
     return sorted(t for k in KINDS.values() for t in k.events)
+
+
+def moves_money(body: dict[str, Any]) -> bool:
+    """Whether an action body moves money, as a registered kind declares it."""
+    return any(k.moves_money(body) for k in KINDS.values())
 
 
 def retention_tables() -> list[Purge]:

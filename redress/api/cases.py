@@ -147,22 +147,10 @@ async def act(
     return view
 
 
-# Actions that move money: a client's retry must never become a second one.
-MONEY_ACTIONS = frozenset({"refund"})
-
-
 def moves_money(body: dict[str, Any]) -> bool:
-    """A refund, or a conclusion whose compensation is one (P7)."""
-    kind, compensation = body.get("type"), body.get("compensation")
-    if not isinstance(kind, str):
-        return False
-    if kind in MONEY_ACTIONS:
-        return True
-    return (
-        kind == "conclude"
-        and isinstance(compensation, dict)
-        and compensation.get("refund") is not None
-    )
+    """An action that moves money, as its kind declares it (the registry's `moves_money`):
+    a client's retry must never become a second one."""
+    return kinds.moves_money(body)
 
 
 async def _bind_key(

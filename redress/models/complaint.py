@@ -190,6 +190,12 @@ Action = Annotated[
 ]
 ACTIONS: TypeAdapter[Action] = TypeAdapter(Action)
 
+
+def moves_money(body: dict[str, Any]) -> bool:
+    """A refund moves money: the API asks for an Idempotency-Key (its registry entry)."""
+    return body.get("type") == "refund"
+
+
 # Which roles may take which action; the case state decides the rest.
 _MERCHANT = frozenset({"reply", "refund", "refuse_refund", "appeal", "resolve", "escalate"})
 ROLE_ACTIONS: dict[Role, frozenset[str]] = {

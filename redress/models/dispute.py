@@ -85,6 +85,31 @@ class DisputePolicy(BaseModel):
 
 SECTION = PolicySection("dispute", DisputePolicy)
 
+# The providers' own event types this kind takes (its registry entry's `provider_events`):
+# the providers ask the registry; any other verified event is recorded and not acted on.
+PROVIDER_EVENTS: dict[str, frozenset[str]] = {
+    "stripe": frozenset(
+        {
+            "charge.dispute.created",
+            "charge.dispute.updated",
+            "charge.dispute.closed",
+            "charge.dispute.funds_withdrawn",
+            "charge.dispute.funds_reinstated",
+        }
+    ),
+    "antom": frozenset(
+        {
+            "DISPUTE_CREATED",
+            "DEFENSE_SUPPLIED",
+            "DISPUTE_JUDGED",
+            "DISPUTE_CANCELLED",
+            "DISPUTE_ACCEPTED",
+            "RDR_RESOLVED",
+            "DEFENSE_DUE_ALERT",
+        }
+    ),
+}
+
 
 def rules_of(policy: Policy | PolicySnapshot) -> DisputePolicy:
     """The policy's (or a case's snapshot's) `[dispute]` section."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -346,6 +346,18 @@ Action = Annotated[
     Field(discriminator="type"),
 ]
 ACTIONS: TypeAdapter[Action] = TypeAdapter(Action)
+
+
+def moves_money(body: dict[str, Any]) -> bool:
+    """A conclusion whose compensation is a refund moves money (P7): the API asks for an
+    Idempotency-Key (its registry entry)."""
+    compensation = body.get("compensation")
+    return (
+        body.get("type") == "conclude"
+        and isinstance(compensation, dict)
+        and compensation.get("refund") is not None
+    )
+
 
 _DESK = frozenset(
     {
