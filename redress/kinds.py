@@ -88,6 +88,10 @@ class CaseKind:
     provider_events: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # The search attributes the kind sets besides the shared ones (search_attributes.SHARED).
     search_attributes: tuple[SearchAttributeKey[Any], ...] = ()
+    # "module:NAME" of the kind's replay scenarios: name → a recorder that runs one case to
+    # its end and returns its case ID (`tests/replay/record.py` records every kind's; the
+    # histories are named "<prefix>_…", and `tests/replay` replays every kind's by prefix).
+    replay_scenarios: str | None = None
 
     @property
     def workflow_type(self) -> str:
@@ -105,6 +109,13 @@ class CaseKind:
     def load_workflows(self) -> list[type]:
         """The case workflow and the kind's other workflows."""
         return [self.load_workflow(), *(_load(ref) for ref in self.other_workflows)]
+
+    def load_replay_scenarios(self) -> dict[str, Any]:
+        """The kind's replay scenarios (the recorder's business alone)."""
+        if self.replay_scenarios is None:
+            return {}
+        found: dict[str, Any] = _load(self.replay_scenarios)
+        return found
 
     def load_activities(self, parts: WorkerParts) -> list[Callable[..., Any]]:
         """The kind's own activities, built from `parts` (the worker's business alone)."""
@@ -132,6 +143,7 @@ KINDS: dict[str, CaseKind] = {
             policy=complaint.SECTION,
             sample=complaint.sample_event,
             moves_money=complaint.moves_money,
+            replay_scenarios="tests.replay.scenarios.complaint:SCENARIOS",
         ),
         CaseKind(
             name=platform_complaint.KIND,
@@ -148,6 +160,7 @@ KINDS: dict[str, CaseKind] = {
             activities="activities.verification:for_worker",
             moves_money=platform_complaint.moves_money,
             search_attributes=(sa.PRIORITY, sa.ESCALATED),
+            replay_scenarios="tests.replay.scenarios.platform_complaint:SCENARIOS",
             tables=(Purge(VerificationRecord),),
         ),
         CaseKind(
@@ -164,6 +177,7 @@ KINDS: dict[str, CaseKind] = {
             sample_provider="stripe",
             provider_events=dispute.PROVIDER_EVENTS,
             search_attributes=(sa.ESCALATED,),
+            replay_scenarios="tests.replay.scenarios.dispute:SCENARIOS",
             activities="activities.disputes:for_worker",
             other_workflows=("workflows.prevention:PreventionNoticeWorkflow",),
             tables=(
