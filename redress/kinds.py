@@ -80,6 +80,9 @@ class CaseKind:
     # The kind's own store tables and how the retention purge (C1) clears them. The tables
     # are in redress/store/tables.py, their migrations on the kind's Alembic branch.
     tables: tuple[Purge, ...] = ()
+    # A store made before migrations is stamped on the kind's Alembic branch at the newest
+    # revision whose mark (table, column or index) it has: (revision, (what, table, name)).
+    legacy_marks: tuple[tuple[str, tuple[str, str, str]], ...] = ()
     # An action body → whether it moves money: the API then asks for an Idempotency-Key,
     # so a client's retry never becomes a second payment.
     moves_money: Callable[[dict[str, Any]], bool] = lambda body: False
@@ -162,6 +165,7 @@ KINDS: dict[str, CaseKind] = {
             search_attributes=(sa.PRIORITY, sa.ESCALATED),
             replay_scenarios="tests.replay.scenarios.platform_complaint:SCENARIOS",
             tables=(Purge(VerificationRecord),),
+            legacy_marks=(("platform_complaint_0001", ("table", "simulated_verifications", "")),),
         ),
         CaseKind(
             name=dispute.KIND,
@@ -180,6 +184,7 @@ KINDS: dict[str, CaseKind] = {
             replay_scenarios="tests.replay.scenarios.dispute:SCENARIOS",
             activities="activities.disputes:for_worker",
             other_workflows=("workflows.prevention:PreventionNoticeWorkflow",),
+            legacy_marks=(("dispute_0001", ("table", "simulated_dispute_requests", "")),),
             tables=(
                 Purge(DisputeRequestRecord),
                 # C1: a transaction's records go once untouched for as long as the policy
