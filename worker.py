@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from temporalio.client import (
@@ -26,25 +27,22 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.cases import CaseActivities
-from activities.disputes import DisputeActivities
 from activities.monitoring import MonitoringActivities
-from activities.verification import VerificationActivities
 from activities.watchdog import WatchdogActivities
 from redress import kinds
 from redress.config import Settings
-from redress.identity import IdentityVerifier, SimulatedIdentityVerifier
+from redress.identity import IdentityVerifier
 from redress.logs import configure_logging, get_logger
 from redress.models import RetentionInput
 from redress.notices.channels import RecordingChannel
 from redress.notices.renderer import NoticeRenderer, get_renderer
-from redress.payments.disputes import DisputeClient, SimulatedDisputeClient
+from redress.payments.disputes import DisputeClient
 from redress.payments.gateway import PaymentsGateway, SimulatedGateway
 from redress.policy import Policy, load_policy
 from redress.search_attributes import ensure_registered
 from redress.store.db import make_engine
 from redress.temporal import connect
 from workflows.monitoring import MonitoringWorkflow, ensure_monitoring_schedule
-from workflows.prevention import PreventionNoticeWorkflow
 from workflows.retention import RetentionWorkflow
 from workflows.watchdog import WatchdogWorkflow, ensure_watchdog_schedule
 
@@ -86,27 +84,28 @@ def build_worker(
     gateway: PaymentsGateway | None = None,
     verifier: IdentityVerifier | None = None,
     disputes: DisputeClient | None = None,
+    parts: Mapping[str, Any] | None = None,
+    settings: Settings | None = None,
 ) -> Worker:
     """A worker with the default parts: simulated gateway, recording channel. Tests may add
-    workflows (a kind of their own), a renderer with their own templates, a gateway."""
+    workflows (a kind of their own), a renderer with their own templates, a gateway. Each
+    registered kind builds its own activities from the shared parts and from the parts
+    given by name (`parts`, or the `verifier` and `disputes` keywords), else its own."""
     acts = CaseActivities(
         engine=engine,
         gateway=gateway or SimulatedGateway(engine),
         channel=RecordingChannel(engine),
         renderer=renderer or get_renderer(),
     )
-    verification = VerificationActivities(verifier or SimulatedIdentityVerifier(engine))
-    dispute_acts = DisputeActivities(
-        engine, disputes or SimulatedDisputeClient(engine), acts.channel, acts.renderer
-    )
+    given = {"verifier": verifier, "disputes": disputes, **(parts or {})}
+    shared = kinds.WorkerParts(engine, acts.channel, acts.renderer, settings, given)
     return Worker(
         client,
         task_queue=task_queue,
         # Every registered kind's workflow, and the retention purge.
         workflows=[
-            *(kind.load_workflow() for kind in kinds.KINDS.values()),
+            *(wf for kind in kinds.KINDS.values() for wf in kind.load_workflows()),
             RetentionWorkflow,
-            PreventionNoticeWorkflow,
             MonitoringWorkflow,
             WatchdogWorkflow,
             *extra_workflows,
@@ -115,11 +114,7 @@ def build_worker(
             acts.apply_effects,
             acts.issue_refund,
             acts.purge_expired,
-            verification.request_verification,
-            dispute_acts.collect_records,
-            dispute_acts.submit_defense,
-            dispute_acts.accept_dispute,
-            dispute_acts.send_prevention_notice,
+            *(act for kind in kinds.KINDS.values() for act in kind.load_activities(shared)),
             MonitoringActivities(engine, acts.channel, acts.renderer).recompute,
             WatchdogActivities(engine, acts.channel, acts.renderer).sweep,
         ],
@@ -144,15 +139,16 @@ async def main() -> None:
     engine = make_engine(settings.db_url)
     client = await connect(settings)
     await ensure_registered(client)
-    policy = kinds.check_policy(load_policy(settings.policy))
+    policy = load_policy(settings.policy)
+    if policy.defaulted:
+        log.info("policy sections from the bundled defaults", sections=list(policy.defaulted))
     await ensure_retention_schedule(client, policy, settings.task_queue)
     # Every deadline is watched: a case that stalls past one alerts the supervisors.
     await ensure_watchdog_schedule(client, policy, settings.task_queue)
-    if policy.dispute is not None:  # C5: the card networks' monitoring figures
+    if policy.monitoring() is not None:  # C5: the card networks' monitoring figures
         await ensure_monitoring_schedule(client, policy, settings.task_queue)
-    verifier = SimulatedIdentityVerifier(engine, outcome=settings.simulated_verifier)  # type: ignore[arg-type]
     worker = build_worker(
-        client, engine, settings.task_queue, sandbox=settings.workflow_sandbox, verifier=verifier
+        client, engine, settings.task_queue, sandbox=settings.workflow_sandbox, settings=settings
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

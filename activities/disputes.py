@@ -3,6 +3,9 @@ the provider requests (submit a defence, accept), through an injected client."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from sqlalchemy.engine import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -25,6 +28,25 @@ from redress.payments.disputes import DisputeClient, DisputeRefused
 from redress.store import transactions
 
 log = get_logger()
+
+
+if TYPE_CHECKING:
+    from redress.kinds import WorkerParts
+
+
+def for_worker(parts: WorkerParts) -> list[Callable[..., Any]]:
+    """The dispute's activities (its registry entry names this), through the given
+    `disputes` client (the provider's API) or the simulated one."""
+    from redress.payments.disputes import SimulatedDisputeClient
+
+    client = parts.get("disputes", lambda: SimulatedDisputeClient(parts.engine))
+    acts = DisputeActivities(parts.engine, client, parts.channel, parts.renderer)
+    return [
+        acts.collect_records,
+        acts.submit_defense,
+        acts.accept_dispute,
+        acts.send_prevention_notice,
+    ]
 
 
 class DisputeActivities:

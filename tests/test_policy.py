@@ -71,3 +71,51 @@ def test_24x7_calendar_counts_every_day() -> None:
     cal = CalendarSnapshot(kind="24x7")
     start = datetime(2026, 10, 1, 12, 0, tzinfo=CST)
     assert cal.add_working_days(start, 3) == datetime(2026, 10, 5, 0, 0, tzinfo=CST)
+
+
+def test_a_missing_kind_section_takes_the_bundled_defaults(tmp_path, capsys) -> None:
+    """Adding a kind never breaks a policy file written before it (issue 20)."""
+    from redress.cli import main
+    from redress.kinds import KINDS
+
+    default = load_policy("default")
+    text = (POLICIES_DIR / "fast.toml").read_text()
+    kept, _, _ = text.partition("[dispute]")
+    rest = text[text.index("[calendar]") :]
+    path = tmp_path / "older.toml"
+    path.write_text(kept + rest + "\n[nobody_reads_this]\nx = 1\n")
+    policy = load_policy(str(path))
+    assert policy.defaulted == ("dispute",)
+    assert policy.ignored == ("nobody_reads_this",)
+    assert policy.dispute == default.dispute  # the bundled default's values
+    assert policy.complaint != default.complaint  # the file's own section kept
+    assert main(["policy", "check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "[dispute] (dispute): missing: the bundled defaults' values" in out
+    assert "[complaint] (merchant_complaint): from the file" in out
+    assert "[nobody_reads_this]: ignored" in out
+    assert load_policy("default").defaulted == ()
+    assert {kind.policy.name for kind in KINDS.values()} == set(default.sections)
+
+
+def test_policy_check_refuses_an_invalid_file(tmp_path, capsys) -> None:
+    from redress.cli import main
+
+    path = tmp_path / "bad.toml"
+    path.write_text((POLICIES_DIR / "default.toml").read_text().replace('"96h"', '"soon"'))
+    assert main(["policy", "check", str(path)]) == 1
+    assert "not a duration" in capsys.readouterr().err
+
+
+def test_a_case_reads_its_section_from_the_snapshot_json() -> None:
+    from redress.models.complaint import ComplaintPolicy, rules_of
+    from redress.policy import PolicySnapshot
+
+    policy = load_policy("default")
+    snap = policy.snapshot(datetime(2026, 9, 1, tzinfo=UTC), sections=("complaint",))
+    data = snap.model_dump(mode="json")
+    assert list(data) == ["name", "complaint", "platform_complaint", "dispute", "calendar"]
+    assert data["dispute"] is None
+    again = PolicySnapshot.model_validate_json(snap.model_dump_json())
+    assert rules_of(again) == policy.complaint
+    assert isinstance(rules_of(again), ComplaintPolicy)

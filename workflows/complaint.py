@@ -28,7 +28,13 @@ from workflows.penalties import PENALTY_ACTIONS, PenaltyBook
 
 with workflow.unsafe.imports_passed_through():
     from redress.models.case import CaseAction, CaseResult, in_minor_units
-    from redress.models.complaint import ACTIONS, KIND, ROLE_ACTIONS, ComplaintCaseInput
+    from redress.models.complaint import (
+        ACTIONS,
+        KIND,
+        ROLE_ACTIONS,
+        ComplaintCaseInput,
+        rules_of,
+    )
     from redress.refusals import refuse
 
 HANDLING = ("awaiting_response", "overdue")
@@ -55,8 +61,7 @@ class ComplaintWorkflow(CaseWorkflow):
             category=c.category,
         )
         super().__init__(inp, facts, status="awaiting_response")
-        assert inp.policy.complaint is not None, "the policy has no [complaint] section"
-        self._rules = rules = inp.policy.complaint
+        self._rules = rules = rules_of(inp.policy)
         self._complaint = c
         self._respond_by = c.created_at + rules.handle_within  # M1: every clock from created_at
         self._reminders_at = sorted(self._respond_by - off for off in rules.reminders_before)

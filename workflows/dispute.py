@@ -44,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
         DisputeCaseInput,
         DisputeEvent,
         due_window,
+        rules_of,
     )
     from redress.models.evidence import (
         AcceptRequest,
@@ -82,8 +83,7 @@ class DisputeWorkflow(CaseWorkflow):
         if not _representable(e.occurred_at):  # shown as opened when it reached us
             facts = dataclasses.replace(facts, created_at=inp.received_at)
         super().__init__(inp, facts, status="needs_response")
-        assert inp.policy.dispute is not None, "the policy has no [dispute] section"
-        self._rules = inp.policy.dispute
+        self._rules = rules_of(inp.policy)
         self._first = e
         self._provider, self._dispute_id = e.provider, e.dispute_id
         self._category = e.category

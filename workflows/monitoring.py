@@ -54,10 +54,10 @@ class MonitoringWorkflow:
 
 async def ensure_monitoring_schedule(client: Client, policy: Policy, task_queue: str) -> None:
     """Create (or bring up to date) the Schedule that recomputes the monitoring figures.
-    A policy without a `dispute` section has no monitoring: nothing is scheduled."""
-    if policy.dispute is None:
+    A policy whose kinds carry no monitoring figures has none: nothing is scheduled."""
+    rules = policy.monitoring()
+    if rules is None:
         return
-    rules = policy.dispute.monitoring
     action = ScheduleActionStartWorkflow(
         MonitoringWorkflow.run,
         MonitoringInput(policy=rules),

@@ -48,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
         ROLE_ACTIONS,
         PlatformComplaint,
         PlatformComplaintCaseInput,
+        rules_of,
     )
     from redress.policy import Span
 
@@ -74,8 +75,7 @@ class PlatformComplaintWorkflow(CaseWorkflow):
     def __init__(self, inp: PlatformComplaintCaseInput) -> None:
         c = inp.complaint
         super().__init__(inp, _facts(c), status="awaiting_info")
-        assert inp.policy.platform_complaint is not None, "no [platform_complaint] section"
-        self._rules = rules = inp.policy.platform_complaint
+        self._rules = rules = rules_of(inp.policy)
         self._calendar = inp.policy.calendar
         self._complaint = c
         self._urgent = c.category in rules.urgent_categories

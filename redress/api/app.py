@@ -17,7 +17,6 @@ from redress.api.body_limit import BodyLimit
 from redress.api.deps import AppState
 from redress.api.signing import WebhookSigner
 from redress.config import Settings
-from redress.kinds import check_policy
 from redress.policy import load_policy
 from redress.store.db import make_engine
 from redress.temporal import connect
@@ -40,7 +39,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
                 settings=settings,
                 client=await connect(settings),
                 engine=make_engine(settings.db_url),
-                policy=check_policy(load_policy(settings.policy)),
+                policy=load_policy(settings.policy),
                 signer=WebhookSigner(settings.webhook_secret) if settings.webhook_secret else None,
             )
         else:

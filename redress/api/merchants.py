@@ -27,9 +27,9 @@ class DisputeMetrics(MerchantMetrics):
 
 
 def _policy(state: AppState) -> MonitoringPolicy:
-    # A policy without a dispute section still has figures, on the model's published
-    # defaults (SPEC §3); the worker schedules no alerts for it.
-    return state.policy.dispute.monitoring if state.policy.dispute else MonitoringPolicy()
+    # A policy whose kinds carry no monitoring figures still has figures, on the model's
+    # published defaults (SPEC §3); the worker schedules no alerts for it.
+    return state.policy.monitoring() or MonitoringPolicy()
 
 
 @router.get(

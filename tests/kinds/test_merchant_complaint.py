@@ -29,9 +29,10 @@ from redress.models.complaint import (
     Reply,
     Resolve,
 )
+from redress.models.complaint import rules_of as complaint_rules
 from redress.policy import load_policy
 from redress.store.tables import NoticeRecord
-from tests.harness import make_complaint, notices, open_complaint_case, running_worker, section
+from tests.harness import make_complaint, notices, open_complaint_case, running_worker
 from tests.kinds.harness import (
     Cases,
     Handle,
@@ -111,7 +112,7 @@ async def test_resolve_closes_at_once(cases: Cases) -> None:
 async def test_one_reminder_per_offset_at_its_instant(cases: Cases) -> None:
     h, inp = await cases.start()
     respond_by = inp.complaint.created_at + H96
-    offsets = section(inp.policy, "complaint").reminders_before
+    offsets = complaint_rules(inp.policy).reminders_before
     assert offsets == [timedelta(hours=24), timedelta(hours=4)]
     await until(h, lambda v: v.version >= 1)
 

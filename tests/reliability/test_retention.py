@@ -15,6 +15,7 @@ from redress.policy import load_policy
 from redress.store import crud, transactions
 from redress.store.tables import (
     CaseRecord,
+    DisputeRequestRecord,
     NoticeRecord,
     RefundRecord,
     SettledTransaction,
@@ -53,6 +54,18 @@ def seed(engine: Engine, case_id: str, status: str, age_days: int) -> None:
                 subject="s",
                 body="b",
                 delivered_at=at,
+            )
+        )
+        s.add(  # a kind's own table (the registry's `tables`): goes with its case
+            DisputeRequestRecord(
+                idempotency_key=f"{case_id}:defense:1",
+                reference="ref",
+                case_id=case_id,
+                provider="stripe",
+                dispute_id="dp_1",
+                action="submit_defense",
+                body={},
+                at=at,
             )
         )
         s.commit()
@@ -101,7 +114,8 @@ async def test_purge_keeps_360_days_and_open_cases(
     with Session(engine) as s:
         left = sorted(r.case_id for r in s.exec(select(CaseRecord)).all())
         refunds = sorted(r.case_id for r in s.exec(select(RefundRecord)).all())
-    assert left == ["old-open", "young-closed"] == refunds
+        requests = sorted(r.case_id for r in s.exec(select(DisputeRequestRecord)).all())
+    assert left == ["old-open", "young-closed"] == refunds == requests
     with Session(engine) as s:
         records = [r.transaction_id for r in s.exec(select(TransactionRecord)).all()]
         settled = [r.transaction_id for r in s.exec(select(SettledTransaction)).all()]
