@@ -295,8 +295,8 @@ class PolicySnapshot(_Sections):
     @model_serializer(mode="wrap")
     def _in_file_order(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
-        calendar = data.pop("calendar")
-        return {**data, "calendar": calendar}
+        calendar, signals = data.pop("calendar"), data.pop("signals", None)
+        return {**data, "calendar": calendar, "signals": signals}
 
 
 def read_policy(ref: str = "default") -> tuple[Path, dict[str, Any]]:

@@ -24,6 +24,7 @@ from typing import Any, Literal, TypeVar, cast, overload
 import httpx
 import pytest
 from google.protobuf import json_format
+from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from temporalio.api.common.v1 import Payload, Payloads
@@ -35,15 +36,16 @@ from redress.config import Settings
 from redress.intake import Opened, open_case
 from redress.kinds import KINDS
 from redress.models import CaseResult, CaseView
-from redress.models.complaint import RULES, Complaint, ComplaintCaseInput, ComplaintCreated
-from redress.policy import (
+from redress.models.complaint import (
+    RULES,
+    Complaint,
+    ComplaintCaseInput,
+    ComplaintCreated,
     ComplaintPolicy,
-    DisputePolicy,
-    PlatformComplaintPolicy,
-    Policy,
-    PolicySnapshot,
-    load_policy,
 )
+from redress.models.dispute import DisputePolicy
+from redress.models.platform_complaint import PlatformComplaintPolicy
+from redress.policy import Policy, PolicySnapshot, load_policy
 from redress.store.db import make_engine
 from redress.store.tables import CaseRecord, FraudReport, NoticeRecord, SettledTransaction
 from worker import build_worker
@@ -123,17 +125,21 @@ def section(
 @overload
 def section(policy: Policy | PolicySnapshot, name: Literal["dispute"]) -> DisputePolicy: ...
 def section(policy: Policy | PolicySnapshot, name: str) -> Any:
-    """A kind's section of a policy, which a test's policy always has."""
-    found = getattr(policy, name)
-    assert found is not None, f"the policy has no {name} section"
-    return found
+    """A kind's section of a policy (or of a case's snapshot), as the kind's model."""
+    return policy.section(name, SECTIONS[name])
 
 
 def with_section(policy: Policy, name: str, **changes: Any) -> Policy:
     """`policy` with its `name` section changed."""
-    found = getattr(policy, name)
-    assert found is not None, f"the policy has no {name} section"
+    found = policy.section(name, SECTIONS[name])
     return policy.model_copy(update={name: found.model_copy(update=changes)})
+
+
+SECTIONS: dict[str, type[BaseModel]] = {
+    "complaint": ComplaintPolicy,
+    "platform_complaint": PlatformComplaintPolicy,
+    "dispute": DisputePolicy,
+}
 
 
 # --- merchant complaints ---------------------------------------------------------------

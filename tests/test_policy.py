@@ -114,7 +114,14 @@ def test_a_case_reads_its_section_from_the_snapshot_json() -> None:
     policy = load_policy("default")
     snap = policy.snapshot(datetime(2026, 9, 1, tzinfo=UTC), sections=("complaint",))
     data = snap.model_dump(mode="json")
-    assert list(data) == ["name", "complaint", "platform_complaint", "dispute", "calendar"]
+    assert list(data) == [
+        "name",
+        "complaint",
+        "platform_complaint",
+        "dispute",
+        "calendar",
+        "signals",
+    ]
     assert data["dispute"] is None
     again = PolicySnapshot.model_validate_json(snap.model_dump_json())
     assert rules_of(again) == policy.complaint

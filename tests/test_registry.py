@@ -72,9 +72,10 @@ def offences(path: Path) -> list[str]:
             imported = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
         else:
             imported = []
-        found += [f"line {node.lineno}: imports {m}" for m in imported if m in modules]
+        line = getattr(node, "lineno", 0)
+        found += [f"line {line}: imports {m}" for m in imported if m in modules]
         if isinstance(node, ast.Constant) and node.value in names:
-            found.append(f"line {node.lineno}: names the kind {node.value!r}")
+            found.append(f"line {line}: names the kind {node.value!r}")
     return found
 
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, cast
 
 import httpx
 import pytest
 
-from tests.e2e.conftest import TOKENS, Stack, quick_policy
-from tests.test_monitoring import MARCH, seed_disputes
+from tests.e2e.harness import TOKENS, Stack, quick_policy
+from tests.harness import MARCH, seed_disputes
 
 AUTH = {"Authorization": f"Bearer {TOKENS['supervisor']}", "content-type": "application/json"}
 MB = 1024 * 1024
@@ -156,14 +156,16 @@ async def test_metrics_month_is_bounded(stack: Stack) -> None:
 
 async def test_a_non_ascii_token_is_an_unknown_token(stack: Stack) -> None:
     # The README's placeholder pasted as it reads, with the ellipsis character.
-    pasted = "Bearer pt_…".encode()
-    r = await stack.http.get("/progress/platform-generic-X1", headers={"Authorization": pasted})
+    pasted: Mapping[str, Any] = {"Authorization": "Bearer pt_…".encode()}
+    r = await stack.http.get("/progress/platform-generic-X1", headers=pasted)
     assert r.status_code == 404, r.text
     for path in ("/cases", "/cases/complaint-generic-X1", "/merchants/M-A/disputes/metrics"):
-        r = await stack.http.get(path, headers={"Authorization": pasted})
+        r = await stack.http.get(path, headers=pasted)
         assert r.status_code == 401, (path, r.text)
         assert r.json()["detail"] == "unknown token"
-    r = await stack.http.get("/cases", headers={"Authorization": b"Bearer sup\xffsecret"})
+    r = await stack.http.get(
+        "/cases", headers=cast(Mapping[str, str], {"Authorization": b"Bearer sup\xffsecret"})
+    )
     assert r.status_code == 401
 
 

@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from tests.e2e.conftest import TOKENS, Stack
+from tests.e2e.harness import TOKENS, Stack
 
 ST = Path(sys.executable).parent / "st"
 # Per operation and phase: enough to hit the edges of every documented constraint, and the

@@ -175,3 +175,9 @@ async def retire(client: Client, handle: AnyHandle) -> None:
         await asyncio.sleep(0.02)
     with contextlib.suppress(RPCError):  # completed in the meantime
         await handle.terminate("test over")
+
+
+def event(v: CaseView, type_: str) -> Any:
+    """The one timeline entry of this type."""
+    [found] = [e for e in v.timeline if e.type == type_]
+    return found

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -38,6 +37,7 @@ from tests.kinds.harness import (
     Handle,
     act,
     agent,
+    event,
     platform,
     refused,
     sleep_until,
@@ -59,11 +59,6 @@ def soon_after(actual: datetime | None, instant: datetime) -> bool:
     """A timer-driven change happens at its instant, give or take the workflow task's latency
     (the case records `workflow.now()` of the task that woke up)."""
     return actual is not None and instant <= actual < instant + timedelta(seconds=1)
-
-
-def event(v: CaseView, type_: str) -> Any:
-    [found] = [e for e in v.timeline if e.type == type_]
-    return found
 
 
 # --- M1: handled in time --------------------------------------------------------------

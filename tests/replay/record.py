@@ -23,7 +23,7 @@ from redress.kinds import KINDS
 from redress.models import RetentionInput
 from redress.search_attributes import ensure_registered
 from redress.store.db import make_engine
-from tests.conftest import binary
+from tests.harness import binary
 from worker import build_worker
 from workflows.retention import RetentionWorkflow
 

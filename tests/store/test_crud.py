@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
@@ -17,18 +14,6 @@ from redress.payments.gateway import SimulatedGateway
 from redress.store import crud
 from redress.store.db import make_engine
 from tests.harness import case_view
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """The same tests on an SQLite file and on a throwaway PostgreSQL database."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'cases.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
 
 
 def test_projection_never_goes_back_in_time(store: Engine) -> None:

@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from redress.models import CaseAction
 from redress.models.complaint import (
     Appeal,
     AppealDecision,
@@ -23,61 +23,52 @@ from redress.models.complaint import (
     Reply,
 )
 from redress.policy import Policy, load_policy
-from tests.conftest import make_complaint, open_complaint_case
+from tests.harness import complaint_handle, make_complaint, open_complaint_case
+from tests.kinds.harness import agent, platform, send
 from workflows.complaint import ComplaintWorkflow
 
-Handle = WorkflowHandle[ComplaintWorkflow, object]
-
-
-def agent(action: object) -> CaseAction:
-    return CaseAction(actor="agent-1", role="agent", action=action)  # type: ignore[arg-type]
-
-
-def platform(action: object) -> CaseAction:
-    return CaseAction(actor="platform-1", role="platform", action=action)  # type: ignore[arg-type]
+Handle = WorkflowHandle[ComplaintWorkflow, Any]
 
 
 async def handled_in_time(env: WorkflowEnvironment, h: Handle) -> None:
-    await h.execute_update(ComplaintWorkflow.act, agent(Reply(message="Shipped today")))
+    await send(h, agent(Reply(message="Shipped today")))
     await env.sleep(timedelta(days=8))
 
 
 async def penalty_appeal_approved(env: WorkflowEnvironment, h: Handle) -> None:
     await env.sleep(timedelta(hours=97))
-    await h.execute_update(
-        ComplaintWorkflow.act,
+    await send(
+        h,
         agent(Appeal(penalty_id="P1", statement="refunded", evidence=["refund.png"])),
     )
-    await h.execute_update(
-        ComplaintWorkflow.act, platform(AppealDecision(penalty_id="P1", approved=True))
-    )
+    await send(h, platform(AppealDecision(penalty_id="P1", approved=True)))
     await env.sleep(timedelta(days=8))
 
 
 async def refund_overdue(env: WorkflowEnvironment, h: Handle) -> None:
-    await h.execute_update(
-        ComplaintWorkflow.act,
+    await send(
+        h,
         agent(RefuseRefund(explanation="delivered", evidence=["pod.png"])),
     )
-    await h.execute_update(ComplaintWorkflow.act, platform(PlatformVerdict(verdict="must_refund")))
+    await send(h, platform(PlatformVerdict(verdict="must_refund")))
     await env.sleep(timedelta(days=8))
-    await h.execute_update(ComplaintWorkflow.act, agent(Refund(amount=100)))  # type: ignore[arg-type]
+    await send(h, agent(Refund(amount=100)))  # type: ignore[arg-type]
     await env.sleep(timedelta(days=31))
 
 
 async def partial_refunds_long_case(env: WorkflowEnvironment, h: Handle) -> None:
     """Rules 2: an amount due, refunded in two parts, and enough replies in between that
     the case continues as new (its policy's history limit is 40 events)."""
-    await h.execute_update(
-        ComplaintWorkflow.act,
+    await send(
+        h,
         agent(RefuseRefund(explanation="delivered", evidence=["pod.png"])),
     )
     verdict = PlatformVerdict(verdict="must_refund", amount=Decimal("60.00"))
-    await h.execute_update(ComplaintWorkflow.act, platform(verdict))
-    await h.execute_update(ComplaintWorkflow.act, agent(Refund(amount=Decimal("30.00"))))
+    await send(h, platform(verdict))
+    await send(h, agent(Refund(amount=Decimal("30.00"))))
     for i in range(12):
-        await h.execute_update(ComplaintWorkflow.act, agent(Reply(message=f"update {i}")))
-    await h.execute_update(ComplaintWorkflow.act, agent(Refund(amount=Decimal("30.00"))))
+        await send(h, agent(Reply(message=f"update {i}")))
+    await send(h, agent(Refund(amount=Decimal("30.00"))))
     await env.sleep(timedelta(days=8))
 
 
@@ -109,7 +100,7 @@ def _recorder(
         # Test-server time starts at the wall clock: the case opens fresh.
         complaint = make_complaint(id=f"REC-{name}-{version}", created_at=datetime.now(UTC))
         opened = await open_complaint_case(env.client, "record", _policy(name), "test", complaint)
-        h = env.client.get_workflow_handle_for(ComplaintWorkflow.run, opened.case_id)
+        h = complaint_handle(env.client, opened.case_id)
         await steps(env, h)
         await h.result()
         return opened.case_id
