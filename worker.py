@@ -114,6 +114,8 @@ def build_worker(
             acts.purge_expired,
             verification.request_verification,
             dispute_acts.collect_records,
+            dispute_acts.collect_record_refs,
+            dispute_acts.store_evidence_texts,
             dispute_acts.submit_defense,
             dispute_acts.accept_dispute,
             dispute_acts.send_prevention_notice,

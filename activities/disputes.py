@@ -13,11 +13,16 @@ from redress.models.evidence import (
     AcceptRequest,
     DefenseRequest,
     EvidenceItem,
+    HeldEvidence,
     PreventionNotice,
     PreventionSent,
     ProviderReceipt,
+    RecordRefs,
     RecordsFound,
     RecordsRequest,
+    StoredTexts,
+    StoreTexts,
+    defense_body,
 )
 from redress.notices.channels import NoticeChannel
 from redress.notices.renderer import NoticeRenderer
@@ -94,8 +99,44 @@ class DisputeActivities:
         rows = transactions.transaction_evidence(self.engine, request.merchant_id, request.charge)
         return RecordsFound(items=[EvidenceItem.model_validate(r) for r in rows])
 
+    @activity.defn(name="collect_record_refs")
+    def collect_record_refs(self, request: RecordsRequest) -> RecordRefs:
+        """The transaction's records as references and sizes: the result stays small
+        whatever the texts are (the record's own limits bound the count)."""
+        if not request.charge:
+            return RecordRefs(items=[])
+        rows = transactions.evidence_refs(self.engine, request.merchant_id, request.charge)
+        return RecordRefs(items=[HeldEvidence.model_validate(r) for r in rows])
+
+    @activity.defn(name="store_evidence_texts")
+    def store_evidence_texts(self, request: StoreTexts) -> StoredTexts:
+        return StoredTexts(
+            refs=transactions.store_case_texts(self.engine, request.case_id, request.texts)
+        )
+
+    def _with_body(self, request: DefenseRequest) -> DefenseRequest:
+        """The provider's body from the held references, the texts read from the store. A
+        transaction text replaced or removed since the packet was sized is left out."""
+        assert request.items is not None
+        held = [i.stored for i in request.items if i.stored]
+        texts = {
+            **transactions.case_texts(self.engine, request.case_id, held),
+            **transactions.transaction_texts(
+                self.engine, request.merchant_id or "", request.charge
+            ),
+        }
+        items = []
+        for i in request.items:
+            text = i.text or (texts.get(i.stored) if i.stored else None)
+            if i.ref or text:
+                items.append(EvidenceItem(kind=i.kind, ref=i.ref, text=text, bytes=i.bytes))
+        body = defense_body(request.provider, request.dispute_id, items)
+        return request.model_copy(update={"body": body, "items": None})
+
     @activity.defn(name="submit_defense")
     def submit_defense(self, request: DefenseRequest) -> ProviderReceipt:
+        if request.items is not None:
+            request = self._with_body(request)
         try:
             receipt = self.client.submit_defense(request)
         except DisputeRefused as err:

@@ -110,6 +110,7 @@ class ComplaintPolicy(BaseModel):
     refund_appeal_window: Duration  # M8: 30 days from the penalty
     # Bounds that keep a case inside Temporal's history limits, whatever its users send.
     max_messages: int = Field(default=100, ge=1)  # replies per case; the next one is a 409
+    message_bytes: int = Field(default=8192, ge=256)  # one reply's text, UTF-8 (422 over it)
     history_limit: int = Field(default=10_000, ge=20)  # events before a case continues as new
     # A refund the gateway has not confirmed by then is refused (503) and the case goes on.
     refund_timeout: Duration = Field(default=timedelta(minutes=2))
@@ -146,6 +147,8 @@ class PlatformComplaintPolicy(BaseModel):
     confirmation_wait: Duration  # P9: the user confirms within 7 days; silence accepts
     escalation_review: Span  # an objection's review by a supervisor
     max_supplements: int = Field(default=50, ge=1)  # the user's additions per case
+    max_notes: int = Field(default=200, ge=1)  # internal notes per case (422 past it)
+    note_bytes: int = Field(default=8192, ge=256)  # one note's text, UTF-8 (422 over it)
     history_limit: int = Field(default=10_000, ge=20)
     refund_timeout: Duration = Field(default=timedelta(minutes=2))
 
@@ -192,6 +195,9 @@ class DisputePolicy(BaseModel):
     limits: dict[str, ProviderLimits] = Field(default_factory=dict)  # by provider
     monitoring: MonitoringPolicy = Field(default_factory=MonitoringPolicy)
     max_evidence_items: int = Field(default=200, ge=1)
+    # The reviewers' evidence text per case, UTF-8 in all (kept in the case store; the
+    # workflow holds references and sizes).
+    max_evidence_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     history_limit: int = Field(default=10_000, ge=20)
 
 
@@ -214,6 +220,14 @@ class LimitsPolicy(BaseModel):
     api_body_bytes: int = Field(default=64 * 1024, ge=1024)
     # Provider webhooks (the largest provider payloads are a few KiB).
     webhook_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    # A transaction record (C1): its evidence items, each item's text and the whole record
+    # (UTF-8 JSON as stored), checked before it is written (422 over any).
+    transaction_items: int = Field(default=100, ge=1)
+    evidence_text_bytes: int = Field(default=80 * 1024, ge=256)
+    transaction_bytes: int = Field(default=1024 * 1024, ge=4096)
+    # The newest timeline a case hands to its next run (continue-as-new), UTF-8 JSON; the
+    # whole timeline stays in the case store.
+    carried_timeline_bytes: int = Field(default=256 * 1024, ge=4096)
 
 
 class RetentionPolicy(BaseModel):
@@ -260,7 +274,7 @@ class Policy(BaseModel):
             for name in KIND_SECTIONS
             if sections is None or name in sections
         }
-        return PolicySnapshot(name=self.name, calendar=calendar, **kinds)
+        return PolicySnapshot(name=self.name, calendar=calendar, limits=self.limits, **kinds)
 
 
 KIND_SECTIONS = ("complaint", "platform_complaint", "dispute")
@@ -274,6 +288,9 @@ class PolicySnapshot(BaseModel):
     platform_complaint: PlatformComplaintPolicy | None = None
     dispute: DisputePolicy | None = None
     calendar: CalendarSnapshot
+    # Inputs recorded before the limits travelled with a case read as None: those cases
+    # carry their state as they always did.
+    limits: LimitsPolicy | None = None
 
 
 def load_policy(ref: str = "default") -> Policy:

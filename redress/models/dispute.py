@@ -37,7 +37,9 @@ from redress.models.evidence import Category, EvidenceItem, Provider
 from redress.models.intake import CaseStart, IntakeContext
 
 KIND = "dispute"
-RULES = 1
+# The rules new cases run on. 2: evidence texts and the transaction's records are held in
+# the case store, the workflow keeps references and sizes (bounded whatever arrives).
+RULES = 2
 
 Stage = Literal[
     "needs_response",  # a response is due by `due_by`

@@ -18,6 +18,7 @@ from redress.store.db import INSERT_BY_DIALECT
 from redress.store.tables import (
     ActionKey,
     AuditEntry,
+    CaseEvidenceText,
     CaseLink,
     CaseRecord,
     DeliveryRecord,
@@ -155,6 +156,7 @@ def purge_closed_before(engine: Engine, cutoff: datetime) -> dict[str, int]:
             session.exec(
                 delete(VerificationRecord).where(col(VerificationRecord.case_id).in_(chunk))
             )  # type: ignore[call-overload]
+            session.exec(delete(CaseEvidenceText).where(col(CaseEvidenceText.case_id).in_(chunk)))  # type: ignore[call-overload]
             session.exec(delete(CaseRecord).where(col(CaseRecord.case_id).in_(chunk)))  # type: ignore[call-overload]
         # C5's inputs age out with the records: settled transactions and fraud reports.
         aged: list[Any] = [
