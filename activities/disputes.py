@@ -73,20 +73,28 @@ class DisputeActivities:
         notice = self.renderer.render(n.type, n.customer.locale, request.context, kind="prevention")
         if receipt is None:
             receipt = self.channel.deliver(request, notice)
-        transactions.record_transaction(
-            self.engine,
-            n.merchant_id,
-            inp.transaction_id,
-            [
-                {
-                    "kind": "customer_communication",
-                    "ref": f"notice:{inp.key}"[:256],
-                    "text": f"{notice.subject}\n\n{notice.body}",
-                    "bytes": 0,
-                    "source": "notice",
-                }
-            ],
-        )
+        try:
+            transactions.record_transaction(
+                self.engine,
+                n.merchant_id,
+                inp.transaction_id,
+                [
+                    {
+                        "kind": "customer_communication",
+                        "ref": f"notice:{inp.key}"[:256],
+                        "text": f"{notice.subject}\n\n{notice.body}",
+                        "bytes": 0,
+                        "source": "notice",
+                    }
+                ],
+                limits=inp.limits,
+            )
+        except transactions.RecordTooLarge as err:
+            # Sent (and kept in the notice records) but the transaction's record is full:
+            # said in the log, never a retry loop that can only fail again.
+            log.warning(
+                "prevention notice not attached", transaction_id=inp.transaction_id, reason=str(err)
+            )
         log.info("prevention notice sent", transaction_id=inp.transaction_id, type=n.type)
         return PreventionSent(
             key=inp.key, delivered_at=receipt.delivered_at, duplicate=receipt.duplicate

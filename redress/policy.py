@@ -149,6 +149,7 @@ class PlatformComplaintPolicy(BaseModel):
     max_supplements: int = Field(default=50, ge=1)  # the user's additions per case
     max_notes: int = Field(default=200, ge=1)  # internal notes per case (422 past it)
     note_bytes: int = Field(default=8192, ge=256)  # one note's text, UTF-8 (422 over it)
+    max_links: int = Field(default=50, ge=1)  # other complaints linked to one case
     history_limit: int = Field(default=10_000, ge=20)
     refund_timeout: Duration = Field(default=timedelta(minutes=2))
 

@@ -264,6 +264,9 @@ class CaseView(BaseModel):
     round: int | None = None
     packet: dict[str, Any] | None = None
     details: dict[str, Any] = Field(default_factory=dict)
+    # Entries of the whole timeline before `timeline[0]` (a continued run holds only the
+    # newest); the store's projection splices them back, so what it shows starts at 0.
+    timeline_from: int = 0
 
 
 class CarriedState(BaseModel):
@@ -281,6 +284,9 @@ class CarriedState(BaseModel):
     penalties: list[Penalty]
     kind: dict[str, Any] = Field(default_factory=dict)
     history_before: int = 0  # history events of every earlier run (for `CaseView.seq`)
+    # Timeline entries before `timeline[0]`: a long case hands over only its newest ones
+    # (`limits.carried_timeline_bytes`); the case store keeps the whole timeline.
+    timeline_from: int = 0
 
 
 class CaseInput(BaseModel):

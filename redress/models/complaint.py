@@ -41,8 +41,9 @@ from redress.models.intake import CaseStart, IntakeContext
 KIND = "merchant_complaint"
 # The rules new cases run on. 2: a must-refund verdict fixes the amount due and only that
 # amount, refunded in total, closes the case; only the platform resolves a case in review;
-# replies are capped; a long case continues as new. Cases opened before run on 1.
-RULES = 2
+# replies are capped; a long case continues as new. Cases opened before run on 1. 3: a
+# reply's bytes are capped too, and the reply count is carried to the next run.
+RULES = 3
 
 CaseStatus = Literal[
     "awaiting_response",  # M1 clock running

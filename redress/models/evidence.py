@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
 
 from redress.models.case import CaseUser, Ident, Note, Plain, Prose
+from redress.policy import LimitsPolicy
 
 Provider = Literal["stripe", "antom"]
 # Reason categories an evidence packet is assembled for (C2).
@@ -271,6 +272,9 @@ class TransactionRecordIn(BaseModel):
     captured_at: AwareDatetime | None = None
     shipped_at: AwareDatetime | None = None
     evidence: Annotated[list[EvidenceItem], Field(max_length=100)] = Field(default_factory=list)
+    # true: `evidence` replaces what the record holds (an empty list clears it); false:
+    # the items are added to it.
+    replace: bool = False
 
 
 PreventionType = Literal["delivery_delayed", "out_of_stock", "subscription_canceled"]
@@ -303,6 +307,8 @@ class PreventionNotice(BaseModel):
     key: str  # idempotency key: merchant, transaction, type and the request's key
     transaction_id: str
     notice: PreventionNoticeIn
+    # The record's limits as the API checked them (None: notices started before).
+    limits: LimitsPolicy | None = None
 
 
 class PreventionSent(BaseModel):

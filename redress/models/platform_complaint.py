@@ -37,7 +37,9 @@ from redress.models.case import (
 )
 
 KIND = "platform_complaint"
-RULES = 1
+# The rules new cases run on. 2: internal notes and linked complaints are capped by the
+# policy (count and bytes), so a case's state stays bounded whatever arrives.
+RULES = 2
 
 # P1: what a complaint must hold to be accepted. One that lacks any is accepted for review
 # (`awaiting_info`) and the user is told what to add (P2), never refused at the door.
