@@ -137,7 +137,11 @@ class DisputeActivities:
         for i in request.items:
             text = i.text or (texts.get(i.stored) if i.stored else None)
             if i.ref or text:
-                items.append(EvidenceItem(kind=i.kind, ref=i.ref, text=text, bytes=i.bytes))
+                # Checked when it was stored (a record kept before the limits may hold a
+                # longer text): built as it is, never refused here in a retry loop.
+                items.append(
+                    EvidenceItem.model_construct(kind=i.kind, ref=i.ref, text=text, bytes=i.bytes)
+                )
         body = defense_body(request.provider, request.dispute_id, items)
         return request.model_copy(update={"body": body, "items": None})
 
