@@ -138,7 +138,7 @@ async def test_a_notice_key_is_bound_to_its_body(api: tuple[httpx.AsyncClient, E
     r = await http.post(f"{TXN}/notices", json=notice, headers=keyed)
     assert r.status_code == 202, r.text
     r = await http.post(f"{TXN}/notices", json=notice, headers=keyed)  # a retry: same body
-    assert r.status_code == 202 and len(client.started) == 2
+    assert r.status_code == 202 and len(set(client.started)) == 1  # the same notice
     later = {**notice, "new_date": "2027-01-20T00:00:00+08:00"}
     r = await http.post(f"{TXN}/notices", json=later, headers=keyed)
     assert r.status_code == 422 and "Idempotency-Key" in r.json()["detail"]
