@@ -22,7 +22,12 @@ from redress.models.case import CaseInput, Role
 from redress.models.intake import CaseMessage, CaseStart, IntakeContext
 from redress.policy import PolicySection
 from redress.store.crud import Purge
-from redress.store.tables import DisputeRequestRecord, TransactionRecord, VerificationRecord
+from redress.store.tables import (
+    CaseEvidenceText,
+    DisputeRequestRecord,
+    TransactionRecord,
+    VerificationRecord,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -182,6 +187,7 @@ KINDS: dict[str, CaseKind] = {
             legacy_marks=(("dispute_0001", ("table", "simulated_dispute_requests", "")),),
             tables=(
                 Purge(DisputeRequestRecord),
+                Purge(CaseEvidenceText),  # the reviewers' evidence texts, by reference
                 # C1: a transaction's records go once untouched for as long as the policy
                 # keeps them, whether or not a case used them.
                 Purge(TransactionRecord, "updated_at", aged=True, count_as="intake_entries"),

@@ -69,6 +69,7 @@ class ComplaintWorkflow(CaseWorkflow):
         self._refund_by: datetime | None = None
         self._late_until: datetime | None = None  # after an overdue penalty: last chance
         self._refund_total: Decimal | None = None  # M6: refunded in all once the verdict's due
+        self._messages = 0  # replies so far, all runs (rules 3: the timeline carried is cut)
         self.penalties = PenaltyBook(self, rules.appeal_review, inp.policy.calendar)
 
     @workflow.run
@@ -154,6 +155,8 @@ class ComplaintWorkflow(CaseWorkflow):
         moments = ("outcome_by", "refund_by", "late_until")
         state: dict[str, Any] = {m: _iso(getattr(self, f"_{m}")) for m in moments}
         state["refund_total"] = str(self._refund_total) if self._refund_total else None
+        if self._in.rules >= 3:
+            state["messages"] = self._messages
         return state
 
     def _restore_kind(self, state: dict[str, Any]) -> None:
@@ -161,6 +164,7 @@ class ComplaintWorkflow(CaseWorkflow):
             setattr(self, f"_{m}", datetime.fromisoformat(state[m]) if state[m] else None)
         total = state.get("refund_total")
         self._refund_total = Decimal(total) if total else None
+        self._messages = state.get("messages", sum(e.type == "message" for e in self._timeline))
 
     def _book(self) -> PenaltyBook:
         assert self.penalties is not None
@@ -175,14 +179,23 @@ class ComplaintWorkflow(CaseWorkflow):
 
     def _check_reply(self, cmd: CaseAction, a: Any) -> None:
         cap = self._rules.max_messages
-        if self._in.rules >= 2 and sum(e.type == "message" for e in self._timeline) >= cap:
+        if self._in.rules >= 2 and self._messages >= cap:
             raise refuse(
                 "Conflict",
                 f"case {self._in.case_id} holds {cap} messages, the most the policy allows "
                 "(complaint.max_messages)",
             )
+        limit = self._rules.message_bytes
+        size = len(a.message.encode("utf-8"))
+        if self._in.rules >= 3 and size > limit:
+            raise refuse(
+                "Invalid",
+                f"message is {size:,} bytes, {size - limit:,} over the {limit:,}-byte limit "
+                "per message (complaint.message_bytes)",
+            )
 
     def _reply(self, cmd: CaseAction, a: Any) -> None:
+        self._messages += 1
         self._event("message", cmd.actor, role=cmd.role, to=a.to, message=a.message)
         if self._status in HANDLING:
             self._handled()
