@@ -184,7 +184,10 @@ KINDS: dict[str, CaseKind] = {
             replay_scenarios="tests.replay.scenarios.dispute:SCENARIOS",
             activities="activities.disputes:for_worker",
             other_workflows=("workflows.prevention:PreventionNoticeWorkflow",),
-            legacy_marks=(("dispute_0001", ("table", "simulated_dispute_requests", "")),),
+            legacy_marks=(
+                ("dispute_0001", ("table", "simulated_dispute_requests", "")),
+                ("dispute_0002", ("table", "case_evidence_texts", "")),
+            ),
             tables=(
                 Purge(DisputeRequestRecord),
                 Purge(CaseEvidenceText),  # the reviewers' evidence texts, by reference
