@@ -13,6 +13,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     model_validator,
 )
@@ -311,7 +312,7 @@ class TransactionRecordIn(BaseModel):
     evidence: Annotated[list[EvidenceItem], Field(max_length=100)] = Field(default_factory=list)
     # true: `evidence` replaces what the record holds (an empty list clears it); false:
     # the items are added to it.
-    replace: bool = False
+    replace: StrictBool = False
 
 
 PreventionType = Literal["delivery_delayed", "out_of_stock", "subscription_canceled"]
