@@ -24,23 +24,26 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from enum import StrEnum
+from typing import Any, get_args
 
 from temporalio import workflow
 
+from workflows.alarms import Alarm, unknown
 from workflows.dispute_actions import ACTIONS as ACTION_RULES
 from workflows.kernel import RETRY, CaseFacts, CaseWorkflow, human
 
 with workflow.unsafe.imports_passed_through():
     from activities.disputes import DisputeActivities
     from redress import search_attributes as sa
-    from redress.models.case import CaseResult
+    from redress.models.case import Addressee, CaseResult, Recipient
     from redress.models.dispute import (
         ACTIONS,
         AMOUNT_EVENTS,
         DESK_USER,
         KIND,
         ROLE_ACTIONS,
+        CaseStatus,
         DisputeCaseInput,
         DisputeEvent,
         due_window,
@@ -69,11 +72,26 @@ FACTS_FIXED = "dispute-facts-fixed"
 DATES_CHECKED = "dispute-dates-checked"
 
 
+class DisputeAlarm(StrEnum):
+    RESPOND_BY = "respond_by"  # the provider's due time: no response, the case expires
+    SUBMIT_BY = "submit_by"  # the due time less the safety margin: the policy acts
+    REMINDER = "reminder"  # before the due time, about the round
+    REOPEN_WINDOW = "reopen_window"  # a closed case's wait for a new round ends
+
+
+class DisputeEffect(StrEnum):
+    RECORDS = "records"  # the transaction's stored records, for the packet (C1)
+    AUTO_ACCEPT = "auto_accept"  # nobody acted, below the policy's amount: accept
+    AUTO_SUBMIT = "auto_submit"  # nobody acted: submit the packet as it stands
+
+
 @workflow.defn
 class DisputeWorkflow(CaseWorkflow):
     KIND = KIND
+    STATUSES = get_args(CaseStatus)
     ACTION_TYPES = ACTIONS
     ROLES = ROLE_ACTIONS
+    _status: CaseStatus
     CLOSED_NOTE = "a new round opens with the provider's next needs_response event"
 
     @workflow.init
@@ -120,7 +138,7 @@ class DisputeWorkflow(CaseWorkflow):
             amount=str(e.amount) if e.amount is not None else None,
             currency=e.currency,
         )
-        self._ask("records")
+        self._ask(DisputeEffect.RECORDS)
         self._apply(e)
 
     def _apply(self, e: DisputeEvent) -> None:
@@ -266,7 +284,7 @@ class DisputeWorkflow(CaseWorkflow):
             self._escalated = False
             self._event("new_round", e.provider, round=self._round, status=e.raw_status)
             self._notify("new_round", "merchant", f"round:{self._round}", round=self._round)
-            self._ask("records")
+            self._ask(DisputeEffect.RECORDS)
         if e.due_by:
             self._move_due(e.due_by, e)
 
@@ -296,32 +314,42 @@ class DisputeWorkflow(CaseWorkflow):
 
     # --- deadlines ------------------------------------------------------------------------
 
-    def _case_deadlines(self) -> dict[str, datetime]:
-        if self._status != "needs_response" or self._due_by is None:
-            return {}
-        return {"respond_by": self._due_by, "submit_by": self._due_by - self._rules.safety_margin}
+    def _case_deadlines(self) -> list[Alarm]:
+        due = self._due_by
+        if self._status != "needs_response" or due is None:
+            return []
+        return [
+            Alarm(DisputeAlarm.RESPOND_BY, due),
+            Alarm(DisputeAlarm.SUBMIT_BY, due - self._rules.safety_margin),
+        ]
 
-    def _reminders(self) -> list[tuple[datetime, str]]:
+    def _reminders(self) -> list[Alarm]:
         if self._status == "closed":
-            return [(self._reopen_until, "reopen_window")] if self._reopen_until else []
+            until = self._reopen_until
+            return [Alarm(DisputeAlarm.REOPEN_WINDOW, until)] if until else []
         if self._status != "needs_response" or self._due_by is None:
             return []
-        return [(self._due_by - b, f"reminder:{self._round}") for b in self._rules.reminders_before]
+        return [
+            Alarm(DisputeAlarm.REMINDER, self._due_by - b, str(self._round))
+            for b in self._rules.reminders_before
+        ]
 
     def _finished(self) -> bool:
         """Closed, and its window for a new round over."""
         return self._status == "closed" and self._reopen_until is None
 
-    def _on_alarm(self, name: str, at: datetime) -> None:
-        due = self._due_by
-        if name == "reopen_window":
+    def _on_alarm(self, alarm: Alarm) -> None:
+        due, name, at = self._due_by, alarm.name, alarm.at
+        if not isinstance(name, DisputeAlarm):
+            unknown(alarm, "a dispute")
+        if name == DisputeAlarm.REOPEN_WINDOW:
             if self._status == "closed":
                 self._reopen_until = None
             return
         if self._status != "needs_response" or due is None:
             return
         now = workflow.now()
-        if name.startswith("reminder:"):
+        if name == DisputeAlarm.REMINDER:
             if now < due:
                 self._notify(
                     "deadline_reminder",
@@ -331,25 +359,29 @@ class DisputeWorkflow(CaseWorkflow):
                     remaining=human(due - at),
                     round=self._round,
                 )
-        elif name == "submit_by" and now < due:
+        elif name == DisputeAlarm.SUBMIT_BY and now < due:
             # Nobody acted: the policy acts before the due time, never after.
             limit = self._rules.auto_accept_below.get(self.facts.currency)
             if limit is not None and self.facts.amount < limit:
-                self._ask("auto_accept")
+                self._ask(DisputeEffect.AUTO_ACCEPT)
             else:
-                self._ask("auto_submit")
-        elif name == "respond_by":
+                self._ask(DisputeEffect.AUTO_SUBMIT)
+        elif name == DisputeAlarm.RESPOND_BY:
             self._close("expired", "system")
             self._after_close()
             self._notify("outcome", "merchant", f"outcome:{self._round}:expired", outcome="expired")
 
     # --- effects that need an activity ------------------------------------------------------
 
-    async def _effect(self, what: str) -> None:
-        if what == "records":
-            await self._collect_records()
-        elif what in ("auto_accept", "auto_submit") and self._status == "needs_response":
-            await self._auto_act(what)
+    async def _effect(self, effect: StrEnum) -> None:
+        match effect:
+            case DisputeEffect.RECORDS:
+                await self._collect_records()
+            case DisputeEffect.AUTO_ACCEPT | DisputeEffect.AUTO_SUBMIT:
+                if self._status == "needs_response":  # somebody acted first
+                    await self._auto_act(DisputeEffect(effect))
+            case _:
+                await super()._effect(effect)
 
     async def _collect_records(self) -> None:
         found: RecordsFound = await workflow.execute_activity_method(
@@ -360,9 +392,9 @@ class DisputeWorkflow(CaseWorkflow):
         )
         self._records = found.items
 
-    async def _auto_act(self, what: str) -> None:
+    async def _auto_act(self, effect: DisputeEffect) -> None:
         packet = self._packet()
-        if what == "auto_accept":
+        if effect == DisputeEffect.AUTO_ACCEPT:
             receipt = await self._accept_at_provider()
             self._event("auto_accepted", "system", reference=receipt.reference)
             self._close("accepted", "system")
@@ -437,6 +469,10 @@ class DisputeWorkflow(CaseWorkflow):
 
     # --- the case as shown ----------------------------------------------------------------
 
+    def _recipient(self, to: Addressee) -> Recipient:
+        # A dispute's supervisor is the merchant's own: the escalation goes to its desk.
+        return super()._recipient("merchant" if to == "supervisor" else to)
+
     def _search_attributes(self) -> list[tuple[Any, Any]]:
         return [*super()._search_attributes(), (sa.ESCALATED, self._escalated)]
 
@@ -510,7 +546,7 @@ class DisputeWorkflow(CaseWorkflow):
         self._amount_known = state.get("amount_known", True)
         if state.get("trade_no"):  # filled by a later event (a run before kept the first's)
             self.facts = dataclasses.replace(self.facts, trade_no=state["trade_no"])
-        self._ask("records")
+        self._ask(DisputeEffect.RECORDS)
 
     ACTIONS = ACTION_RULES
 

@@ -30,10 +30,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Any, Literal, get_args
 
 from temporalio import workflow
 
+from workflows.alarms import Alarm, unknown
 from workflows.kernel import RETRY, CaseFacts, CaseWorkflow, human
 from workflows.platform_actions import ACTIONS as ACTION_RULES
 
@@ -41,19 +43,38 @@ with workflow.unsafe.imports_passed_through():
     from activities.verification import VerificationActivities
     from redress import search_attributes as sa
     from redress.identity import VerificationRequest, VerificationTicket
-    from redress.models.case import CaseResult, Recipient
+    from redress.models.case import Addressee, CaseResult, Recipient
     from redress.models.platform_complaint import (
         ACTIONS,
         KIND,
         ROLE_ACTIONS,
+        CaseStatus,
         PlatformComplaint,
         PlatformComplaintCaseInput,
         rules_of,
     )
     from redress.policy import Span
 
+
+class Clock(StrEnum):
+    """The case's deadlines (each while its status lasts), and the desk's reminders before
+    the watched ones (`reminder`, about the deadline it warns of)."""
+
+    SUPPLEMENT_BY = "supplement_by"  # P2: the missing items, or the complaint lapses
+    ACCEPT_BY = "accept_by"  # P2: a reviewer's acceptance, or a supervisor decides
+    VERIFY_BY = "verify_by"  # P3: the verification's result, or a hold
+    TARGET_BY = "target_by"  # P6: the investigation's target
+    INVESTIGATE_BY = "investigate_by"  # P6: its deadline, or a supervisor
+    CONFIRM_BY = "confirm_by"  # P9: the user's confirmation, or silence accepts
+    REVIEW_BY = "review_by"  # P9: a supervisor's review of an objection
+    REMINDER = "reminder"
+
+
+# Deadlines the desk is reminded of before they pass.
+WATCHED = (Clock.ACCEPT_BY, Clock.TARGET_BY, Clock.INVESTIGATE_BY, Clock.REVIEW_BY)
+
 # The deadline the user is shown for each status, and what happens next (P10).
-NEXT_STEP = {
+NEXT_STEP: dict[CaseStatus, tuple[str, str | None]] = {
     "awaiting_info": ("add_missing_information", "supplement_by"),
     "awaiting_acceptance": ("acceptance_review", "accept_by"),
     "awaiting_verification": ("identity_verification", "verify_by"),
@@ -65,11 +86,17 @@ NEXT_STEP = {
 }
 
 
+class PlatformEffect(StrEnum):
+    VERIFICATION = "verification"  # P3: ask the verifier (an activity)
+
+
 @workflow.defn
 class PlatformComplaintWorkflow(CaseWorkflow):
     KIND = KIND
+    STATUSES = get_args(CaseStatus)
     ACTION_TYPES = ACTIONS
     ROLES = ROLE_ACTIONS
+    _status: CaseStatus
 
     @workflow.init
     def __init__(self, inp: PlatformComplaintCaseInput) -> None:
@@ -145,7 +172,7 @@ class PlatformComplaintWorkflow(CaseWorkflow):
         if self._needs_verification():
             self._set_status("awaiting_verification")
             self._set_due("verify_by", workflow.now() + self._rules.verification_wait)
-            self._ask("verification")  # requested with this change's effects
+            self._ask(PlatformEffect.VERIFICATION)  # requested with this change's effects
         else:
             self._investigate()
 
@@ -173,7 +200,7 @@ class PlatformComplaintWorkflow(CaseWorkflow):
 
     # --- deadlines ----------------------------------------------------------------------
 
-    def _set_status(self, status: str) -> None:
+    def _set_status(self, status: CaseStatus) -> None:
         """A new status: the old one's deadlines end with it."""
         self._status = status
         self._due.clear()
@@ -182,7 +209,8 @@ class PlatformComplaintWorkflow(CaseWorkflow):
     def _set_due(self, name: str, at: datetime) -> None:
         self._due[name] = at
         # Warnings whose moment passed already (a short clock) are not sent late.
-        self._skip_passed([(at - b, f"reminder:{name}") for b in self._rules.reminders_before])
+        reminders = [Alarm(Clock.REMINDER, at - b, name) for b in self._rules.reminders_before]
+        self._skip_passed(reminders)
 
     def _after(self, span: Span, start: datetime, name: str) -> datetime:
         at = span.after(start, self._calendar)
@@ -192,52 +220,55 @@ class PlatformComplaintWorkflow(CaseWorkflow):
             self._estimated.discard(name)
         return at
 
-    def _case_deadlines(self) -> dict[str, datetime]:
-        return dict(self._due)
+    def _case_deadlines(self) -> list[Alarm]:
+        return [Alarm(Clock(name), at) for name, at in self._due.items()]
 
-    def _reminders(self) -> list[tuple[datetime, str]]:
-        watched = ("accept_by", "target_by", "investigate_by", "review_by")
+    def _reminders(self) -> list[Alarm]:
         return [
-            (at - before, f"reminder:{name}")
+            Alarm(Clock.REMINDER, at - before, name)
             for name, at in self._due.items()
-            if name in watched
+            if name in WATCHED
             for before in self._rules.reminders_before
         ]
 
-    def _on_alarm(self, name: str, at: datetime) -> None:
-        if name.startswith("reminder:"):
-            deadline = name.partition(":")[2]
+    def _on_alarm(self, alarm: Alarm) -> None:
+        name, at = alarm.name, alarm.at
+        if name == Clock.REMINDER:
+            deadline = Clock(alarm.subject or "")  # none: an error, as an unknown name
             due = self._due.get(deadline)
             if due is not None and workflow.now() < due:
                 self._notify(
                     "deadline_reminder",
                     "desk",
                     f"reminder:{deadline}:{due.isoformat()}:{int((due - at).total_seconds())}",
-                    deadline=deadline,
+                    deadline=str(deadline),
                     due=due,
                     remaining=human(due - at),
                 )
             return
         if self._due.get(name) != at:
             return  # a deadline that moved or ended
-        if name == "supplement_by":
-            self._close_with("lapsed", "system", "lapsed", missing=self._complaint.missing())
-        elif name == "accept_by":
-            del self._due[name]
-            self._escalate("acceptance_not_decided")
-        elif name == "verify_by":
-            self._hold("verification_timeout")
-        elif name == "target_by":
-            del self._due[name]
-            self._event("investigation_target_passed", "system")
-        elif name == "investigate_by":
-            del self._due[name]
-            self._escalate("investigation_overdue")
-        elif name == "confirm_by":
-            self._close_with("accepted", "system", "closed", by="silence")
-        elif name == "review_by":
-            del self._due[name]
-            self._escalate("review_overdue")
+        match name:
+            case Clock.SUPPLEMENT_BY:
+                self._close_with("lapsed", "system", "lapsed", missing=self._complaint.missing())
+            case Clock.ACCEPT_BY:
+                del self._due[name]
+                self._escalate("acceptance_not_decided")
+            case Clock.VERIFY_BY:
+                self._hold("verification_timeout")
+            case Clock.TARGET_BY:
+                del self._due[name]
+                self._event("investigation_target_passed", "system")
+            case Clock.INVESTIGATE_BY:
+                del self._due[name]
+                self._escalate("investigation_overdue")
+            case Clock.CONFIRM_BY:
+                self._close_with("accepted", "system", "closed", by="silence")
+            case Clock.REVIEW_BY:
+                del self._due[name]
+                self._escalate("review_overdue")
+            case _:
+                unknown(alarm, "a platform complaint")
 
     def _escalate(self, reason: str) -> None:
         self._escalated = True
@@ -266,7 +297,7 @@ class PlatformComplaintWorkflow(CaseWorkflow):
 
     # --- where notices go ---------------------------------------------------------------
 
-    def _recipient(self, to: str) -> Recipient:
+    def _recipient(self, to: Addressee) -> Recipient:
         c = self._complaint
         if to == "result" and c.channel == "app":
             # P8: the result goes back the way the complaint came: in-app, to the user's ID.
@@ -356,9 +387,12 @@ class PlatformComplaintWorkflow(CaseWorkflow):
 
     # --- effects that need an activity ----------------------------------------------------
 
-    async def _effect(self, what: str) -> None:
-        if what == "verification":
-            await self._request_verification()
+    async def _effect(self, effect: StrEnum) -> None:
+        match effect:
+            case PlatformEffect.VERIFICATION:
+                await self._request_verification()
+            case _:
+                await super()._effect(effect)
 
     async def _request_verification(self) -> None:
         method = self._rules.verification_method
