@@ -12,17 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from temporalio.client import (
-    Client,
-    Schedule,
-    ScheduleActionStartWorkflow,
-    ScheduleAlreadyRunningError,
-    ScheduleIntervalSpec,
-    ScheduleOverlapPolicy,
-    SchedulePolicy,
-    ScheduleSpec,
-    ScheduleUpdate,
-)
+from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
@@ -39,6 +29,7 @@ from redress.notices.renderer import NoticeRenderer, get_renderer
 from redress.payments.disputes import DisputeClient
 from redress.payments.gateway import PaymentsGateway, SimulatedGateway
 from redress.policy import Policy, load_policy
+from redress.schedules import ensure_schedule
 from redress.search_attributes import ensure_registered
 from redress.store.db import make_engine
 from redress.temporal import connect
@@ -54,23 +45,15 @@ RETENTION_SCHEDULE_ID = "redress-retention"
 
 async def ensure_retention_schedule(client: Client, policy: Policy, task_queue: str) -> None:
     """Create (or bring up to date) the Schedule that purges expired records (C1)."""
-    action = ScheduleActionStartWorkflow(
+    inp = RetentionInput(keep_for_seconds=policy.retention.records_for.total_seconds())
+    await ensure_schedule(
+        client,
+        RETENTION_SCHEDULE_ID,
         RetentionWorkflow.run,
-        RetentionInput(keep_for_seconds=policy.retention.records_for.total_seconds()),
-        id=RETENTION_SCHEDULE_ID,
-        task_queue=task_queue,
+        inp,
+        policy.retention.purge_every,
+        task_queue,
     )
-    schedule = Schedule(
-        action=action,
-        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=policy.retention.purge_every)]),
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
-    )
-    try:
-        await client.create_schedule(RETENTION_SCHEDULE_ID, schedule)
-    except ScheduleAlreadyRunningError:
-        await client.get_schedule_handle(RETENTION_SCHEDULE_ID).update(
-            lambda _: ScheduleUpdate(schedule=schedule)
-        )
 
 
 def build_worker(
