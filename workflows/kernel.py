@@ -101,6 +101,15 @@ class CaseWorkflow(CaseOutputs):
     CLOSED_NOTE: ClassVar[str] = ""  # what a closed case still accepts, for the refusal
     state: BaseModel  # the kind's own (a `KindState`)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # A rule naming a status its kind lacks would never match: refused at import.
+        super().__init_subclass__(**kwargs)
+        statuses = set(getattr(cls, "STATUSES", ()))
+        for name, rule in getattr(cls, "ACTIONS", {}).items():
+            unknown = set(rule.states or ()) - statuses
+            if unknown:
+                raise TypeError(f"{cls.__name__}.ACTIONS[{name!r}]: no status {unknown}")
+
     def __init__(self, inp: CaseInput, facts: CaseFacts, status: str) -> None:
         self._in = inp
         self.facts = facts
