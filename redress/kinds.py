@@ -22,7 +22,12 @@ from redress.models.case import CaseInput, Role
 from redress.models.intake import CaseMessage, CaseStart, IntakeContext
 from redress.policy import PolicySection
 from redress.store.crud import Purge
-from redress.store.tables import DisputeRequestRecord, TransactionRecord, VerificationRecord
+from redress.store.tables import (
+    CaseEvidenceText,
+    DisputeRequestRecord,
+    TransactionRecord,
+    VerificationRecord,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -179,9 +184,13 @@ KINDS: dict[str, CaseKind] = {
             replay_scenarios="tests.replay.scenarios.dispute:SCENARIOS",
             activities="activities.disputes:for_worker",
             other_workflows=("workflows.prevention:PreventionNoticeWorkflow",),
-            legacy_marks=(("dispute_0001", ("table", "simulated_dispute_requests", "")),),
+            legacy_marks=(
+                ("dispute_0001", ("table", "simulated_dispute_requests", "")),
+                ("dispute_0002", ("table", "case_evidence_texts", "")),
+            ),
             tables=(
                 Purge(DisputeRequestRecord),
+                Purge(CaseEvidenceText),  # the reviewers' evidence texts, by reference
                 # C1: a transaction's records go once untouched for as long as the policy
                 # keeps them, whether or not a case used them.
                 Purge(TransactionRecord, "updated_at", aged=True, count_as="intake_entries"),

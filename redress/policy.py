@@ -149,6 +149,14 @@ class LimitsPolicy(BaseModel):
     webhook_body_bytes: int = Field(default=256 * 1024, ge=1024)
     # The codec endpoint: the Web UI sends a page of history at a time (payloads ≤ 2 MiB).
     codec_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    # A transaction record (C1): its evidence items, each item's text and the whole record
+    # (UTF-8 JSON as stored), checked before it is written (422 over any).
+    transaction_items: int = Field(default=100, ge=1)
+    evidence_text_bytes: int = Field(default=80 * 1024, ge=256)
+    transaction_bytes: int = Field(default=1024 * 1024, ge=4096)
+    # The newest timeline a case hands to its next run (continue-as-new), UTF-8 JSON; the
+    # whole timeline stays in the case store.
+    carried_timeline_bytes: int = Field(default=256 * 1024, ge=4096)
 
 
 class RetentionPolicy(BaseModel):
@@ -277,7 +285,9 @@ class Policy(_Sections):
             name: _json(value) if sections is None or name in sections else None
             for name, value in self.sections.items()
         }
-        return PolicySnapshot(name=self.name, calendar=calendar, signals=self.signals, **kinds)
+        return PolicySnapshot(
+            name=self.name, calendar=calendar, signals=self.signals, limits=self.limits, **kinds
+        )
 
 
 def _json(value: Any) -> Any:
@@ -291,12 +301,15 @@ class PolicySnapshot(_Sections):
     calendar: CalendarSnapshot
     # None in inputs recorded before signals had a policy: read as the defaults (refused).
     signals: SignalsPolicy | None = None
+    # Inputs recorded before the limits travelled with a case read as None: those cases
+    # carry their state as they always did.
+    limits: LimitsPolicy | None = None
 
     @model_serializer(mode="wrap")
     def _in_file_order(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
-        calendar, signals = data.pop("calendar"), data.pop("signals", None)
-        return {**data, "calendar": calendar, "signals": signals}
+        shared = {key: data.pop(key, None) for key in ("calendar", "signals", "limits")}
+        return {**data, **shared}
 
 
 def read_policy(ref: str = "default") -> tuple[Path, dict[str, Any]]:

@@ -121,6 +121,7 @@ def test_a_case_reads_its_section_from_the_snapshot_json() -> None:
         "dispute",
         "calendar",
         "signals",
+        "limits",
     ]
     assert data["dispute"] is None
     again = PolicySnapshot.model_validate_json(snap.model_dump_json())

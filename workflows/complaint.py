@@ -66,6 +66,7 @@ class ComplaintState(KindState):
     refund_by: datetime | None = None
     late_until: datetime | None = None  # after an overdue penalty: last chance
     refund_total: Decimal | None = None  # M6: refunded in all once the verdict's due
+    messages: int = 0  # replies so far, all runs (rules 3: the timeline carried is cut)
 
 
 @workflow.defn
@@ -183,6 +184,10 @@ class ComplaintWorkflow(CaseWorkflow):
     def _refund_timeout(self) -> timedelta | None:
         return self._rules.refund_timeout if self._in.rules >= 2 else None
 
+    def _resumed(self) -> None:
+        if self._in.rules < 3:  # runs before rules 3 count the replies their timeline holds
+            self.state.messages = sum(e.type == "message" for e in self._timeline)
+
     def _book(self) -> PenaltyBook:
         assert self.penalties is not None
         return self.penalties
@@ -196,14 +201,23 @@ class ComplaintWorkflow(CaseWorkflow):
 
     def _check_reply(self, cmd: CaseAction, a: Any) -> None:
         cap = self._rules.max_messages
-        if self._in.rules >= 2 and sum(e.type == "message" for e in self._timeline) >= cap:
+        if self._in.rules >= 2 and self.state.messages >= cap:
             raise refuse(
                 "Conflict",
                 f"case {self._in.case_id} holds {cap} messages, the most the policy allows "
                 "(complaint.max_messages)",
             )
+        limit = self._rules.message_bytes
+        size = len(a.message.encode("utf-8"))
+        if self._in.rules >= 3 and size > limit:
+            raise refuse(
+                "Invalid",
+                f"message is {size:,} bytes, {size - limit:,} over the {limit:,}-byte limit "
+                "per message (complaint.message_bytes)",
+            )
 
     def _reply(self, cmd: CaseAction, a: Any) -> None:
+        self.state.messages += 1
         self.event("message", cmd.actor, role=cmd.role, to=a.to, message=a.message)
         if self._status in HANDLING:
             self._handled()

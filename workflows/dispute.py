@@ -53,8 +53,10 @@ with workflow.unsafe.imports_passed_through():
         AcceptRequest,
         DefenseRequest,
         EvidenceItem,
+        HeldEvidence,
         Packet,
         ProviderReceipt,
+        RecordRefs,
         RecordsFound,
         RecordsRequest,
         accept_body,
@@ -120,6 +122,9 @@ class DisputeWorkflow(CaseWorkflow):
         self._packet_memo: tuple[list[EvidenceItem], list[EvidenceItem], Packet] | None = None
         # The first event may carry no amount (an alert): the first that does sets it.
         self._amount_known = e.amount is not None and bool(e.currency)
+        # Rules 2: evidence texts live in the case store and the transaction's records are
+        # held as references and sizes; cases opened before hold them inline, as recorded.
+        self._by_reference = inp.rules >= 2
 
     @workflow.run
     async def run(self, inp: DisputeCaseInput) -> CaseResult:
@@ -384,6 +389,15 @@ class DisputeWorkflow(CaseWorkflow):
                 await super()._effect(effect)
 
     async def _collect_records(self) -> None:
+        if self._by_reference:
+            refs: RecordRefs = await workflow.execute_activity_method(
+                DisputeActivities.collect_record_refs,
+                RecordsRequest(merchant_id=self.facts.merchant_id, charge=self.facts.trade_no),
+                start_to_close_timeout=self.ACTIVITY_TIMEOUT,
+                retry_policy=RETRY,
+            )
+            self._records = list(refs.items)
+            return
         found: RecordsFound = await workflow.execute_activity_method(
             DisputeActivities.collect_records,
             RecordsRequest(merchant_id=self.facts.merchant_id, charge=self.facts.trade_no),
@@ -419,15 +433,22 @@ class DisputeWorkflow(CaseWorkflow):
         self._notify("auto_action", "supervisor", f"auto:{self._round}", action="submitted")
 
     async def _submit(self, packet: Packet) -> ProviderReceipt:
+        request = DefenseRequest(
+            idempotency_key=self._key(f"defense:{self._round}"),
+            case_id=self._in.case_id,
+            provider=self._provider,
+            dispute_id=self._dispute_id,
+            body={},
+        )
+        if self._by_reference:
+            # The activity reads the texts from the store: its input stays small.
+            request.items = [HeldEvidence.model_validate(i.model_dump()) for i in packet.items]
+            request.merchant_id, request.charge = self.facts.merchant_id, self.facts.trade_no
+        else:
+            request.body = defense_body(self._provider, self._dispute_id, packet.items)
         receipt: ProviderReceipt = await workflow.execute_activity_method(
             DisputeActivities.submit_defense,
-            DefenseRequest(
-                idempotency_key=self._key(f"defense:{self._round}"),
-                case_id=self._in.case_id,
-                provider=self._provider,
-                dispute_id=self._dispute_id,
-                body=defense_body(self._provider, self._dispute_id, packet.items),
-            ),
+            request,
             start_to_close_timeout=self.ACTIVITY_TIMEOUT,
             retry_policy=RETRY,
         )
@@ -533,7 +554,8 @@ class DisputeWorkflow(CaseWorkflow):
         self._latest = _dt(state["latest"])
         self._raw_status = state["raw_status"]
         self._seen = list(state["seen"])
-        self._evidence = [EvidenceItem.model_validate(i) for i in state["evidence"]]
+        held = HeldEvidence if self._by_reference else EvidenceItem
+        self._evidence = [held.model_validate(i) for i in state["evidence"]]
         self._submitted = {int(k): v for k, v in state["submitted"].items()}
         self._money = {k: Decimal(v) for k, v in state["money"].items()}
         self._escalated = state["escalated"]

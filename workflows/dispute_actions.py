@@ -11,8 +11,10 @@ from temporalio import workflow
 from workflows.kernel import Rule
 
 with workflow.unsafe.imports_passed_through():
+    from activities.disputes import DisputeActivities
     from redress.models.case import CaseAction
     from redress.models.dispute import SUPERVISORS
+    from redress.models.evidence import HeldEvidence, StoredTexts, StoreTexts, text_size
     from redress.refusals import refuse
 
 if TYPE_CHECKING:
@@ -30,10 +32,21 @@ def check_evidence(case: DisputeWorkflow, cmd: CaseAction, a: Any) -> None:
             f"case {case._in.case_id} would hold more than {cap} evidence items "
             "(dispute.max_evidence_items)",
         )
+    if case._by_reference:
+        limit = case._rules.max_evidence_bytes
+        total = sum(text_size(i) for i in case._evidence) + sum(text_size(i) for i in a.items)
+        if total > limit:
+            raise refuse(
+                "Invalid",
+                f"case {case._in.case_id} would hold {total:,} bytes of evidence text, "
+                f"{total - limit:,} over the {limit:,}-byte limit (dispute.max_evidence_bytes)",
+            )
 
 
-def add_evidence(case: DisputeWorkflow, cmd: CaseAction, a: Any) -> None:
+async def add_evidence(case: DisputeWorkflow, cmd: CaseAction, a: Any) -> None:
     items = [i.model_copy(update={"source": "reviewer"}) for i in a.items]
+    if case._by_reference:
+        items = await _stored(case, items)
     case._evidence = [*case._evidence, *items]
     case._event(
         "evidence_added",
@@ -41,6 +54,28 @@ def add_evidence(case: DisputeWorkflow, cmd: CaseAction, a: Any) -> None:
         kinds=[i.kind for i in items],
         bytes=sum(i.bytes for i in items),
     )
+
+
+async def _stored(case: DisputeWorkflow, items: list[Any]) -> list[Any]:
+    """The items as the case holds them: texts kept in the case store, only their digest
+    and size here."""
+    texts = [i.text for i in items if i.text]
+    refs: list[str] = []
+    if texts:
+        stored: StoredTexts = await workflow.execute_activity_method(
+            DisputeActivities.store_evidence_texts,
+            StoreTexts(case_id=case._in.case_id, texts=texts),
+            start_to_close_timeout=case.ACTIVITY_TIMEOUT,
+            retry_policy=case.RETRY,
+        )
+        refs = list(stored.refs)
+    held = []
+    for i in items:
+        fields = i.model_dump()
+        if i.text:
+            fields.update(text=None, stored=refs.pop(0), text_bytes=len(i.text.encode()))
+        held.append(HeldEvidence.model_validate(fields))
+    return held
 
 
 def check_submit(case: DisputeWorkflow, cmd: CaseAction, a: Any) -> None:

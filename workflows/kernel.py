@@ -57,7 +57,7 @@ with workflow.unsafe.imports_passed_through():
         is_verdict,
         moves_money,
     )
-    from redress.policy import SignalsPolicy
+    from redress.policy import LimitsPolicy, SignalsPolicy
     from redress.refusals import http_status, refuse
 
 from workflows.actions import Rule
@@ -118,6 +118,7 @@ class CaseWorkflow(CaseOutputs):
         self._outcome: str | None = None
         self._closed_at: datetime | None = None
         self._timeline: list[TimelineEvent] = []
+        self._timeline_from = 0  # entries before `_timeline[0]` (handed over to the store)
         self._outbox: list[NoticeRequest] = []
         self._asked: list[StrEnum] = []  # work for activities, done by `_flush` (`_ask`)
         self._fired: set[str] = set()
@@ -224,11 +225,13 @@ class CaseWorkflow(CaseOutputs):
         return info.get_current_history_length() >= limit or info.is_continue_as_new_suggested()
 
     def _carry(self) -> CarriedState:
+        timeline, start = carried_timeline(self._timeline, self._in.policy.limits)
         return CarriedState(
             status=self._status,
             outcome=self._outcome,
             closed_at=self._closed_at,
-            timeline=self._timeline,
+            timeline=timeline,
+            timeline_from=self._timeline_from + start,
             fired=sorted(self._fired),
             refunded=self._refunded,
             refunds=self._refunds,
@@ -244,6 +247,7 @@ class CaseWorkflow(CaseOutputs):
     def _resume(self, carried: CarriedState) -> None:
         self._status, self._outcome = carried.status, carried.outcome
         self._closed_at, self._timeline = carried.closed_at, list(carried.timeline)
+        self._timeline_from = carried.timeline_from
         self._fired, self._version = set(carried.fired), carried.version
         self._refunded, self._refunds = carried.refunded, carried.refunds
         if self.penalties:
@@ -511,6 +515,23 @@ class CaseWorkflow(CaseOutputs):
 def _plain(value: object) -> str:
     """A claimed value as the audit log and the timeline may show it: text, no controls."""
     return "".join(c if c.isprintable() else "?" for c in str(value))
+
+
+def carried_timeline(
+    timeline: list[TimelineEvent], limits: LimitsPolicy | None
+) -> tuple[list[TimelineEvent], int]:
+    """The newest entries within `limits.carried_timeline_bytes` (UTF-8 JSON) and the index
+    of the first one kept; cases opened before the limits travelled carry all of it."""
+    if limits is None:
+        return timeline, 0
+    budget, start = limits.carried_timeline_bytes, len(timeline)
+    while start > 0:
+        size = len(timeline[start - 1].model_dump_json().encode())
+        if size > budget:
+            break
+        budget -= size
+        start -= 1
+    return timeline[start:], start
 
 
 def human(td: timedelta) -> str:

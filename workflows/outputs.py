@@ -62,6 +62,7 @@ class CaseOutputs:
     _outcome: str | None
     _closed_at: datetime | None
     _timeline: list[TimelineEvent]
+    _timeline_from: int
     _outbox: list[NoticeRequest]
     _asked: list[StrEnum]
     _audit: list[ActionAudit]
@@ -240,6 +241,7 @@ class CaseOutputs:
             deadlines=self._deadlines(),
             penalties=self.penalties.snapshot() if self.penalties else [],
             timeline=list(self._timeline),
+            timeline_from=self._timeline_from,
             version=self._version,
             seq=self._seq(),
             priority=self._priority(),

@@ -172,7 +172,27 @@ async def conclude(case: PlatformComplaintWorkflow, cmd: CaseAction, a: Any) -> 
         case._notify("result", "result", "result", confirm_by=case._due["confirm_by"], **context)
 
 
+def check_note(case: PlatformComplaintWorkflow, cmd: CaseAction, a: Any) -> None:
+    if case._in.rules < 2:  # cases opened before: their notes replay as recorded
+        return
+    rules = case._rules
+    size = len(a.text.encode("utf-8"))
+    if size > rules.note_bytes:
+        raise refuse(
+            "Invalid",
+            f"text is {size:,} bytes, {size - rules.note_bytes:,} over the "
+            f"{rules.note_bytes:,}-byte limit per note (platform_complaint.note_bytes)",
+        )
+    if case._notes >= rules.max_notes:
+        raise refuse(
+            "Invalid",
+            f"case {case._in.case_id} holds {case._notes} notes, the most the policy allows "
+            "(platform_complaint.max_notes)",
+        )
+
+
 def note(case: PlatformComplaintWorkflow, cmd: CaseAction, a: Any) -> None:
+    case._notes += 1
     case._event("note", cmd.actor, text=a.text, internal=True)
 
 
@@ -238,6 +258,16 @@ def object(case: PlatformComplaintWorkflow, cmd: CaseAction, a: Any) -> None:
     case._progress()
 
 
+def check_link(case: PlatformComplaintWorkflow, cmd: CaseAction, a: Any) -> None:
+    cap = case._rules.max_links
+    if case._in.rules >= 2 and len(case._linked) >= cap:
+        raise refuse(
+            "Conflict",
+            f"case {case._in.case_id} links {cap} complaints, the most the policy allows "
+            "(platform_complaint.max_links)",
+        )
+
+
 def link(case: PlatformComplaintWorkflow, cmd: CaseAction, a: Any) -> None:
     case._linked.append(a.complaint_id)
     case._event("complaint_linked", "user", complaint_id=a.complaint_id, channel=a.channel)
@@ -257,9 +287,9 @@ ACTIONS = {
     "record_authorization": Rule(record_authorization, OPEN),
     "contact_counterparty": Rule(contact, ("investigating", "escalated"), check_contact),
     "conclude": Rule(conclude, ("investigating", "escalated"), check_conclude),
-    "note": Rule(note, OPEN),
+    "note": Rule(note, OPEN, check_note),
     "supplement": Rule(supplement, OPEN, check_supplement),
     "confirm": Rule(confirm, ("awaiting_confirmation",)),
     "object": Rule(object, ("awaiting_confirmation",)),
-    "link": Rule(link, OPEN),
+    "link": Rule(link, OPEN, check_link),
 }

@@ -118,6 +118,7 @@ class PlatformComplaintWorkflow(CaseWorkflow):
         self._supplements = 0
         self._linked: list[str] = []
         self._contacts = 0
+        self._notes = 0  # internal notes (capped by the policy, rules 2)
 
     @workflow.run
     async def run(self, inp: PlatformComplaintCaseInput) -> CaseResult:
@@ -289,7 +290,8 @@ class PlatformComplaintWorkflow(CaseWorkflow):
         self._notify(
             "progress",
             "user",
-            f"progress:{self._status}:{len(self._timeline)}",
+            # The whole timeline's length: a continued run holds only its newest entries.
+            f"progress:{self._status}:{self._timeline_from + len(self._timeline)}",
             status=self._status,
             next_step=step,
             due=self._due.get(due) if due else None,
@@ -366,6 +368,8 @@ class PlatformComplaintWorkflow(CaseWorkflow):
             "supplements": self._supplements,
             "linked": self._linked,
             "contacts": self._contacts,
+            # Runs before rules 2 hand over exactly what they always did.
+            **({"notes": self._notes} if self._in.rules >= 2 else {}),
         }
 
     def _take(self, complaint: PlatformComplaint) -> None:
@@ -384,6 +388,8 @@ class PlatformComplaintWorkflow(CaseWorkflow):
         self._investigation_from = datetime.fromisoformat(start) if start else None
         self._supplements, self._linked = state["supplements"], state["linked"]
         self._contacts = state["contacts"]
+        # Runs carried before the count: the notes their timeline holds.
+        self._notes = state.get("notes", sum(e.type == "note" for e in self._timeline))
 
     # --- effects that need an activity ----------------------------------------------------
 

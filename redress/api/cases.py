@@ -183,7 +183,7 @@ def moves_money(case_id: str, body: dict[str, Any]) -> bool:
         return False
 
 
-async def _bind_key(
+async def bind_key(
     state: AppState, case_id: str, key: str, principal: Principal, body: dict[str, Any]
 ) -> None:
     """An Idempotency-Key stands for one request: the same key from another principal or
@@ -256,7 +256,7 @@ async def _act(
     if action.type not in kind.roles.get(principal.role, frozenset()):  # type: ignore[call-overload]
         raise HTTPException(403, f"role {principal.role!r} may not take action {action.type!r}")
     if idempotency_key:  # bound only once the case is the principal's to move
-        await _bind_key(state, case_id, idempotency_key, principal, body)
+        await bind_key(state, case_id, idempotency_key, principal, body)
     cmd = CaseAction(
         actor=principal.actor,
         role=principal.role,  # type: ignore[arg-type]

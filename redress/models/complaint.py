@@ -42,8 +42,9 @@ from redress.policy import Duration, Policy, PolicySection, PolicySnapshot, Span
 KIND = "merchant_complaint"
 # The rules new cases run on. 2: a must-refund verdict fixes the amount due and only that
 # amount, refunded in total, closes the case; only the platform resolves a case in review;
-# replies are capped; a long case continues as new. Cases opened before run on 1.
-RULES = 2
+# replies are capped; a long case continues as new. Cases opened before run on 1. 3: a
+# reply's bytes are capped too, and the reply count is carried to the next run.
+RULES = 3
 
 CaseStatus = Literal[
     "awaiting_response",  # M1 clock running
@@ -75,6 +76,7 @@ class ComplaintPolicy(BaseModel):
     refund_appeal_window: Duration  # M8: 30 days from the penalty
     # Bounds that keep a case inside Temporal's history limits, whatever its users send.
     max_messages: int = Field(default=100, ge=1)  # replies per case; the next one is a 409
+    message_bytes: int = Field(default=8192, ge=256)  # one reply's text, UTF-8 (422 over it)
     history_limit: int = Field(default=10_000, ge=20)  # events before a case continues as new
     # A refund the gateway has not confirmed by then is refused (503) and the case goes on.
     refund_timeout: Duration = Field(default=timedelta(minutes=2))

@@ -46,7 +46,9 @@ from redress.policy import (
 )
 
 KIND = "dispute"
-RULES = 1
+# The rules new cases run on. 2: evidence texts and the transaction's records are held in
+# the case store, the workflow keeps references and sizes (bounded whatever arrives).
+RULES = 2
 
 Stage = Literal[
     "needs_response",  # a response is due by `due_by`
@@ -88,6 +90,9 @@ class DisputePolicy(BaseModel):
     limits: dict[str, ProviderLimits] = Field(default_factory=dict)  # by provider
     monitoring: MonitoringPolicy = Field(default_factory=MonitoringPolicy)
     max_evidence_items: int = Field(default=200, ge=1)
+    # The reviewers' evidence text per case, UTF-8 in all (kept in the case store; the
+    # workflow holds references and sizes).
+    max_evidence_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     history_limit: int = Field(default=10_000, ge=20)
     # The provider's due time, against the event's own time: networks give days to weeks
     # to respond, so a due time further ahead is a broken field (year 9999), not a deadline.

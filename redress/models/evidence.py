@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from redress.models.case import CaseUser, Ident, Note, Plain, Prose
+from redress.policy import LimitsPolicy
 
 Provider = Literal["stripe", "antom"]
 # Reason categories an evidence packet is assembled for (C2).
@@ -103,11 +104,33 @@ class EvidenceItem(BaseModel):
         return self
 
 
+class HeldEvidence(EvidenceItem):
+    """An evidence item as a dispute's workflow holds it: its text kept in the case store
+    (`stored`: `case:<digest>` for a reviewer's, `txn:<digest>` for the transaction's
+    records) and only its size here, so what a case holds stays small whatever arrives.
+    Items held before (with `text` inline) read back as they were."""
+
+    stored: str | None = None
+    text_bytes: int | None = None
+
+    @model_validator(mode="after")
+    def _ref_or_text(self) -> HeldEvidence:
+        if not (self.ref or self.text or self.stored):
+            raise ValueError(f"{self.kind}: give a file `ref` or a `text`")
+        return self
+
+
+def text_size(item: EvidenceItem) -> int:
+    """An item's text in bytes (UTF-8), whether held inline or in the store."""
+    held = getattr(item, "text_bytes", None)
+    return held if held is not None else len((item.text or "").encode())
+
+
 class Packet(BaseModel):
     """The evidence as it would be submitted now, for the dispute's reason category."""
 
     category: Category
-    items: list[EvidenceItem]
+    items: list[HeldEvidence | EvidenceItem]  # as the case holds them (by reference or inline)
     required: list[str]
     missing: list[str]
     total_bytes: int
@@ -126,6 +149,11 @@ class DefenseRequest(BaseModel):
     # Stripe: `POST /v1/disputes/{id}` form fields (`evidence[...]`, `submit`); Antom:
     # `supplyDefenseDocument` body (`disputeId`, `disputeEvidence`, `disputeEvidenceFormat`).
     body: dict[str, Any]
+    # Set by cases that keep their evidence in the store: the activity builds `body` from
+    # these references (reading the texts there), so the workflow never sends the texts.
+    items: list[HeldEvidence] | None = None
+    merchant_id: str | None = None
+    charge: str | None = None  # the transaction whose records `txn:` refs name
 
 
 class AcceptRequest(BaseModel):
@@ -158,9 +186,9 @@ def build_packet(
     """The evidence for `category`, what it still lacks, and whether it fits the
     provider's limits (`limits`: the policy's `ProviderLimits` for the provider, dumped)."""
     needed = list(required.get(category, required.get("general", [])))
-    have = {i.kind for i in items if i.ref or i.text}
+    have = {i.kind for i in items if i.ref or i.text or getattr(i, "stored", None)}
     total = sum(i.bytes for i in items)
-    text = sum(len((i.text or "").encode()) for i in items)
+    text = sum(text_size(i) for i in items)
     encoded = 4 * -(-(total + text) // 3)  # Base64 of files and text in one document
     name = PROVIDER_NAMES.get(provider, provider)
     over: str | None = None
@@ -242,6 +270,22 @@ class RecordsFound(BaseModel):
     items: list[EvidenceItem]
 
 
+class RecordRefs(BaseModel):
+    """The transaction's records as a dispute holds them: references and sizes, bounded
+    by `limits.transaction_items` (plus the record's own two fields), never the texts."""
+
+    items: list[HeldEvidence]
+
+
+class StoreTexts(BaseModel):
+    case_id: str
+    texts: list[str]
+
+
+class StoredTexts(BaseModel):
+    refs: list[str]  # `case:<digest>`, one per text, in order
+
+
 # --- transaction records and prevention notices (C1, C2) --------------------------------
 
 
@@ -265,6 +309,9 @@ class TransactionRecordIn(BaseModel):
     captured_at: Instant | None = None
     shipped_at: Instant | None = None
     evidence: Annotated[list[EvidenceItem], Field(max_length=100)] = Field(default_factory=list)
+    # true: `evidence` replaces what the record holds (an empty list clears it); false:
+    # the items are added to it.
+    replace: bool = False
 
 
 PreventionType = Literal["delivery_delayed", "out_of_stock", "subscription_canceled"]
@@ -320,6 +367,8 @@ class PreventionNotice(BaseModel):
     key: str  # idempotency key: merchant, transaction, type and the request's key
     transaction_id: str
     notice: PreventionNoticeIn
+    # The record's limits as the API checked them (None: notices started before).
+    limits: LimitsPolicy | None = None
 
 
 class PreventionSent(BaseModel):

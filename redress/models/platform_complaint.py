@@ -40,7 +40,9 @@ from redress.models.case import (
 from redress.policy import Duration, Policy, PolicySection, PolicySnapshot, Span
 
 KIND = "platform_complaint"
-RULES = 1
+# The rules new cases run on. 2: internal notes and linked complaints are capped by the
+# policy (count and bytes), so a case's state stays bounded whatever arrives.
+RULES = 2
 
 # P1: what a complaint must hold to be accepted. One that lacks any is accepted for review
 # (`awaiting_info`) and the user is told what to add (P2), never refused at the door.
@@ -107,6 +109,9 @@ class PlatformComplaintPolicy(BaseModel):
     confirmation_wait: Duration  # P9: the user confirms within 7 days; silence accepts
     escalation_review: Span  # an objection's review by a supervisor
     max_supplements: int = Field(default=50, ge=1)  # the user's additions per case
+    max_notes: int = Field(default=200, ge=1)  # internal notes per case (422 past it)
+    note_bytes: int = Field(default=8192, ge=256)  # one note's text, UTF-8 (422 over it)
+    max_links: int = Field(default=50, ge=1)  # other complaints linked to one case
     history_limit: int = Field(default=10_000, ge=20)
     refund_timeout: Duration = Field(default=timedelta(minutes=2))
 

@@ -59,6 +59,8 @@ def upsert_case(engine: Engine, view: CaseView) -> bool:
         data=view.model_dump(mode="json", exclude={"stalled_since"}),
         stalled_since=None,  # a written state is a case that moved: no longer stalled
     )
+    if view.timeline_from:
+        values["data"] = _whole_timeline(engine, values["data"])
     table = CaseRecord.__table__  # type: ignore[attr-defined]
     stmt: Any = INSERT_BY_DIALECT[engine.dialect.name](table).values(**values)
     stmt = stmt.on_conflict_do_update(
@@ -72,6 +74,24 @@ def upsert_case(engine: Engine, view: CaseView) -> bool:
     ).returning(table.c.version)  # a row back only when written (rowcount differs by driver)
     with engine.begin() as conn:
         return conn.execute(stmt).first() is not None
+
+
+def _whole_timeline(engine: Engine, data: dict[str, Any]) -> dict[str, Any]:
+    """A continued run holds only its timeline's newest entries (`timeline_from` before
+    them): put back the earlier ones from the row the earlier runs wrote, so the store
+    keeps the case's whole timeline. Only the case's own workflow writes its row, one
+    state change after the other, so reading it first races with nothing."""
+    with Session(engine) as session:
+        row = session.get(CaseRecord, data["case_id"])
+        stored = dict(row.data) if row else {}
+    before = stored.get("timeline", [])
+    need = data["timeline_from"] - stored.get("timeline_from", 0)
+    prefix = before[:need] if need > 0 else []
+    return {
+        **data,
+        "timeline": [*prefix, *data["timeline"]],
+        "timeline_from": data["timeline_from"] - len(prefix),
+    }
 
 
 def get_case(engine: Engine, case_id: str) -> CaseView | None:
