@@ -40,7 +40,6 @@ KIND_MODULES = {
     "redress.models.dispute",
     "workflows.complaint",
     "workflows.platform_complaint",
-    "workflows.platform_actions",
     "workflows.dispute",
     "workflows.dispute_actions",
     "activities.disputes",

@@ -17,6 +17,7 @@ from workflows.alarms import Alarm, unknown
 from workflows.complaint import ComplaintAlarm, ComplaintState, ComplaintWorkflow
 from workflows.kernel import CaseFacts, CaseWorkflow
 from workflows.penalties import PenaltyAlarm
+from workflows.platform_complaint import Clock, PlatformState
 
 AT = datetime(2026, 12, 6, 17, 44, 2, 314445, tzinfo=UTC)
 
@@ -71,3 +72,37 @@ def test_statuses_and_recipients_outside_the_kind_raise() -> None:
         case._check_status()
     with pytest.raises(ValueError, match="no recipient 'bank'"):
         case._recipient("bank")
+
+
+def test_the_platform_state_reads_what_an_earlier_run_handed_over() -> None:
+    # As `_kind_state` wrote it before the state was one model (rules 1: no `notes`).
+    complaint = {
+        "id": "C1",
+        "channel": "app",
+        "created_at": "2026-12-06T17:44:02+00:00",
+        "user": {"id": "U1", "locale": "zh-CN", "contact": {"channel": "app", "address": "U1"}},
+        "amount": "1200.00",
+        "currency": "CNY",
+        "evidence": ["receipt.png"],
+    }
+    carried: dict[str, Any] = {
+        "complaint": complaint,
+        "due": {"target_by": "2026-12-09T17:44:02+00:00", "investigate_by": AT.isoformat()},
+        "estimated": ["investigate_by"],
+        "escalated": False,
+        "complex": True,
+        "authorized": ["merchant", "bank"],
+        "verification": {"method": "otp", "request_id": "R1", "passed": True},
+        "investigation_from": "2026-12-06T17:44:02+00:00",
+        "result": None,
+        "supplements": 1,
+        "linked": ["C2"],
+        "contacts": 0,
+    }
+    state = PlatformState.model_validate(carried)
+    assert list(state.due) == [Clock.TARGET_BY, Clock.INVESTIGATE_BY]  # the order it had
+    assert state.due[Clock.INVESTIGATE_BY] == AT
+    assert state.authorized == {"merchant", "bank"} and state.notes == 0
+    again = state.model_dump(mode="json")
+    assert again["authorized"] == ["bank", "merchant"] and again["estimated"] == ["investigate_by"]
+    assert PlatformState.model_validate(again) == state
