@@ -41,7 +41,6 @@ KIND_MODULES = {
     "workflows.complaint",
     "workflows.platform_complaint",
     "workflows.dispute",
-    "workflows.dispute_actions",
     "activities.disputes",
     "activities.verification",
 }

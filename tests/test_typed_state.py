@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 
 from redress.models.case import CaseUser, Contact
+from redress.models.evidence import EvidenceItem, HeldEvidence
 from workflows.actions import Rule
 from workflows.alarms import Alarm, unknown
 from workflows.complaint import ComplaintAlarm, ComplaintState, ComplaintWorkflow
+from workflows.dispute import DisputeState
 from workflows.kernel import CaseFacts, CaseWorkflow
 from workflows.penalties import PenaltyAlarm
 from workflows.platform_complaint import Clock, PlatformState
@@ -106,3 +108,40 @@ def test_the_platform_state_reads_what_an_earlier_run_handed_over() -> None:
     again = state.model_dump(mode="json")
     assert again["authorized"] == ["bank", "merchant"] and again["estimated"] == ["investigate_by"]
     assert PlatformState.model_validate(again) == state
+
+
+def test_the_dispute_state_reads_what_an_earlier_run_handed_over() -> None:
+    # As `_kind_state` wrote it: an item held inline (rules 1) and one held by reference
+    # (rules 2) each read back as the model it was written from.
+    carried: dict[str, Any] = {
+        "round": 2,
+        "due_by": AT.isoformat(),
+        "latest": None,
+        "raw_status": "needs_response",
+        "seen": ["evt_1", "evt_2"],
+        "evidence": [
+            {"kind": "receipt", "ref": None, "text": "paid", "bytes": 0, "source": "reviewer"},
+            {
+                "kind": "receipt",
+                "ref": None,
+                "text": None,
+                "bytes": 0,
+                "source": "reviewer",
+                "stored": "case:ab12",
+                "text_bytes": 4,
+            },
+        ],
+        "submitted": {"1": "ref_1"},
+        "money": {"withdrawn": "10.00", "reinstated": "0", "fees": "15.00"},
+        "escalated": True,
+        "reopen_until": None,
+        "facts": {"amount": "10.00", "currency": "USD"},
+    }
+    state = DisputeState.model_validate(carried)
+    assert [type(i) for i in state.evidence] == [EvidenceItem, HeldEvidence]
+    assert state.submitted == {1: "ref_1"} and state.money["fees"] == Decimal("15.00")
+    assert state.network is None and state.amount_known and state.trade_no is None
+    again = state.model_dump(mode="json")
+    assert "stored" not in again["evidence"][0] and again["evidence"][1]["stored"] == "case:ab12"
+    assert again["submitted"] == {"1": "ref_1"} and again["money"]["withdrawn"] == "10.00"
+    assert DisputeState.model_validate(again) == state

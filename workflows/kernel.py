@@ -156,14 +156,6 @@ class CaseWorkflow(CaseOutputs):
         """What only this kind shows, under the envelope's `details`."""
         return {}
 
-    def _kind_state(self) -> dict[str, Any]:
-        # Bridge for the kinds that still hand their state over by hand (to go).
-        return self.state.model_dump(mode="json")
-
-    def _restore_kind(self, kind: dict[str, Any]) -> None:
-        self.state = self.state.model_validate(kind)
-        self._resumed()
-
     def _resumed(self) -> None:
         """A continued run took back the carried state (`state` included): what follows
         from it that the state does not hold (facts rebuilt, records asked for again)."""
@@ -237,7 +229,7 @@ class CaseWorkflow(CaseOutputs):
             refunds=self._refunds,
             version=self._version,
             penalties=self.penalties.snapshot() if self.penalties else [],
-            kind=self._kind_state(),
+            kind=self.state.model_dump(mode="json"),  # the kind's state, whole
             requests=list(self._requests),
             signals=self._signals,
             history_before=(self._in.carried.history_before if self._in.carried else 0)
@@ -252,7 +244,8 @@ class CaseWorkflow(CaseOutputs):
         self._refunded, self._refunds = carried.refunded, carried.refunds
         if self.penalties:
             self.penalties.items = list(carried.penalties)
-        self._restore_kind(carried.kind)
+        self.state = self.state.model_validate(carried.kind)  # the same model reads it back
+        self._resumed()
         self._requests, self._signals = list(carried.requests), carried.signals
         self.event("continued", "system", run=workflow.info().run_id)
 

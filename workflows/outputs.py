@@ -126,10 +126,6 @@ class CaseOutputs:
         )
         self.event("notice", "system", template=template, to=to, channel=recipient.channel)
 
-    # Until every kind calls them by their names above.
-    _event = event
-    _notify = notify
-
     def _recipient(self, to: Addressee) -> Recipient:
         """Who `to` names: `user` (by their contact) or the `merchant`'s desk; a kind that
         sends to anyone else says who they are (an override), or the notice is refused."""
