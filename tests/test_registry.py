@@ -40,9 +40,7 @@ KIND_MODULES = {
     "redress.models.dispute",
     "workflows.complaint",
     "workflows.platform_complaint",
-    "workflows.platform_actions",
     "workflows.dispute",
-    "workflows.dispute_actions",
     "activities.disputes",
     "activities.verification",
 }

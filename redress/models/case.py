@@ -355,6 +355,12 @@ class CaseResult(BaseModel):
 # --- effects: notices, refunds, projection ----------------------------------------------
 
 
+# Whom a case's notice is for, as its kind names them (`_notify(template, to, …)`): the
+# kernel knows `user` and `merchant`, a kind the others it sends to (`desk`, `supervisor`,
+# `bank`, `result`: the way the complaint came); a name its kind does not know is an error.
+Addressee = Literal["user", "merchant", "desk", "supervisor", "bank", "result"]
+
+
 class Recipient(BaseModel):
     # desk: the platform's own complaint desk (assignees, supervisors); bank: a counterparty
     kind: Literal["user", "merchant", "desk", "bank"]

@@ -19,7 +19,7 @@ from redress.intake import Opened, open_case
 from redress.kinds import KINDS
 from redress.models import CaseAction, CaseView
 from redress.models.dispute import DisputeEvent
-from redress.policy import load_policy
+from redress.policy import Policy, load_policy
 from redress.store.tables import DisputeRequestRecord, NoticeRecord
 from tests import harness
 from tests.harness import section
@@ -45,6 +45,7 @@ class Disputes:
     task_queue: str
     handles: list[WorkflowHandle[Any, Any]] = field(default_factory=list)
     clock: int = 0
+    policy: Policy = field(default_factory=lambda: POLICY)  # the one cases open on
 
     async def event(
         self,
@@ -76,7 +77,7 @@ class Disputes:
             self.env.client,
             self.engine,
             self.task_queue,
-            POLICY,
+            self.policy,
             KIND,
             "stripe",
             DisputeEvent.model_validate(data),

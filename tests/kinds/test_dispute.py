@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 
 from redress.store import transactions
+from tests.harness import with_section
 from tests.kinds.disputes import DAY, DELIVERY, RULES, Disputes
 from tests.kinds.harness import types as kinds_of
 
@@ -184,3 +185,26 @@ async def test_due_time_already_passed_expires(ds: Disputes) -> None:
     _, case_id = await ds.open(due_in=-timedelta(hours=1))
     v = await ds.until(case_id, lambda v: v.status == "closed")
     assert v.outcome == "expired" and ds.requests(case_id) == []
+
+
+async def test_a_long_dispute_continues_as_new_with_its_state(ds: Disputes) -> None:
+    """The kind's state goes whole to the next run: round, due time, evidence (texts held
+    by reference), money moved, the submission; the case acts on after it as before."""
+    ds.policy = with_section(ds.policy, "dispute", history_limit=20)
+    dispute_id, case_id = await ds.open(funds="withdrawn", funds_amount=Decimal("120.00"))
+    await ds.act(case_id, {"type": "add_evidence", "items": DELIVERY[:2]})
+    due = (await ds.env.get_current_time()).replace(microsecond=0) + 12 * DAY
+    await ds.event(dispute_id, "charge.dispute.updated", stage="needs_response", due_by=due)
+    await ds.act(case_id, {"type": "add_evidence", "items": DELIVERY[2:]})
+    v = await ds.until(case_id, lambda v: "continued" in kinds_of(v))
+    assert v.round == 1 and v.deadlines["respond_by"] == due
+    assert v.packet is not None and v.packet["missing"] == [] and v.packet["items"] == 4
+    assert v.details["money"]["withdrawn"] == "120.00"
+    v = await ds.act(case_id, {"type": "submit_defense"})
+    assert v.status == "submitted"
+    (request,) = ds.requests(case_id)
+    assert request.body["evidence[shipping_tracking_number]"] == "SF1234567890"
+    await ds.refused(case_id, {"type": "submit_defense"}, "Conflict")  # submitted, carried
+    await ds.event(dispute_id, "charge.dispute.closed", stage="won")
+    v = await ds.until(case_id, lambda v: v.status == "closed")
+    assert v.outcome == "won"
