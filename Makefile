@@ -20,4 +20,4 @@ test: install
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check . && $(BIN)/mypy redress workflows activities bench worker.py starter.py
+	$(BIN)/ruff check . && $(BIN)/mypy redress workflows activities bench worker.py starter.py tests

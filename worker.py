@@ -7,47 +7,33 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from sqlalchemy.engine import Engine
-from temporalio.client import (
-    Client,
-    Schedule,
-    ScheduleActionStartWorkflow,
-    ScheduleAlreadyRunningError,
-    ScheduleIntervalSpec,
-    ScheduleOverlapPolicy,
-    SchedulePolicy,
-    ScheduleSpec,
-    ScheduleUpdate,
-)
+from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.cases import CaseActivities
-from activities.disputes import DisputeActivities
 from activities.monitoring import MonitoringActivities
-from activities.payment_failures import PaymentFailureActivities
-from activities.verification import VerificationActivities
 from activities.watchdog import WatchdogActivities
 from redress import kinds
 from redress.config import Settings
-from redress.identity import IdentityVerifier, SimulatedIdentityVerifier
+from redress.identity import IdentityVerifier
 from redress.logs import configure_logging, get_logger
 from redress.models import RetentionInput
 from redress.notices.channels import RecordingChannel
 from redress.notices.renderer import NoticeRenderer, get_renderer
-from redress.payments.channel import PaymentChannel, channel_from_env
-from redress.payments.disputes import DisputeClient, SimulatedDisputeClient
+from redress.payments.disputes import DisputeClient
 from redress.payments.gateway import PaymentsGateway, SimulatedGateway
 from redress.policy import Policy, load_policy
+from redress.schedules import ensure_schedule
 from redress.search_attributes import ensure_registered
 from redress.store.db import make_engine
 from redress.temporal import connect
 from workflows.monitoring import MonitoringWorkflow, ensure_monitoring_schedule
-from workflows.payment_failure_alerts import PaymentFailureAlertsWorkflow, ensure_alert_schedule
-from workflows.prevention import PreventionNoticeWorkflow
 from workflows.retention import RetentionWorkflow
 from workflows.watchdog import WatchdogWorkflow, ensure_watchdog_schedule
 
@@ -59,23 +45,15 @@ RETENTION_SCHEDULE_ID = "redress-retention"
 
 async def ensure_retention_schedule(client: Client, policy: Policy, task_queue: str) -> None:
     """Create (or bring up to date) the Schedule that purges expired records (C1)."""
-    action = ScheduleActionStartWorkflow(
+    inp = RetentionInput(keep_for_seconds=policy.retention.records_for.total_seconds())
+    await ensure_schedule(
+        client,
+        RETENTION_SCHEDULE_ID,
         RetentionWorkflow.run,
-        RetentionInput(keep_for_seconds=policy.retention.records_for.total_seconds()),
-        id=RETENTION_SCHEDULE_ID,
-        task_queue=task_queue,
+        inp,
+        policy.retention.purge_every,
+        task_queue,
     )
-    schedule = Schedule(
-        action=action,
-        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=policy.retention.purge_every)]),
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
-    )
-    try:
-        await client.create_schedule(RETENTION_SCHEDULE_ID, schedule)
-    except ScheduleAlreadyRunningError:
-        await client.get_schedule_handle(RETENTION_SCHEDULE_ID).update(
-            lambda _: ScheduleUpdate(schedule=schedule)
-        )
 
 
 def build_worker(
@@ -89,49 +67,39 @@ def build_worker(
     gateway: PaymentsGateway | None = None,
     verifier: IdentityVerifier | None = None,
     disputes: DisputeClient | None = None,
-    payment_channel: PaymentChannel | None = None,
+    parts: Mapping[str, Any] | None = None,
+    settings: Settings | None = None,
 ) -> Worker:
     """A worker with the default parts: simulated gateway, recording channel. Tests may add
-    workflows (a kind of their own), a renderer with their own templates, a gateway."""
+    workflows (a kind of their own), a renderer with their own templates, a gateway. Each
+    registered kind builds its own activities from the shared parts and from the parts
+    given by name (`parts`, or the `verifier` and `disputes` keywords), else its own."""
     acts = CaseActivities(
         engine=engine,
         gateway=gateway or SimulatedGateway(engine),
         channel=RecordingChannel(engine),
         renderer=renderer or get_renderer(),
     )
-    verification = VerificationActivities(verifier or SimulatedIdentityVerifier(engine))
-    dispute_acts = DisputeActivities(
-        engine, disputes or SimulatedDisputeClient(engine), acts.channel, acts.renderer
-    )
-    failures = PaymentFailureActivities(
-        engine, payment_channel or channel_from_env(engine), acts.channel, acts.renderer
-    )
+    given = {"verifier": verifier, "disputes": disputes, **(parts or {})}
+    shared = kinds.WorkerParts(engine, acts.channel, acts.renderer, settings, given)
     return Worker(
         client,
         task_queue=task_queue,
         # Every registered kind's workflow, and the retention purge.
         workflows=[
-            *(kind.load_workflow() for kind in kinds.KINDS.values()),
+            *(wf for kind in kinds.KINDS.values() for wf in kind.load_workflows()),
             RetentionWorkflow,
-            PreventionNoticeWorkflow,
             MonitoringWorkflow,
             WatchdogWorkflow,
-            PaymentFailureAlertsWorkflow,
             *extra_workflows,
         ],
         activities=[
             acts.apply_effects,
             acts.issue_refund,
             acts.purge_expired,
-            verification.request_verification,
-            dispute_acts.collect_records,
-            dispute_acts.submit_defense,
-            dispute_acts.accept_dispute,
-            dispute_acts.send_prevention_notice,
+            *(act for kind in kinds.KINDS.values() for act in kind.load_activities(shared)),
             MonitoringActivities(engine, acts.channel, acts.renderer).recompute,
             WatchdogActivities(engine, acts.channel, acts.renderer).sweep,
-            failures.reconcile,
-            failures.evaluate_alerts,
         ],
         activity_executor=ThreadPoolExecutor(max_workers=max_threads),
         # Sandboxed: keep the checks but import each module once per process, not once per
@@ -154,16 +122,18 @@ async def main() -> None:
     engine = make_engine(settings.db_url)
     client = await connect(settings)
     await ensure_registered(client)
-    policy = kinds.check_policy(load_policy(settings.policy))
+    policy = load_policy(settings.policy)
+    if policy.defaulted:
+        log.info("policy sections from the bundled defaults", sections=list(policy.defaulted))
     await ensure_retention_schedule(client, policy, settings.task_queue)
     # Every deadline is watched: a case that stalls past one alerts the supervisors.
     await ensure_watchdog_schedule(client, policy, settings.task_queue)
-    if policy.dispute is not None:  # C5: the card networks' monitoring figures
+    if policy.monitoring() is not None:  # C5: the card networks' monitoring figures
         await ensure_monitoring_schedule(client, policy, settings.task_queue)
-    await ensure_alert_schedule(client, policy, settings.task_queue)  # F5's failure rates
-    verifier = SimulatedIdentityVerifier(engine, outcome=settings.simulated_verifier)  # type: ignore[arg-type]
+    for kind in kinds.KINDS.values():  # the kinds' own Schedules
+        await kind.ensure_schedules(client, policy, settings.task_queue)
     worker = build_worker(
-        client, engine, settings.task_queue, sandbox=settings.workflow_sandbox, verifier=verifier
+        client, engine, settings.task_queue, sandbox=settings.workflow_sandbox, settings=settings
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

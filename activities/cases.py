@@ -120,6 +120,8 @@ class CaseActivities:
 
     @activity.defn(name="purge_expired")
     def purge_expired(self, request: PurgeRequest) -> PurgeResult:
-        counts = crud.purge_closed_before(self.engine, request.closed_before)
+        from redress.kinds import retention_tables
+
+        counts = crud.purge_closed_before(self.engine, request.closed_before, retention_tables())
         log.info("retention purge", closed_before=request.closed_before.isoformat(), **counts)
         return PurgeResult(**counts)

@@ -3,6 +3,9 @@ the provider requests (submit a defence, accept), through an injected client."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from sqlalchemy.engine import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -13,11 +16,16 @@ from redress.models.evidence import (
     AcceptRequest,
     DefenseRequest,
     EvidenceItem,
+    HeldEvidence,
     PreventionNotice,
     PreventionSent,
     ProviderReceipt,
+    RecordRefs,
     RecordsFound,
     RecordsRequest,
+    StoredTexts,
+    StoreTexts,
+    defense_body,
 )
 from redress.notices.channels import NoticeChannel
 from redress.notices.renderer import NoticeRenderer
@@ -25,6 +33,27 @@ from redress.payments.disputes import DisputeClient, DisputeRefused
 from redress.store import transactions
 
 log = get_logger()
+
+
+if TYPE_CHECKING:
+    from redress.kinds import WorkerParts
+
+
+def for_worker(parts: WorkerParts) -> list[Callable[..., Any]]:
+    """The dispute's activities (its registry entry names this), through the given
+    `disputes` client (the provider's API) or the simulated one."""
+    from redress.payments.disputes import SimulatedDisputeClient
+
+    client = parts.get("disputes", lambda: SimulatedDisputeClient(parts.engine))
+    acts = DisputeActivities(parts.engine, client, parts.channel, parts.renderer)
+    return [
+        acts.collect_records,
+        acts.collect_record_refs,
+        acts.store_evidence_texts,
+        acts.submit_defense,
+        acts.accept_dispute,
+        acts.send_prevention_notice,
+    ]
 
 
 class DisputeActivities:
@@ -68,20 +97,28 @@ class DisputeActivities:
         notice = self.renderer.render(n.type, n.customer.locale, request.context, kind="prevention")
         if receipt is None:
             receipt = self.channel.deliver(request, notice)
-        transactions.record_transaction(
-            self.engine,
-            n.merchant_id,
-            inp.transaction_id,
-            [
-                {
-                    "kind": "customer_communication",
-                    "ref": f"notice:{inp.key}"[:256],
-                    "text": f"{notice.subject}\n\n{notice.body}",
-                    "bytes": 0,
-                    "source": "notice",
-                }
-            ],
-        )
+        try:
+            transactions.record_transaction(
+                self.engine,
+                n.merchant_id,
+                inp.transaction_id,
+                [
+                    {
+                        "kind": "customer_communication",
+                        "ref": f"notice:{inp.key}"[:256],
+                        "text": f"{notice.subject}\n\n{notice.body}",
+                        "bytes": 0,
+                        "source": "notice",
+                    }
+                ],
+                limits=inp.limits,
+            )
+        except transactions.RecordTooLarge as err:
+            # Sent (and kept in the notice records) but the transaction's record is full:
+            # said in the log, never a retry loop that can only fail again.
+            log.warning(
+                "prevention notice not attached", transaction_id=inp.transaction_id, reason=str(err)
+            )
         log.info("prevention notice sent", transaction_id=inp.transaction_id, type=n.type)
         return PreventionSent(
             key=inp.key, delivered_at=receipt.delivered_at, duplicate=receipt.duplicate
@@ -94,8 +131,48 @@ class DisputeActivities:
         rows = transactions.transaction_evidence(self.engine, request.merchant_id, request.charge)
         return RecordsFound(items=[EvidenceItem.model_validate(r) for r in rows])
 
+    @activity.defn(name="collect_record_refs")
+    def collect_record_refs(self, request: RecordsRequest) -> RecordRefs:
+        """The transaction's records as references and sizes: the result stays small
+        whatever the texts are (the record's own limits bound the count)."""
+        if not request.charge:
+            return RecordRefs(items=[])
+        rows = transactions.evidence_refs(self.engine, request.merchant_id, request.charge)
+        return RecordRefs(items=[HeldEvidence.model_validate(r) for r in rows])
+
+    @activity.defn(name="store_evidence_texts")
+    def store_evidence_texts(self, request: StoreTexts) -> StoredTexts:
+        return StoredTexts(
+            refs=transactions.store_case_texts(self.engine, request.case_id, request.texts)
+        )
+
+    def _with_body(self, request: DefenseRequest) -> DefenseRequest:
+        """The provider's body from the held references, the texts read from the store. A
+        transaction text replaced or removed since the packet was sized is left out."""
+        assert request.items is not None
+        held = [i.stored for i in request.items if i.stored]
+        texts = {
+            **transactions.case_texts(self.engine, request.case_id, held),
+            **transactions.transaction_texts(
+                self.engine, request.merchant_id or "", request.charge
+            ),
+        }
+        items = []
+        for i in request.items:
+            text = i.text or (texts.get(i.stored) if i.stored else None)
+            if i.ref or text:
+                # Checked when it was stored (a record kept before the limits may hold a
+                # longer text): built as it is, never refused here in a retry loop.
+                items.append(
+                    EvidenceItem.model_construct(kind=i.kind, ref=i.ref, text=text, bytes=i.bytes)
+                )
+        body = defense_body(request.provider, request.dispute_id, items)
+        return request.model_copy(update={"body": body, "items": None})
+
     @activity.defn(name="submit_defense")
     def submit_defense(self, request: DefenseRequest) -> ProviderReceipt:
+        if request.items is not None:
+            request = self._with_body(request)
         try:
             receipt = self.client.submit_defense(request)
         except DisputeRefused as err:

@@ -7,8 +7,9 @@ One class with injected dependencies, like `CaseActivities`: the channel is a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 from temporalio import activity
@@ -23,9 +24,22 @@ from redress.payments import attempts, failure_rates
 from redress.payments.channel import ChannelUnavailable, PaymentChannel
 from redress.payments.failure_rates import AlertChange, AlertsInput, AlertsResult
 
+if TYPE_CHECKING:
+    from redress.kinds import WorkerParts
+
 log = get_logger()
 
 TEMPLATES = {"raise": "alert", "clear": "alert_cleared"}  # templates/payment_failure/<locale>/
+
+
+def for_worker(parts: WorkerParts) -> list[Callable[..., Any]]:
+    """The payment failure's activities (its registry entry names this), through the given
+    `payment_channel` or the simulated one (REDRESS_SIMULATED_CHANNEL)."""
+    from redress.payments.channel import channel_from_env
+
+    channel = parts.get("payment_channel", lambda: channel_from_env(parts.engine))
+    acts = PaymentFailureActivities(parts.engine, channel, parts.channel, parts.renderer)
+    return [acts.reconcile, acts.evaluate_alerts]
 
 
 class PaymentFailureActivities:

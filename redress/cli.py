@@ -4,6 +4,7 @@ redress up            dev server (unless REDRESS_TEMPORAL_ADDRESS), worker and A
 redress worker        the worker alone (same as `python worker.py`)
 redress api           the API alone (same as `python starter.py`)
 redress policy [REF]  print a policy as the workflows will see it
+redress policy check [FILE]   validate one; say which kind sections take the defaults
 redress send-sample   post a signed sample case event (--kind) to the running API
 redress send-event    sign and post any event body (the user's supplement, objection, …)
 redress transaction import FILE.csv   settled transactions for the monitoring figures (C5)
@@ -230,8 +231,35 @@ def cmd_api(_: argparse.Namespace) -> int:
 def cmd_policy(args: argparse.Namespace) -> int:
     from redress.policy import load_policy
 
+    if args.ref == "check":
+        return cmd_policy_check(args.file or Settings.from_env().policy)
     policy = load_policy(args.ref or Settings.from_env().policy)
     print(json.dumps(policy.snapshot(datetime.now(UTC)).model_dump(mode="json"), indent=2))
+    return 0
+
+
+def cmd_policy_check(ref: str) -> int:
+    """Validate a policy; say which kind sections it takes from their bundled defaults."""
+    from redress.kinds import KINDS
+    from redress.policy import load_policy, read_policy
+
+    try:
+        path, _ = read_policy(ref)
+        policy = load_policy(ref)
+    except (OSError, ValueError) as err:  # pydantic's ValidationError is a ValueError
+        print(f"policy {ref}: invalid\n{err}", file=sys.stderr)
+        return 1
+    print(f"policy {policy.name!r} ({path}): valid")
+    for kind in KINDS.values():
+        section = kind.policy
+        where = (
+            f"missing: the bundled defaults' values ({section.defaults})"
+            if section.name in policy.defaulted
+            else "from the file"
+        )
+        print(f"  [{section.name}] ({kind.name}): {where}")
+    for name in policy.ignored:
+        print(f"  [{name}]: ignored, no kind and no shared part reads it")
     return 0
 
 
@@ -242,7 +270,7 @@ def cmd_send_sample(args: argparse.Namespace) -> int:
     _local_secrets(settings.data_dir, env)
     from redress.kinds import KINDS
 
-    kind = KINDS[args.kind]
+    kind = KINDS[args.kind] if args.kind else next(iter(KINDS.values()))
     source_id = args.id or f"C{uuid.uuid4().hex[:10]}"
     sample = kind.sample(source_id, locale=args.locale)
     if kind.sample_provider == "stripe":
@@ -349,20 +377,22 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("up", help="run the whole stack").set_defaults(func=cmd_up)
     sub.add_parser("worker", help="run the worker").set_defaults(func=cmd_worker)
     sub.add_parser("api", help="run the API/webhook server").set_defaults(func=cmd_api)
-    pol = sub.add_parser("policy", help="print a policy snapshot")
-    pol.add_argument("ref", nargs="?")
+    pol = sub.add_parser(
+        "policy",
+        help="print a policy snapshot (`policy [REF]`) or check one (`policy check [FILE]`)",
+    )
+    pol.add_argument("ref", nargs="?", help="a bundled name or a path; `check` to validate")
+    pol.add_argument("file", nargs="?", help="with `check`: the policy to validate")
     pol.set_defaults(func=cmd_policy)
     sample = sub.add_parser("send-sample", help="post a signed sample case event")
     sample.add_argument("--id", help="the source's case ID (default: random)")
-    sample.add_argument("--kind", default="merchant_complaint", help="a registered kind")
+    sample.add_argument("--kind", help="a registered kind (default: the first registered)")
     sample.add_argument("--locale", default="zh-CN", choices=["zh-CN", "en"])
     sample.set_defaults(func=cmd_send_sample)
     send = sub.add_parser("send-event", help="sign and post an event body (JSON, or - for stdin)")
     send.add_argument("body", help='e.g. \'{"type": "platform_complaint.confirmed", …}\'')
     send.set_defaults(func=cmd_send_event)
-    sub.add_parser("migrate", help="upgrade the case store's schema").set_defaults(
-        func=cmd_migrate
-    )
+    sub.add_parser("migrate", help="upgrade the case store's schema").set_defaults(func=cmd_migrate)
     txn = sub.add_parser("transaction", help="settled transactions (C5's denominators)")
     txn_import = txn.add_subparsers(dest="action", required=True).add_parser(
         "import",

@@ -230,8 +230,13 @@ async def _news(
     """An event that opens no case: recorded, then told to the open cases it concerns
     (by the provider's event ID, so a redelivery acts once); taken once."""
     found = await asyncio.to_thread(
-        crud.intake_lookup, engine, source, delivery.id if delivery else None, news.case_id,
-        None, event_id,
+        crud.intake_lookup,
+        engine,
+        source,
+        delivery.id if delivery else None,
+        news.case_id,
+        None,
+        event_id,
     )
     if found.seen:
         raise Replayed(news.case_id)
@@ -241,8 +246,14 @@ async def _news(
         message = CaseMessage(case_id, "user", news.action)
         await _send(client, message, f"{source}:{event_id}", closed_ok=True)
     await asyncio.to_thread(
-        crud.record_intake, engine, case_id=news.case_id, kind=kind.name, provider=source,
-        event_id=event_id, first_run_id=None, delivery=delivery.id if delivery else None,
+        crud.record_intake,
+        engine,
+        case_id=news.case_id,
+        kind=kind.name,
+        provider=source,
+        event_id=event_id,
+        first_run_id=None,
+        delivery=delivery.id if delivery else None,
         keep_for=delivery.keep_for if delivery else timedelta(0),
     )
     return Opened(case_id=news.case_id, workflow_id=news.case_id, duplicate=False)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
+from temporalio.common import SearchAttributeKey
 
+from redress import search_attributes as sa
 from redress.models import (
     complaint,
     dispute,
@@ -25,7 +27,47 @@ from redress.models import (
 )
 from redress.models.case import CaseInput, Role
 from redress.models.intake import CaseMessage, CaseNews, CaseStart, IntakeContext
-from redress.policy import Policy
+from redress.payments.failure_tables import PaymentAttempt, PaymentFailureAlert
+from redress.policy import Policy, PolicySection
+from redress.store.crud import Purge
+from redress.store.tables import (
+    CaseEvidenceText,
+    DisputeRequestRecord,
+    TransactionRecord,
+    VerificationRecord,
+)
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+    from sqlalchemy.engine import Engine
+    from temporalio.client import Client
+
+    from redress.config import Settings
+    from redress.notices.channels import NoticeChannel
+    from redress.notices.renderer import NoticeRenderer
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class WorkerParts:
+    """What a kind's activities are built from: the worker's shared parts, and the parts its
+    caller gave by name (`build_worker(verifier=…)`, a test's fake), else the kind's own."""
+
+    engine: Engine
+    channel: NoticeChannel
+    renderer: NoticeRenderer
+    settings: Settings | None = None
+    given: Mapping[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str, default: Callable[[], T]) -> T:
+        value: T | None = self.given.get(name)
+        return default() if value is None else value
+
+
+def _load(ref: str) -> Any:
+    module, _, name = ref.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 @dataclass(frozen=True)
@@ -37,24 +79,80 @@ class CaseKind:
     actions: TypeAdapter[Any]  # the reviewer actions' models, discriminated by `type`
     roles: Mapping[Role, frozenset[str]]  # role → the action types it may take
     events: Mapping[str, type[BaseModel]]  # intake event type → its body's model
-    # an event body → the workflow start, or a message for a case already open
+    # an event body → the workflow start, a message for a case already open, or news
+    # that opens no case (recorded, and told to the open cases it concerns)
     open: Callable[[Any, IntakeContext], CaseStart | CaseMessage | CaseNews]
-    policy_section: str  # the kind's section of the policy file
+    policy: PolicySection  # the kind's section of the policy file: name, model, defaults
     sample: Callable[..., dict[str, Any]]  # an event body for `redress send-sample`
     # The intake hands the user a token for `GET /progress/{case_id}` (P10).
     user_progress: bool = False
     # The webhook provider whose format `sample` is in (and whose signature it needs).
     sample_provider: str = "generic"
+    # "module:function": WorkerParts → the kind's own activities (the shared ones, effects,
+    # refunds and the purge, are every kind's); loaded by the worker alone, like `workflow`.
+    activities: str | None = None
+    # The kind's other workflows ("module:Class"), started by the API or by its cases.
+    other_workflows: tuple[str, ...] = ()
+    # The kind's own store tables and how the retention purge (C1) clears them. The tables
+    # are in redress/store/tables.py, their migrations on the kind's Alembic branch.
+    tables: tuple[Purge, ...] = ()
+    # A store made before migrations is stamped on the kind's Alembic branch at the newest
+    # revision whose mark (table, column or index) it has: (revision, (what, table, name)).
+    legacy_marks: tuple[tuple[str, tuple[str, str, str]], ...] = ()
+    # Webhook provider → the provider's own event types the kind takes (`stripe`, `antom`:
+    # the providers ask `by_provider_event`); the generic provider's are `events`.
+    provider_events: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # The search attributes the kind sets besides the shared ones (search_attributes.SHARED).
+    search_attributes: tuple[SearchAttributeKey[Any], ...] = ()
+    # "module:NAME" of the kind's replay scenarios: name → a recorder that runs one case to
+    # its end and returns its case ID (`tests/replay/record.py` records every kind's; the
+    # histories are named "<prefix>_…", and `tests/replay` replays every kind's by prefix).
+    replay_scenarios: str | None = None
+    # "module:NAME" of the kind's own API routes (a FastAPI `APIRouter`), mounted by the app.
+    routers: tuple[str, ...] = ()
+    # "module:function" of the kind's Temporal Schedules: (client, policy, task queue) →
+    # created or brought up to date at the worker's start (`redress.schedules`).
+    schedules: tuple[str, ...] = ()
 
     @property
     def workflow_type(self) -> str:
         return self.workflow.rpartition(":")[2]
 
+    @property
+    def policy_section(self) -> str:
+        return self.policy.name
+
     def load_workflow(self) -> type:
         """The workflow class (the worker's business alone)."""
-        module, _, name = self.workflow.partition(":")
-        cls: type = getattr(importlib.import_module(module), name)
+        cls: type = _load(self.workflow)
         return cls
+
+    def load_workflows(self) -> list[type]:
+        """The case workflow and the kind's other workflows."""
+        return [self.load_workflow(), *(_load(ref) for ref in self.other_workflows)]
+
+    def load_replay_scenarios(self) -> dict[str, Any]:
+        """The kind's replay scenarios (the recorder's business alone)."""
+        if self.replay_scenarios is None:
+            return {}
+        found: dict[str, Any] = _load(self.replay_scenarios)
+        return found
+
+    def load_activities(self, parts: WorkerParts) -> list[Callable[..., Any]]:
+        """The kind's own activities, built from `parts` (the worker's business alone)."""
+        if self.activities is None:
+            return []
+        found: list[Callable[..., Any]] = _load(self.activities)(parts)
+        return found
+
+    def load_routers(self) -> list[APIRouter]:
+        """The kind's own API routes (the app's business alone)."""
+        return [_load(ref) for ref in self.routers]
+
+    async def ensure_schedules(self, client: Client, policy: Policy, task_queue: str) -> None:
+        """Create or update the kind's Schedules (the worker's business alone)."""
+        for ref in self.schedules:
+            await _load(ref)(client, policy, task_queue)
 
     def case_id(self, source: str, source_id: str) -> str:
         return f"{self.prefix}-{source}-{source_id}"
@@ -72,8 +170,9 @@ KINDS: dict[str, CaseKind] = {
             roles=complaint.ROLE_ACTIONS,
             events={"complaint.created": complaint.ComplaintCreated},
             open=complaint.open_case,
-            policy_section="complaint",
+            policy=complaint.SECTION,
             sample=complaint.sample_event,
+            replay_scenarios="tests.replay.scenarios.complaint:SCENARIOS",
         ),
         CaseKind(
             name=platform_complaint.KIND,
@@ -84,9 +183,14 @@ KINDS: dict[str, CaseKind] = {
             roles=platform_complaint.ROLE_ACTIONS,
             events=platform_intake.EVENTS,
             open=platform_intake.on_event,
-            policy_section="platform_complaint",
+            policy=platform_complaint.SECTION,
             sample=platform_intake.sample_event,
             user_progress=True,
+            activities="activities.verification:for_worker",
+            search_attributes=(sa.PRIORITY, sa.ESCALATED),
+            replay_scenarios="tests.replay.scenarios.platform_complaint:SCENARIOS",
+            tables=(Purge(VerificationRecord),),
+            legacy_marks=(("platform_complaint_0001", ("table", "simulated_verifications", "")),),
         ),
         CaseKind(
             name=dispute.KIND,
@@ -97,9 +201,25 @@ KINDS: dict[str, CaseKind] = {
             roles=dispute.ROLE_ACTIONS,
             events={},  # providers map their own events (redress/providers/stripe.py, antom.py)
             open=dispute.open_case,
-            policy_section="dispute",
+            policy=dispute.SECTION,
             sample=dispute.sample_event,
             sample_provider="stripe",
+            provider_events=dispute.PROVIDER_EVENTS,
+            search_attributes=(sa.ESCALATED,),
+            replay_scenarios="tests.replay.scenarios.dispute:SCENARIOS",
+            activities="activities.disputes:for_worker",
+            other_workflows=("workflows.prevention:PreventionNoticeWorkflow",),
+            legacy_marks=(
+                ("dispute_0001", ("table", "simulated_dispute_requests", "")),
+                ("dispute_0002", ("table", "case_evidence_texts", "")),
+            ),
+            tables=(
+                Purge(DisputeRequestRecord),
+                Purge(CaseEvidenceText),  # the reviewers' evidence texts, by reference
+                # C1: a transaction's records go once untouched for as long as the policy
+                # keeps them, whether or not a case used them.
+                Purge(TransactionRecord, "updated_at", aged=True, count_as="intake_entries"),
+            ),
         ),
         CaseKind(
             name=payment_failure.KIND,
@@ -110,8 +230,21 @@ KINDS: dict[str, CaseKind] = {
             roles=payment_failure.ROLE_ACTIONS,
             events=payment_failure_intake.EVENTS,
             open=payment_failure_intake.on_event,
-            policy_section="payment_failure",
+            policy=payment_failure.SECTION,
             sample=payment_failure_intake.sample_event,
+            activities="activities.payment_failures:for_worker",
+            other_workflows=("workflows.payment_failure_alerts:PaymentFailureAlertsWorkflow",),
+            search_attributes=(sa.ESCALATED,),
+            replay_scenarios="tests.replay.scenarios.payment_failure:SCENARIOS",
+            routers=("redress.payments.failure_api:router",),
+            schedules=("workflows.payment_failure_alerts:ensure_alert_schedule",),
+            legacy_marks=(("payment_failure_0001", ("table", "payment_attempts", "")),),
+            tables=(
+                # F5's ledger and its incidents age out with the records (C1); an open
+                # incident (not cleared) stays, however old.
+                Purge(PaymentAttempt, "at", aged=True, count_as="intake_entries"),
+                Purge(PaymentFailureAlert, "cleared_at", aged=True, count_as="audit_entries"),
+            ),
         ),
     ]
 }
@@ -119,6 +252,13 @@ KINDS: dict[str, CaseKind] = {
 
 def by_event(event_type: str) -> CaseKind | None:
     return next((k for k in KINDS.values() if event_type in k.events), None)
+
+
+def by_provider_event(provider: str, event_type: str) -> CaseKind | None:
+    """The kind that takes a provider's own event type."""
+    return next(
+        (k for k in KINDS.values() if event_type in k.provider_events.get(provider, ())), None
+    )
 
 
 def by_case_id(case_id: str) -> CaseKind | None:
@@ -131,10 +271,11 @@ def event_types() -> list[str]:
     return sorted(t for k in KINDS.values() for t in k.events)
 
 
-def check_policy(policy: Policy) -> Policy:
-    """A policy must have a section for every registered kind: say which are missing."""
-    missing = policy.missing([k.policy_section for k in KINDS.values()])
-    if missing:
-        sections = ", ".join(f"[{name}]" for name in missing)
-        raise ValueError(f"policy {policy.name!r} has no {sections} section for its kind")
-    return policy
+def retention_tables() -> list[Purge]:
+    """Every registered kind's tables, as the retention purge clears them."""
+    return [purge for k in KINDS.values() for purge in k.tables]
+
+
+def policy_sections() -> list[PolicySection]:
+    """Every registered kind's policy section, in registry order (`load_policy` reads them)."""
+    return [k.policy for k in KINDS.values()]

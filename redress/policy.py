@@ -1,23 +1,37 @@
 """Policies: every deadline, window and threshold of a case, as data.
 
-A policy is a TOML file. `load_policy` reads one (a bundled name or a path) and
-`Policy.snapshot` freezes it, with its working-day calendar resolved, into the value
-that travels in a workflow's input: editing the file later never changes a running case.
+A policy is a TOML file: one section per kind of case (each kind models its own and
+registers it in `redress.kinds`; this module names none) and the shared ones below.
+`load_policy` reads one (a bundled name or a path) and `Policy.snapshot` freezes it, with
+its working-day calendar resolved, into the value that travels in a workflow's input:
+editing the file later never changes a running case.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 from redress.calendar import CalendarSnapshot, resolve_calendar
-from redress.payments.failure_policy import PaymentFailurePolicy
+
+M = TypeVar("M", bound=BaseModel)
 
 POLICIES_DIR = Path(__file__).resolve().parents[1] / "policies"
 
@@ -97,68 +111,6 @@ class CalendarPolicy(BaseModel):
     official_dates: str = ""
 
 
-class ComplaintPolicy(BaseModel):
-    """Merchant-side trade complaints, rules M1–M8 (seeds/003)."""
-
-    handle_within: Duration  # M1: 96 h from the complaint's creation
-    reminders_before: list[Duration]  # warnings before the M1 deadline
-    outcome_wait: Duration  # after handling: wait for the user's/platform's outcome
-    response_overdue_points: int = Field(ge=0)  # M2
-    response_appeal_window: Duration  # M3: 7 days from the penalty
-    appeal_review: Span  # M4: 3 working days
-    refund_within: Duration  # M6: 7 days after a "must refund" verdict
-    refund_overdue_points: int = Field(ge=0)  # M7
-    refund_appeal_window: Duration  # M8: 30 days from the penalty
-    # Bounds that keep a case inside Temporal's history limits, whatever its users send.
-    max_messages: int = Field(default=100, ge=1)  # replies per case; the next one is a 409
-    history_limit: int = Field(default=10_000, ge=20)  # events before a case continues as new
-    # A refund the gateway has not confirmed by then is refused (503) and the case goes on.
-    refund_timeout: Duration = Field(default=timedelta(minutes=2))
-
-
-class PlatformClocks(BaseModel):
-    """One set of clocks of a platform complaint (regular, or the shorter urgent ones)."""
-
-    acceptance: Duration  # P2: a complete complaint's acceptance decided within (24 h)
-    target: Span  # P6: the investigation's target (3 working days)
-    deadline: Span  # P6: its deadline (5 working days); escalation after it
-    complex: Span  # P6: a complex case's deadline (7 working days)
-
-
-class AcceptancePolicy(BaseModel):
-    # true: complete complaints wait for a reviewer's accept or reject (P2's initial review)
-    manual: bool = False
-
-
-class PlatformComplaintPolicy(BaseModel):
-    """Platform-side complaints, rules P1–P10 (seeds/004)."""
-
-    acceptance: AcceptancePolicy = Field(default_factory=AcceptancePolicy)
-    supplement_wait: Duration  # P2: an incomplete complaint lapses without a supplement
-    # P3: identity verification for amounts strictly above these, per currency; a currency
-    # not listed is always verified.
-    verification_above: dict[str, Decimal]
-    verification_wait: Duration  # P3: no result by then: held for a supervisor
-    verification_method: Literal["otp", "id_document"] = "otp"  # P3: what the user is asked
-    urgent_categories: list[str]  # P4: handled first, on the urgent clocks
-    regular: PlatformClocks
-    urgent: PlatformClocks
-    reminders_before: list[Duration]  # P6: to the assignee before each deadline
-    confirmation_wait: Duration  # P9: the user confirms within 7 days; silence accepts
-    escalation_review: Span  # an objection's review by a supervisor
-    max_supplements: int = Field(default=50, ge=1)  # the user's additions per case
-    history_limit: int = Field(default=10_000, ge=20)
-    refund_timeout: Duration = Field(default=timedelta(minutes=2))
-
-
-class ProviderLimits(BaseModel):
-    """What a provider accepts in one submission (C2's packet must fit)."""
-
-    per_file_bytes: int | None = Field(default=None, ge=1)
-    combined_bytes: int | None = Field(default=None, ge=1)
-    base64_chars: int | None = Field(default=None, ge=1)  # the encoded document's length
-
-
 class MonitoringPolicy(BaseModel):
     """C5: the card networks' monitoring programmes, per merchant and month (SPEC §3)."""
 
@@ -174,32 +126,6 @@ class MonitoringPolicy(BaseModel):
     hecm_ratio: Decimal = Decimal("0.03")
     warning_level: Decimal = Decimal("0.8")  # "nearing": this share of a threshold
     recompute_every: Duration = Field(default=timedelta(hours=1))
-
-
-class DisputePolicy(BaseModel):
-    """Chargebacks and card disputes, rules C1–C6 (seeds/000, seeds/001). The due time
-    itself is the provider's; these are what redress does around it."""
-
-    reminders_before: list[Duration]  # early warnings to the merchant desk before due_by
-    safety_margin: Duration  # a defence must be in by due_by minus this
-    # Nobody acted by the margin: below these amounts (per currency) accept, otherwise
-    # submit the packet as it stands and escalate to a supervisor.
-    auto_accept_below: dict[str, Decimal] = Field(default_factory=dict)
-    # submit_defense above these amounts is a supervisor's (per currency; unlisted: none).
-    supervisor_above: dict[str, Decimal] = Field(default_factory=dict)
-    reopen_window: Duration  # a closed case waits this long for a new round (pre-arbitration)
-    # C2: evidence kinds each reason category needs.
-    required: dict[str, list[str]] = Field(default_factory=dict)
-    limits: dict[str, ProviderLimits] = Field(default_factory=dict)  # by provider
-    monitoring: MonitoringPolicy = Field(default_factory=MonitoringPolicy)
-    max_evidence_items: int = Field(default=200, ge=1)
-    history_limit: int = Field(default=10_000, ge=20)
-    # The provider's due time, against the event's own time: networks give days to weeks
-    # to respond, so a due time further ahead is a broken field (year 9999), not a deadline.
-    due_within: Duration = Field(default=timedelta(days=120))
-    # A closed or money event may come months after its due time passed; one due further
-    # back than this is a broken field (year 1).
-    due_past_within: Duration = Field(default=timedelta(days=365))
 
 
 class IntakePolicy(BaseModel):
@@ -221,6 +147,16 @@ class LimitsPolicy(BaseModel):
     api_body_bytes: int = Field(default=64 * 1024, ge=1024)
     # Provider webhooks (the largest provider payloads are a few KiB).
     webhook_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    # The codec endpoint: the Web UI sends a page of history at a time (payloads ≤ 2 MiB).
+    codec_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    # A transaction record (C1): its evidence items, each item's text and the whole record
+    # (UTF-8 JSON as stored), checked before it is written (422 over any).
+    transaction_items: int = Field(default=100, ge=1)
+    evidence_text_bytes: int = Field(default=80 * 1024, ge=256)
+    transaction_bytes: int = Field(default=1024 * 1024, ge=4096)
+    # The newest timeline a case hands to its next run (continue-as-new), UTF-8 JSON; the
+    # whole timeline stays in the case store.
+    carried_timeline_bytes: int = Field(default=256 * 1024, ge=4096)
 
 
 class RetentionPolicy(BaseModel):
@@ -264,29 +200,74 @@ class SignalsPolicy(BaseModel):
     remember_requests: int = Field(default=1000, ge=1, le=10_000)
 
 
-class Policy(BaseModel):
-    """One section per kind of case (named by the kind's registry entry), the working-day
-    calendar they share, and the store's retention."""
+@dataclass(frozen=True)
+class PolicySection:
+    """A kind's section of the policy file: its name (the TOML table), its model, and the
+    bundled file whose section of that name a policy without one takes."""
 
     name: str
-    complaint: ComplaintPolicy | None = None
-    platform_complaint: PlatformComplaintPolicy | None = None
-    dispute: DisputePolicy | None = None
-    payment_failure: PaymentFailurePolicy | None = None
+    model: type[BaseModel]
+    defaults: Path = POLICIES_DIR / "default.toml"
+
+    def bundled(self) -> dict[str, Any]:
+        data = tomllib.loads(self.defaults.read_text(encoding="utf-8")).get(self.name)
+        if not isinstance(data, dict):
+            raise ValueError(f"{self.defaults} has no [{self.name}] section")
+        return data
+
+
+class _Sections(BaseModel):
+    """The kinds' sections ride as extra fields, named by the kind's registry entry, so the
+    TOML file and a snapshot's JSON keep one table/key per kind at the top level."""
+
+    model_config = ConfigDict(extra="allow")
+
+    if TYPE_CHECKING:  # a section by attribute (`policy.<section>`): tests and tools
+
+        def __getattr__(self, name: str) -> Any: ...
+
+    @property
+    def sections(self) -> dict[str, Any]:
+        """Section name → its value (a model, its JSON form, or None: not in a snapshot)."""
+        return dict(self.__pydantic_extra__ or {})
+
+    def section(self, name: str, model: type[M]) -> M:
+        """The kind section `name` as its model (validated here from a snapshot's JSON)."""
+        value = self.sections.get(name)
+        if value is None:
+            raise LookupError(f"policy {self.name!r} carries no [{name}] section")
+        return value if isinstance(value, model) else model.model_validate(value)
+
+    name: str
+
+
+class Policy(_Sections):
+    """One section per kind of case (named by the kind's registry entry, modelled by the
+    kind), the working-day calendar they share, the intake's and the API's limits, and the
+    store's retention."""
+
     calendar: CalendarPolicy = Field(default_factory=CalendarPolicy)
     intake: IntakePolicy = Field(default_factory=IntakePolicy)
     limits: LimitsPolicy = Field(default_factory=LimitsPolicy)
     retention: RetentionPolicy = Field(default_factory=RetentionPolicy)
     watchdog: WatchdogPolicy = Field(default_factory=WatchdogPolicy)
     signals: SignalsPolicy = Field(default_factory=SignalsPolicy)
+    # The kind sections the file lacked, taken from their bundled defaults.
+    defaulted: tuple[str, ...] = ()
+    # Tables in the file that neither a kind nor a shared part reads (ignored).
+    ignored: tuple[str, ...] = ()
 
-    def missing(self, sections: list[str]) -> list[str]:
-        """The named kind sections this policy lacks."""
-        return [name for name in sections if getattr(self, name, None) is None]
+    def monitoring(self) -> MonitoringPolicy | None:
+        """C5's figures, from the kind section that carries them (if a kind does)."""
+        for value in self.sections.values():
+            found = getattr(value, "monitoring", None)
+            if isinstance(found, MonitoringPolicy):
+                return found
+        return None
 
     def snapshot(self, at: datetime, sections: tuple[str, ...] | None = None) -> PolicySnapshot:
-        """The policy as a case opened at `at` keeps it: `sections` (default: all) and
-        the calendar resolved into dates."""
+        """The policy as a case opened at `at` keeps it: `sections` (default: all; the
+        others are null) and the calendar resolved into dates."""
         cal = self.calendar
         calendar = resolve_calendar(
             cal.kind,
@@ -299,41 +280,72 @@ class Policy(BaseModel):
             range(at.year, at.year + 2),
             cal.official_dates,
         )
+        # In their JSON form, as a case reads them back from its input: `section` types them.
         kinds = {
-            name: getattr(self, name)
-            for name in KIND_SECTIONS
-            if sections is None or name in sections
+            name: _json(value) if sections is None or name in sections else None
+            for name, value in self.sections.items()
         }
-        return PolicySnapshot(name=self.name, calendar=calendar, signals=self.signals, **kinds)
+        return PolicySnapshot(
+            name=self.name, calendar=calendar, signals=self.signals, limits=self.limits, **kinds
+        )
 
 
-KIND_SECTIONS = ("complaint", "platform_complaint", "dispute", "payment_failure")
+def _json(value: Any) -> Any:
+    return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
 
 
-class PolicySnapshot(BaseModel):
-    """A policy frozen into a case's input, its calendar resolved into dates."""
+class PolicySnapshot(_Sections):
+    """A policy frozen into a case's input, its calendar resolved into dates. In JSON: the
+    name, one key per kind section (null where the case does not use it), the calendar."""
 
-    name: str
-    complaint: ComplaintPolicy | None = None
-    platform_complaint: PlatformComplaintPolicy | None = None
-    dispute: DisputePolicy | None = None
-    payment_failure: PaymentFailurePolicy | None = None
     calendar: CalendarSnapshot
     # None in inputs recorded before signals had a policy: read as the defaults (refused).
     signals: SignalsPolicy | None = None
+    # Inputs recorded before the limits travelled with a case read as None: those cases
+    # carry their state as they always did.
+    limits: LimitsPolicy | None = None
+
+    @model_serializer(mode="wrap")
+    def _in_file_order(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        shared = {key: data.pop(key, None) for key in ("calendar", "signals", "limits")}
+        return {**data, **shared}
 
 
-def load_policy(ref: str = "default") -> Policy:
-    """A bundled policy by name (`default`, `fast`) or a TOML file by path."""
+def read_policy(ref: str = "default") -> tuple[Path, dict[str, Any]]:
+    """A bundled policy's or a policy file's path and TOML data."""
     path = POLICIES_DIR / f"{ref}.toml"
     if not path.exists():
         path = Path(ref)
     if not path.exists():
         bundled = ", ".join(sorted(p.stem for p in POLICIES_DIR.glob("*.toml")))
         raise FileNotFoundError(f"no policy {ref!r}: give a bundled name ({bundled}) or a path")
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return path, tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def load_policy(ref: str = "default", sections: Sequence[PolicySection] | None = None) -> Policy:
+    """A bundled policy by name (`default`, `fast`) or a TOML file by path, with one section
+    per kind in `sections` (default: every registered kind's). A section the file lacks
+    takes its bundled defaults (`Policy.defaulted` names them); a table no kind and no
+    shared part reads is ignored (`Policy.ignored` names them: `redress policy check`)."""
+    if sections is None:
+        from redress.kinds import policy_sections  # the registry; it imports this module
+
+        sections = policy_sections()
+    path, data = read_policy(ref)
     data.setdefault("name", path.stem)
     official = data.get("calendar", {}).get("official_dates")
     if official and not Path(official).is_absolute():
         data["calendar"]["official_dates"] = str((path.parent / official).resolve())
-    return Policy.model_validate(data)
+    shared = {name: data.pop(name) for name in list(data) if name in Policy.model_fields}
+    kinds: dict[str, Any] = {}
+    defaulted: list[str] = []
+    for section in sections:
+        raw = data.pop(section.name, None)
+        if raw is None:
+            raw = section.bundled()
+            defaulted.append(section.name)
+        kinds[section.name] = section.model.model_validate(raw)
+    return Policy.model_validate(
+        {**shared, **kinds, "defaulted": tuple(defaulted), "ignored": tuple(data)}
+    )

@@ -18,4 +18,6 @@ def progress_token(key: bytes, case_id: str) -> str:
 
 
 def token_opens(key: bytes | None, case_id: str, token: str) -> bool:
-    return key is not None and hmac.compare_digest(progress_token(key, case_id), token)
+    # Bytes, not str: compare_digest refuses a str holding non-ASCII characters.
+    given = token.encode("utf-8", "replace")
+    return key is not None and hmac.compare_digest(progress_token(key, case_id).encode(), given)

@@ -22,19 +22,35 @@ KIND = SearchAttributeKey.for_keyword("RedressKind")
 NEXT_DEADLINE = SearchAttributeKey.for_datetime("RedressNextDeadline")
 PENALIZED = SearchAttributeKey.for_bool("RedressPenalized")
 POINTS = SearchAttributeKey.for_int("RedressPoints")
+# Set by some kinds only: each kind's registry entry lists the ones it sets.
 PRIORITY = SearchAttributeKey.for_keyword("RedressPriority")  # urgent | regular
 ESCALATED = SearchAttributeKey.for_bool("RedressEscalated")  # waiting on a supervisor
 
-ALL: list[SearchAttributeKey] = [
+# Every case sets these (the kernel and its penalty book).
+SHARED: list[SearchAttributeKey[Any]] = [
     CASE_STATUS,
     MERCHANT,
     KIND,
     NEXT_DEADLINE,
     PENALIZED,
     POINTS,
-    PRIORITY,
-    ESCALATED,
 ]
+
+
+def all_keys() -> list[SearchAttributeKey[Any]]:
+    """The shared attributes and every registered kind's own, each once."""
+    from redress.kinds import KINDS  # the registry; its kinds' modules import this one
+
+    keys = list(SHARED)
+    for kind in KINDS.values():
+        keys += [key for key in kind.search_attributes if key not in keys]
+    return keys
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ALL":  # `ALL`: all_keys(), read when asked (the registry is loaded then)
+        return all_keys()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def priority_pairs(priority: str) -> list[SearchAttributePair[Any]]:
@@ -66,7 +82,7 @@ def dev_server_flags() -> list[str]:
     return [
         *(
             arg
-            for key in ALL
+            for key in all_keys()
             for arg in ("--search-attribute", f"{key.name}={names[key.indexed_value_type.name]}")
         ),
         *CACHED_DEFINITIONS,
@@ -75,7 +91,7 @@ def dev_server_flags() -> list[str]:
 
 async def ensure_registered(client: Client) -> None:
     """Register missing attributes on the client's namespace (a cluster started elsewhere)."""
-    wanted = {key.name: _INDEXED[key.indexed_value_type.name] for key in ALL}
+    wanted = {key.name: _INDEXED[key.indexed_value_type.name] for key in all_keys()}
     try:
         existing = await client.operator_service.list_search_attributes(
             ListSearchAttributesRequest(namespace=client.namespace)

@@ -10,10 +10,10 @@ import pytest
 
 from redress.calendar import read_official_dates
 from redress.policy import POLICIES_DIR, load_policy
+from tests.harness import section
 
 CST = timezone(timedelta(hours=8))
-RULES = load_policy("default").platform_complaint
-assert RULES is not None
+RULES = section(load_policy("default"), "platform_complaint")
 
 
 def calendar(at: datetime, official: str = ""):  # type: ignore[no-untyped-def]

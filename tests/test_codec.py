@@ -4,29 +4,28 @@ from __future__ import annotations
 
 import base64
 from collections.abc import AsyncIterator
-from typing import Any, cast
 
 import httpx
 import pytest
-from google.protobuf import json_format
-from temporalio.api.common.v1 import Payload, Payloads
+from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from redress.api.app import create_app
-from redress.api.deps import AppState
 from redress.codec import ENCODING, KEY_ID_KEY, EncryptionCodec, generate_key, parse_keys
 from redress.config import Settings, parse_tokens
 from redress.models.complaint import ComplaintCaseInput
 from redress.temporal import data_converter
-from tests.conftest import case_input, make_complaint
+from tests.harness import (
+    asgi_api,
+    case_input,
+    make_complaint,
+    payloads,
+    payloads_json,
+    plain,
+)
 
 ADDRESS = "li.lei@example.com"
 OLD = generate_key()
 NEW = generate_key()
-
-
-def plain(text: str) -> Payload:
-    return Payload(metadata={"encoding": b"json/plain"}, data=f'"{text}"'.encode())
 
 
 async def test_round_trip() -> None:
@@ -151,35 +150,12 @@ TOKEN = "codec-test-token"
 UI = "http://127.0.0.1:8233"
 
 
-def _payloads_json(payloads: list[Payload]) -> dict[str, Any]:
-    return json_format.MessageToDict(Payloads(payloads=payloads))
-
-
-def _payloads(body: dict[str, Any]) -> list[Payload]:
-    return list(json_format.ParseDict(body, Payloads()).payloads)
-
-
-async def _http(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
-    # ASGITransport runs no lifespan; the codec routes need only the settings.
-    app.state.redress = AppState(
-        settings=settings,
-        client=cast(Any, None),
-        engine=cast(Any, None),
-        policy=cast(Any, None),
-        signer=None,
-    )
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
-        yield http
-
-
 @pytest.fixture
 async def api() -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings(
         api_tokens=parse_tokens(f"{TOKEN}:agent"), payload_keys=f"new:{NEW},old:{OLD}"
     )
-    async for http in _http(settings):
+    async for http in asgi_api(settings):
         yield http
 
 
@@ -187,26 +163,26 @@ AUTH = {"Authorization": f"Bearer {TOKEN}", "Origin": UI}
 
 
 async def test_codec_endpoint_round_trip(api: httpx.AsyncClient) -> None:
-    r = await api.post("/codec/encode", json=_payloads_json([plain(ADDRESS)]), headers=AUTH)
+    r = await api.post("/codec/encode", json=payloads_json([plain(ADDRESS)]), headers=AUTH)
     assert r.status_code == 200, r.text
     assert r.headers["access-control-allow-origin"] == UI
     assert r.headers["access-control-allow-credentials"] == "true"
-    (encrypted,) = _payloads(r.json())
+    (encrypted,) = payloads(r.json())
     assert encrypted.metadata[KEY_ID_KEY] == b"new"
     assert ADDRESS not in r.text
 
     (old,) = await EncryptionCodec.from_setting(f"old:{OLD}").encode([plain("rotated")])
-    body = _payloads_json([encrypted, old, plain("legacy")])
+    body = payloads_json([encrypted, old, plain("legacy")])
     r = await api.post("/codec/decode", json=body, headers=AUTH)
     assert r.status_code == 200, r.text
-    assert _payloads(r.json()) == [plain(ADDRESS), plain("rotated"), plain("legacy")]
+    assert payloads(r.json()) == [plain(ADDRESS), plain("rotated"), plain("legacy")]
 
     r = await api.post("/codec/decode", json={"payloads": []}, headers=AUTH)
     assert r.json() == {"payloads": []}
 
 
 async def test_codec_endpoint_needs_a_token(api: httpx.AsyncClient) -> None:
-    body = _payloads_json([plain(ADDRESS)])
+    body = payloads_json([plain(ADDRESS)])
     r = await api.post("/codec/decode", json=body, headers={"Origin": UI})
     assert r.status_code == 401
     # The browser must be able to read the 401, so it carries the CORS grant too.
@@ -219,7 +195,7 @@ async def test_codec_endpoint_needs_a_token(api: httpx.AsyncClient) -> None:
 
 async def test_codec_endpoint_errors(api: httpx.AsyncClient) -> None:
     (p,) = await EncryptionCodec.from_setting(f"gone:{OLD}").encode([plain(ADDRESS)])
-    r = await api.post("/codec/decode", json=_payloads_json([p]), headers=AUTH)
+    r = await api.post("/codec/decode", json=payloads_json([p]), headers=AUTH)
     assert r.status_code == 400 and "'gone'" in r.json()["detail"]
     r = await api.post("/codec/decode", content=b"not json", headers=AUTH)
     assert r.status_code == 422
@@ -253,7 +229,7 @@ async def test_codec_preflight(api: httpx.AsyncClient) -> None:
 
 async def test_codec_endpoint_without_keys() -> None:
     settings = Settings(api_tokens=parse_tokens(f"{TOKEN}:platform"))
-    async for http in _http(settings):
+    async for http in asgi_api(settings):
         r = await http.post("/codec/decode", json={"payloads": []}, headers=AUTH)
         assert r.status_code == 404
         assert r.json()["detail"] == "payload encryption is not configured"

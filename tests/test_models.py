@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from redress.models.case import INCOMING
 from redress.models.complaint import Complaint
-from tests.conftest import make_complaint
+from tests.harness import make_complaint
 
 LOOSE = {"category": "a\x1bb", "amount": "0.50", "currency": "JPY",
          "user": {"id": "U1", "contact": {"channel": "sms", "address": "call me"}}}  # fmt: skip

@@ -29,87 +29,20 @@ from redress.policy import MonitoringPolicy, load_policy
 from redress.settlements import import_csv
 from redress.store.db import make_engine
 from redress.store.tables import (
-    CaseRecord,
-    FraudReport,
     MerchantTimelineEntry,
     MonitoringAlert,
     NoticeRecord,
     SettledTransaction,
 )
+from tests.harness import FEB, MARCH, section, seed_disputes, seed_fraud, seed_settled
 from workflows.monitoring import (
     MONITORING_SCHEDULE_ID,
     MonitoringWorkflow,
     ensure_monitoring_schedule,
 )
 
-POLICY = load_policy("default").dispute.monitoring  # type: ignore[union-attr]
-MARCH = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
-FEB = datetime(2026, 2, 10, 12, 0, tzinfo=UTC)
+POLICY = section(load_policy("default"), "dispute").monitoring
 PG_URL = os.environ.get("REDRESS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-# --- seeding ----------------------------------------------------------------------------------
-
-
-def seed_disputes(
-    engine: Engine, merchant: str, n: int, network: str | None, at: datetime, kind: str = "dispute"
-) -> None:
-    """`n` dispute cases (rows of `cases`, as the projection writes them), in one insert."""
-    tag = uuid.uuid4().hex[:8]
-    rows = [
-        dict(
-            case_id=f"{kind}-{merchant}-{tag}-{i}",
-            workflow_id=f"{kind}-{merchant}-{tag}-{i}",
-            kind=kind,
-            status="needs_response",
-            outcome=None,
-            merchant_id=merchant,
-            created_at=at,
-            updated_at=at,
-            next_deadline=None,
-            priority="regular",
-            points=0,
-            version=1,
-            data={"kind": kind, "details": {"network": network}},
-        )
-        for i in range(n)
-    ]
-    if rows:
-        with engine.begin() as conn:
-            conn.execute(CaseRecord.__table__.insert(), rows)  # type: ignore[attr-defined]
-
-
-def seed_settled(
-    engine: Engine, merchant: str, n: int, network: str, at: datetime, cnp: bool = True
-) -> None:
-    tag = uuid.uuid4().hex[:8]
-    rows = [
-        dict(
-            source="generic",
-            transaction_id=f"t-{tag}-{i}",
-            merchant_id=merchant,
-            settled_at=at,
-            amount="10.00",
-            currency="USD",
-            card_not_present=cnp,
-            network=network,
-        )
-        for i in range(n)
-    ]
-    if rows:
-        with engine.begin() as conn:
-            conn.execute(SettledTransaction.__table__.insert(), rows)  # type: ignore[attr-defined]
-
-
-def seed_fraud(engine: Engine, merchant: str, n: int, network: str, at: datetime) -> None:
-    tag = uuid.uuid4().hex[:8]
-    rows = [
-        dict(report_id=f"fr-{tag}-{i}", merchant_id=merchant, network=network, reported_at=at)
-        for i in range(n)
-    ]
-    if rows:
-        with engine.begin() as conn:
-            conn.execute(FraudReport.__table__.insert(), rows)  # type: ignore[attr-defined]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from redress.codec import generate_key
 from redress.config import Settings, parse_tokens
-from tests.test_codec import _http, _payloads, _payloads_json, plain
+from tests.harness import asgi_api, payloads, payloads_json, plain
 
 ISSUER = "https://idp.example.test/"
 AUDIENCE = "temporal-ui"
@@ -66,14 +66,14 @@ async def api(jwks_url: str) -> AsyncIterator[httpx.AsyncClient]:
         oidc_issuer=ISSUER,
         oidc_audience=AUDIENCE,
     )
-    async for http in _http(settings):
+    async for http in asgi_api(settings):
         yield http
 
 
 async def _decode(api: httpx.AsyncClient, bearer: str) -> httpx.Response:
     encoded = await api.post(
         "/codec/encode",
-        json=_payloads_json([plain("li.lei@example.com")]),
+        json=payloads_json([plain("li.lei@example.com")]),
         headers={"Authorization": "Bearer opaque-token"},
     )
     return await api.post(
@@ -86,7 +86,7 @@ async def _decode(api: httpx.AsyncClient, bearer: str) -> httpx.Response:
 async def test_signed_in_user_decodes(api: httpx.AsyncClient, idp_key: rsa.RSAPrivateKey) -> None:
     r = await _decode(api, token(idp_key))
     assert r.status_code == 200, r.text
-    assert _payloads(r.json()) == [plain("li.lei@example.com")]
+    assert payloads(r.json()) == [plain("li.lei@example.com")]
 
 
 async def test_bad_sign_in_tokens_are_refused(

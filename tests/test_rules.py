@@ -173,7 +173,14 @@ def _model(annotation: Any) -> type[BaseModel] | None:
 
 
 def policy_key_exists(key: str) -> bool:
+    """A shared key (a field of `Policy`) or a kind's (a field of its section's model)."""
+    from redress.kinds import policy_sections
+
+    first, _, rest = key.partition(".")
+    kinds = {section.name: section.model for section in policy_sections()}
     model: type[BaseModel] | None = Policy
+    if first in kinds and rest:
+        model, key = kinds[first], rest
     for part in key.split("."):
         if model is None or part not in model.model_fields:
             return False

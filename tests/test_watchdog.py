@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from temporalio.testing import WorkflowEnvironment
 
 from redress import watchdog
@@ -17,7 +17,7 @@ from redress.models import CaseView
 from redress.policy import WatchdogPolicy, load_policy
 from redress.store import crud
 from redress.store.tables import DeadlineAlert, NoticeRecord
-from tests.store.test_crud import store, view  # noqa: F401  (the fixture, both stores)
+from tests.harness import case_view as view
 from worker import build_worker
 from workflows.watchdog import WatchdogWorkflow
 
@@ -229,7 +229,7 @@ async def test_the_workflow_tells_each_desk_once_in_the_policy_language(
         assert (fourth.raised, fourth.cleared, fourth.notices) == (0, 0, 0)
 
     with Session(engine) as s:
-        sent = s.exec(select(NoticeRecord).order_by(NoticeRecord.delivered_at)).all()
+        sent = s.exec(select(NoticeRecord).order_by(col(NoticeRecord.delivered_at))).all()
     assert sorted((n.template, n.address) for n in sent) == [
         ("moved", "platform:duty"),
         ("moved", "platform:supervisor"),

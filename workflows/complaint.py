@@ -19,28 +19,65 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from enum import StrEnum
+from typing import Any, get_args
 
 from temporalio import workflow
 
-from workflows.kernel import CaseFacts, CaseWorkflow, Rule, human
+from workflows.alarms import Alarm, unknown
+from workflows.kernel import CaseFacts, CaseWorkflow, KindState, Rule, human
 from workflows.penalties import PENALTY_ACTIONS, PenaltyBook
 
 with workflow.unsafe.imports_passed_through():
     from redress.models.case import CaseAction, CaseResult, in_minor_units
-    from redress.models.complaint import ACTIONS, KIND, ROLE_ACTIONS, ComplaintCaseInput
+    from redress.models.complaint import (
+        ACTIONS,
+        KIND,
+        ROLE_ACTIONS,
+        CaseStatus,
+        ComplaintCaseInput,
+        rules_of,
+    )
     from redress.refusals import refuse
 
-HANDLING = ("awaiting_response", "overdue")
-OPEN = ("awaiting_response", "overdue", "awaiting_outcome", "platform_review", "pending_refund")
+HANDLING: tuple[CaseStatus, ...] = ("awaiting_response", "overdue")
+OPEN: tuple[CaseStatus, ...] = (
+    "awaiting_response",
+    "overdue",
+    "awaiting_outcome",
+    "platform_review",
+    "pending_refund",
+)
+
+
+class ComplaintAlarm(StrEnum):
+    REMINDER = "reminder"  # before `respond_by`, once per `reminders_before`
+    RESPOND_BY = "respond_by"  # M1, M2
+    OUTCOME_BY = "outcome_by"  # handled, and nobody objected: accepted
+    REFUND_BY = "refund_by"  # M7
+    LATE_UNTIL = "late_until"  # a penalty's appeal window: the last chance to handle it
+
+
+class ComplaintState(KindState):
+    """What the rules change as the case goes (the rest follows from the input). A
+    continued run reads it back as the run before wrote it (the same names)."""
+
+    outcome_by: datetime | None = None
+    refund_by: datetime | None = None
+    late_until: datetime | None = None  # after an overdue penalty: last chance
+    refund_total: Decimal | None = None  # M6: refunded in all once the verdict's due
+    messages: int = 0  # replies so far, all runs (rules 3: the timeline carried is cut)
 
 
 @workflow.defn
 class ComplaintWorkflow(CaseWorkflow):
     KIND = KIND
+    STATUSES = get_args(CaseStatus)
     ACTION_TYPES = ACTIONS
     ROLES = ROLE_ACTIONS
     CLOSED_NOTE = "only appeals inside their window are accepted"
+    _status: CaseStatus
+    state: ComplaintState
 
     @workflow.init
     def __init__(self, inp: ComplaintCaseInput) -> None:
@@ -55,15 +92,11 @@ class ComplaintWorkflow(CaseWorkflow):
             category=c.category,
         )
         super().__init__(inp, facts, status="awaiting_response")
-        assert inp.policy.complaint is not None, "the policy has no [complaint] section"
-        self._rules = rules = inp.policy.complaint
+        self._rules = rules = rules_of(inp.policy)
         self._complaint = c
         self._respond_by = c.created_at + rules.handle_within  # M1: every clock from created_at
         self._reminders_at = sorted(self._respond_by - off for off in rules.reminders_before)
-        self._outcome_by: datetime | None = None
-        self._refund_by: datetime | None = None
-        self._late_until: datetime | None = None  # after an overdue penalty: last chance
-        self._refund_total: Decimal | None = None  # M6: refunded in all once the verdict's due
+        self.state = ComplaintState()
         self.penalties = PenaltyBook(self, rules.appeal_review, inp.policy.calendar)
 
     @workflow.run
@@ -73,7 +106,7 @@ class ComplaintWorkflow(CaseWorkflow):
     def _open(self) -> None:
         c = self._complaint
         self._skip_passed(self._reminders())
-        self._event(
+        self.event(
             "complaint_received",
             self._in.source,
             complaint_id=c.id,
@@ -82,62 +115,68 @@ class ComplaintWorkflow(CaseWorkflow):
             amount=str(c.amount),
             currency=c.currency,
         )
-        self._notify("acknowledgement", "user", "ack", respond_by=self._respond_by)
+        self.notify("acknowledgement", "user", "ack", respond_by=self._respond_by)
 
     # --- deadlines ----------------------------------------------------------------------
 
-    def _case_deadlines(self) -> dict[str, datetime]:
-        d: dict[str, datetime] = {}
+    def _case_deadlines(self) -> list[Alarm]:
+        state, d = self.state, []
         if self._status == "awaiting_response":
-            d["respond_by"] = self._respond_by
-        if self._status == "awaiting_outcome" and self._outcome_by:
-            d["outcome_by"] = self._outcome_by
-        if self._status == "pending_refund" and self._refund_by:
-            d["refund_by"] = self._refund_by
-        if self._status in ("overdue", "pending_refund") and self._late_until:
-            d["late_until"] = self._late_until
+            d.append(Alarm(ComplaintAlarm.RESPOND_BY, self._respond_by))
+        if self._status == "awaiting_outcome" and state.outcome_by:
+            d.append(Alarm(ComplaintAlarm.OUTCOME_BY, state.outcome_by))
+        if self._status == "pending_refund" and state.refund_by:
+            d.append(Alarm(ComplaintAlarm.REFUND_BY, state.refund_by))
+        if self._status in ("overdue", "pending_refund") and state.late_until:
+            d.append(Alarm(ComplaintAlarm.LATE_UNTIL, state.late_until))
         return d
 
-    def _reminders(self) -> list[tuple[datetime, str]]:
+    def _reminders(self) -> list[Alarm]:
         if self._status != "awaiting_response":
             return []
-        return [(at, "reminder") for at in self._reminders_at]
+        return [Alarm(ComplaintAlarm.REMINDER, at) for at in self._reminders_at]
 
-    def _on_alarm(self, name: str, at: datetime) -> None:
-        rules, book = self._rules, self._book()
-        if name == "reminder" and self._status == "awaiting_response":
-            if workflow.now() >= self._respond_by:
-                return  # woke up past the deadline itself (worker was down): no stale warning
-            remaining = self._respond_by - at
-            self._notify(
-                "deadline_reminder",
-                "merchant",
-                f"reminder:{int(remaining.total_seconds())}",
-                respond_by=self._respond_by,
-                remaining=human(remaining),
-            )
-        elif name == "respond_by" and self._status == "awaiting_response":
-            # M2, M3: 1 point, appealable for 7 days; handling is still possible until then.
-            pen = book.impose(
-                "response_overdue", rules.response_overdue_points, rules.response_appeal_window
-            )
-            self._status = "overdue"
-            self._late_until = pen.appeal_deadline
-        elif name == "outcome_by" and self._status == "awaiting_outcome":
-            # Silence from the user and the platform counts as acceptance.
-            self._close("accepted", "system")
-        elif name == "refund_by" and self._status == "pending_refund":
-            # M7, M8: 1 point, appealable for 30 days.
-            pen = book.impose(
-                "refund_overdue", rules.refund_overdue_points, rules.refund_appeal_window
-            )
-            self._late_until = pen.appeal_deadline
-        elif name == "late_until":
-            self._close("unhandled" if self._status == "overdue" else "refund_unpaid", "system")
+    def _on_alarm(self, alarm: Alarm) -> None:
+        rules, book, state = self._rules, self._book(), self.state
+        match alarm.name:
+            case ComplaintAlarm.REMINDER:
+                if self._status != "awaiting_response" or workflow.now() >= self._respond_by:
+                    return  # handled, or woke up past the deadline itself (worker was down)
+                remaining = self._respond_by - alarm.at
+                self.notify(
+                    "deadline_reminder",
+                    "merchant",
+                    f"reminder:{int(remaining.total_seconds())}",
+                    respond_by=self._respond_by,
+                    remaining=human(remaining),
+                )
+            case ComplaintAlarm.RESPOND_BY if self._status == "awaiting_response":
+                # M2, M3: 1 point, appealable for 7 days; handling is still possible until then.
+                pen = book.impose(
+                    "response_overdue", rules.response_overdue_points, rules.response_appeal_window
+                )
+                self._status = "overdue"
+                state.late_until = pen.appeal_deadline
+            case ComplaintAlarm.OUTCOME_BY if self._status == "awaiting_outcome":
+                # Silence from the user and the platform counts as acceptance.
+                self._close("accepted", "system")
+            case ComplaintAlarm.REFUND_BY if self._status == "pending_refund":
+                # M7, M8: 1 point, appealable for 30 days.
+                pen = book.impose(
+                    "refund_overdue", rules.refund_overdue_points, rules.refund_appeal_window
+                )
+                state.late_until = pen.appeal_deadline
+            case ComplaintAlarm.LATE_UNTIL:
+                outcome = "unhandled" if self._status == "overdue" else "refund_unpaid"
+                self._close(outcome, "system")
+            case ComplaintAlarm.RESPOND_BY | ComplaintAlarm.OUTCOME_BY | ComplaintAlarm.REFUND_BY:
+                pass  # its status ended as it came
+            case _:
+                unknown(alarm, "a merchant complaint")
 
     def _close(self, outcome: str, actor: str) -> None:
         super()._close(outcome, actor)
-        self._late_until = None
+        self.state.late_until = None
 
     def _history_limit(self) -> int | None:
         return self._rules.history_limit if self._in.rules >= 2 else None
@@ -145,17 +184,9 @@ class ComplaintWorkflow(CaseWorkflow):
     def _refund_timeout(self) -> timedelta | None:
         return self._rules.refund_timeout if self._in.rules >= 2 else None
 
-    def _kind_state(self) -> dict[str, Any]:
-        moments = ("outcome_by", "refund_by", "late_until")
-        state: dict[str, Any] = {m: _iso(getattr(self, f"_{m}")) for m in moments}
-        state["refund_total"] = str(self._refund_total) if self._refund_total else None
-        return state
-
-    def _restore_kind(self, state: dict[str, Any]) -> None:
-        for m in ("outcome_by", "refund_by", "late_until"):
-            setattr(self, f"_{m}", datetime.fromisoformat(state[m]) if state[m] else None)
-        total = state.get("refund_total")
-        self._refund_total = Decimal(total) if total else None
+    def _resumed(self) -> None:
+        if self._in.rules < 3:  # runs before rules 3 count the replies their timeline holds
+            self.state.messages = sum(e.type == "message" for e in self._timeline)
 
     def _book(self) -> PenaltyBook:
         assert self.penalties is not None
@@ -165,20 +196,29 @@ class ComplaintWorkflow(CaseWorkflow):
 
     def _handled(self) -> None:
         self._status = "awaiting_outcome"
-        self._outcome_by = workflow.now() + self._rules.outcome_wait
-        self._late_until = None
+        self.state.outcome_by = workflow.now() + self._rules.outcome_wait
+        self.state.late_until = None
 
     def _check_reply(self, cmd: CaseAction, a: Any) -> None:
         cap = self._rules.max_messages
-        if self._in.rules >= 2 and sum(e.type == "message" for e in self._timeline) >= cap:
+        if self._in.rules >= 2 and self.state.messages >= cap:
             raise refuse(
                 "Conflict",
                 f"case {self._in.case_id} holds {cap} messages, the most the policy allows "
                 "(complaint.max_messages)",
             )
+        limit = self._rules.message_bytes
+        size = len(a.message.encode("utf-8"))
+        if self._in.rules >= 3 and size > limit:
+            raise refuse(
+                "Invalid",
+                f"message is {size:,} bytes, {size - limit:,} over the {limit:,}-byte limit "
+                "per message (complaint.message_bytes)",
+            )
 
     def _reply(self, cmd: CaseAction, a: Any) -> None:
-        self._event("message", cmd.actor, role=cmd.role, to=a.to, message=a.message)
+        self.state.messages += 1
+        self.event("message", cmd.actor, role=cmd.role, to=a.to, message=a.message)
         if self._status in HANDLING:
             self._handled()
 
@@ -203,8 +243,8 @@ class ComplaintWorkflow(CaseWorkflow):
     async def _do_refund(self, cmd: CaseAction, a: Any) -> None:
         receipt = await self._refund(self._refund_amount(a))
         amount, refund_id = str(receipt.amount), receipt.refund_id
-        self._event("refund", cmd.actor, amount=amount, refund_id=refund_id, note=a.note)
-        self._notify(
+        self.event("refund", cmd.actor, amount=amount, refund_id=refund_id, note=a.note)
+        self.notify(
             "refund_done",
             "user",
             f"refund:{refund_id}",
@@ -221,18 +261,19 @@ class ComplaintWorkflow(CaseWorkflow):
         verdict's amount due, or before a verdict the whole amount, refunded in total."""
         if self._in.rules < 2:
             return True
-        if self._status == "pending_refund" and self._refund_total is not None:
-            return self._refunded >= self._refund_total
+        total = self.state.refund_total
+        if self._status == "pending_refund" and total is not None:
+            return self._refunded >= total
         return self._refunded >= self._complaint.amount
 
     def _refuse_refund(self, cmd: CaseAction, a: Any) -> None:
-        self._event(
+        self.event(
             "refund_refused", cmd.actor, explanation=a.explanation, evidence=list(a.evidence)
         )
         self._status = "platform_review"
         # Refusing with evidence handles the complaint: an overdue case's "unhandled"
         # clock stops, or a later must-refund verdict would close it before refund_by.
-        self._late_until = None
+        self.state.late_until = None
 
     def _check_verdict(self, cmd: CaseAction, a: Any) -> None:
         if a.amount is None or self._in.rules < 2:
@@ -250,12 +291,12 @@ class ComplaintWorkflow(CaseWorkflow):
         remaining = self._complaint.amount - self._refunded
         due = self._refund_amount(a) if a.amount is not None else remaining
         fields = {"amount_due": str(due)} if self._in.rules >= 2 else {}
-        self._event("platform_verdict", cmd.actor, verdict=a.verdict, note=a.note, **fields)
+        self.event("platform_verdict", cmd.actor, verdict=a.verdict, note=a.note, **fields)
         if a.verdict == "must_refund":
             self._status = "pending_refund"
-            self._refund_by = workflow.now() + self._rules.refund_within
+            self.state.refund_by = workflow.now() + self._rules.refund_within
             if self._in.rules >= 2:
-                self._refund_total = self._refunded + due
+                self.state.refund_total = self._refunded + due
         else:
             self._close("refund_not_due", cmd.actor)
 
@@ -268,11 +309,11 @@ class ComplaintWorkflow(CaseWorkflow):
             )
 
     def _resolve(self, cmd: CaseAction, a: Any) -> None:
-        self._event("resolved", cmd.actor, note=a.note)
+        self.event("resolved", cmd.actor, note=a.note)
         self._close("resolved", cmd.actor)
 
     def _escalate(self, cmd: CaseAction, a: Any) -> None:
-        self._event("escalated", cmd.actor, note=a.note)
+        self.event("escalated", cmd.actor, note=a.note)
         self._status = "platform_review"
 
     ACTIONS = {
@@ -284,7 +325,3 @@ class ComplaintWorkflow(CaseWorkflow):
         "resolve": Rule(_resolve, ("awaiting_outcome", "platform_review"), _check_resolve),
         "escalate": Rule(_escalate, ("awaiting_outcome",)),
     }
-
-
-def _iso(at: datetime | None) -> str | None:
-    return at.isoformat() if at else None

@@ -1,9 +1,10 @@
 """The case kernel: what every kind of case does, whatever its rules.
 
 A kind subclasses `CaseWorkflow` (with `@workflow.defn`) and writes only its rules: its
-statuses, its deadlines (`_case_deadlines`, `_reminders`, `_on_alarm`) and its action table
-(`ACTIONS`: action type → handler, allowed statuses, extra check). The kernel gives it named
-alarms that fire once and the loop that sleeps until the next; the Update `act` (validated:
+statuses (`STATUSES`), its state (`state`: one pydantic model, carried whole to a continued
+run), its deadlines (`_case_deadlines`, `_reminders`, `_on_alarm`: typed `Alarm`s) and its
+action table (`ACTIONS`: action type → handler, allowed statuses, extra check). The kernel
+gives it alarms that fire once and the loop that sleeps until the next; the Update `act` (validated:
 a refused action never enters history), the Signal `act_signal` (for the Web UI, held to
 what its claimed role could do through the API, deduplicated by request ID and audited: see
 `_signalled`; a refusal lands in the timeline) and the Query `case`; the timeline, the
@@ -22,10 +23,10 @@ import asyncio
 import contextlib
 import inspect
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar
+from enum import StrEnum
+from typing import Any, ClassVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -33,7 +34,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.exceptions import TimeoutError as ActivityTimeout
 
 with workflow.unsafe.imports_passed_through():
-    from pydantic import TypeAdapter, ValidationError
+    from pydantic import BaseModel, TypeAdapter, ValidationError
 
     from activities.cases import CaseActivities
     from redress.models.case import (
@@ -56,15 +57,15 @@ with workflow.unsafe.imports_passed_through():
         is_verdict,
         moves_money,
     )
-    from redress.policy import SignalsPolicy
+    from redress.policy import LimitsPolicy, SignalsPolicy
     from redress.refusals import http_status, refuse
 
+from workflows.actions import Rule
+from workflows.alarms import Alarm
 from workflows.outputs import CaseFacts, CaseOutputs
+from workflows.penalties import PenaltyAlarm, PenaltyBook
 
-if TYPE_CHECKING:
-    from workflows.penalties import PenaltyBook
-
-__all__ = ["CaseFacts", "CaseWorkflow", "Rule"]
+__all__ = ["Alarm", "CaseFacts", "CaseWorkflow", "KindState", "Rule"]
 
 # No maximum attempts: a store or channel outage delays a case, it never loses a step.
 # Domain refusals are non-retryable and surface to the reviewer at once.
@@ -83,18 +84,11 @@ SIGNAL_RULES = "signal-path-rules"
 REQUEST_ID_CHARS = 128  # as long as the API's Idempotency-Key may be
 
 
-@dataclass(frozen=True)
-class Rule:
-    """How the kernel dispatches one action type.
-
-    `handler(case, cmd, action)` makes the change (sync, or async when it awaits an
-    activity). `states` lists the statuses the action is possible in; `None` leaves it to
-    `check` alone, closed cases included (an appeal outlives its case). `check(case, cmd,
-    action)` refuses what the statuses cannot tell, before anything changes."""
-
-    handler: Callable[..., Any]
-    states: tuple[str, ...] | None = ()
-    check: Callable[[Any, CaseAction, Any], None] | None = None
+class KindState(BaseModel):
+    """A kind's own state, beside the kernel's: one model, handed whole to a continued run
+    (`CarriedState.kind`, its JSON) and read back with the same model. A kind subclasses
+    it (and declares `state: <its model>`); a field added later needs a default, so that
+    the state of a case that ran before reads back."""
 
 
 class CaseWorkflow(CaseOutputs):
@@ -105,16 +99,28 @@ class CaseWorkflow(CaseOutputs):
     ACTION_TYPES: ClassVar[TypeAdapter[Any]]  # parses `CaseAction.action`
     ROLES: ClassVar[Mapping[Role, frozenset[str]]]  # role → action types it may take
     CLOSED_NOTE: ClassVar[str] = ""  # what a closed case still accepts, for the refusal
+    state: BaseModel  # the kind's own (a `KindState`)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # A rule naming a status its kind lacks would never match: refused at import.
+        super().__init_subclass__(**kwargs)
+        statuses = set(getattr(cls, "STATUSES", ()))
+        for name, rule in getattr(cls, "ACTIONS", {}).items():
+            unknown = set(rule.states or ()) - statuses
+            if unknown:
+                raise TypeError(f"{cls.__name__}.ACTIONS[{name!r}]: no status {unknown}")
 
     def __init__(self, inp: CaseInput, facts: CaseFacts, status: str) -> None:
         self._in = inp
         self.facts = facts
         self._status = status
+        self.state = KindState()
         self._outcome: str | None = None
         self._closed_at: datetime | None = None
         self._timeline: list[TimelineEvent] = []
+        self._timeline_from = 0  # entries before `_timeline[0]` (handed over to the store)
         self._outbox: list[NoticeRequest] = []
-        self._asked: list[str] = []  # work for activities, done by `_flush` (`_ask`)
+        self._asked: list[StrEnum] = []  # work for activities, done by `_flush` (`_ask`)
         self._fired: set[str] = set()
         self._refunded = Decimal("0")
         self._refunds = 0
@@ -133,27 +139,26 @@ class CaseWorkflow(CaseOutputs):
     def _open(self) -> None:
         """The case arrived: its first timeline entries and notices."""
 
-    def _case_deadlines(self) -> dict[str, datetime]:
-        """The kind's deadlines that are running now, by name (shown in the view)."""
-        return {}
-
-    def _reminders(self) -> list[tuple[datetime, str]]:
-        """Alarms that are not deadlines (warnings before one), as (instant, name)."""
+    def _case_deadlines(self) -> list[Alarm]:
+        """The kind's deadlines that are running now (shown in the view, by label)."""
         return []
 
-    def _on_alarm(self, name: str, at: datetime) -> None:
-        """An alarm's instant has come (once per name and instant)."""
+    def _reminders(self) -> list[Alarm]:
+        """Alarms that are not deadlines (warnings before one)."""
+        return []
+
+    def _on_alarm(self, alarm: Alarm) -> None:
+        """One of the kind's alarms has come (once per label and instant); one it does not
+        know raises (`workflows.alarms.unknown`)."""
+        raise ValueError(f"a {self.KIND} case has no alarm {alarm.label!r}")
 
     def _details(self) -> dict[str, Any]:
         """What only this kind shows, under the envelope's `details`."""
         return {}
 
-    def _kind_state(self) -> dict[str, Any]:
-        """The kind's own state that a continued run needs (JSON values)."""
-        return {}
-
-    def _restore_kind(self, state: dict[str, Any]) -> None:
-        """Take back what `_kind_state` handed over."""
+    def _resumed(self) -> None:
+        """A continued run took back the carried state (`state` included): what follows
+        from it that the state does not hold (facts rebuilt, records asked for again)."""
 
     def _history_limit(self) -> int | None:
         """Continue as new past this many history events (the policy's), if at all."""
@@ -181,7 +186,7 @@ class CaseWorkflow(CaseOutputs):
                     await self._flush()
                 if self._finished():
                     break
-                next_at = min((at for at, _, _ in self._alarms()), default=None)
+                next_at = min((a.at for a in self._alarms()), default=None)
                 self._wake = False
                 full = self._history_full()
             if full:
@@ -212,17 +217,19 @@ class CaseWorkflow(CaseOutputs):
         return info.get_current_history_length() >= limit or info.is_continue_as_new_suggested()
 
     def _carry(self) -> CarriedState:
+        timeline, start = carried_timeline(self._timeline, self._in.policy.limits)
         return CarriedState(
             status=self._status,
             outcome=self._outcome,
             closed_at=self._closed_at,
-            timeline=self._timeline,
+            timeline=timeline,
+            timeline_from=self._timeline_from + start,
             fired=sorted(self._fired),
             refunded=self._refunded,
             refunds=self._refunds,
             version=self._version,
             penalties=self.penalties.snapshot() if self.penalties else [],
-            kind=self._kind_state(),
+            kind=self.state.model_dump(mode="json"),  # the kind's state, whole
             requests=list(self._requests),
             signals=self._signals,
             history_before=(self._in.carried.history_before if self._in.carried else 0)
@@ -232,13 +239,15 @@ class CaseWorkflow(CaseOutputs):
     def _resume(self, carried: CarriedState) -> None:
         self._status, self._outcome = carried.status, carried.outcome
         self._closed_at, self._timeline = carried.closed_at, list(carried.timeline)
+        self._timeline_from = carried.timeline_from
         self._fired, self._version = set(carried.fired), carried.version
         self._refunded, self._refunds = carried.refunded, carried.refunds
         if self.penalties:
             self.penalties.items = list(carried.penalties)
-        self._restore_kind(carried.kind)
+        self.state = self.state.model_validate(carried.kind)  # the same model reads it back
+        self._resumed()
         self._requests, self._signals = list(carried.requests), carried.signals
-        self._event("continued", "system", run=workflow.info().run_id)
+        self.event("continued", "system", run=workflow.info().run_id)
 
     def _finished(self) -> bool:
         """Closed, and no penalty can still be appealed or decided."""
@@ -248,32 +257,34 @@ class CaseWorkflow(CaseOutputs):
         self._status = "closed"
         self._outcome = outcome
         self._closed_at = workflow.now()
-        self._event("closed", actor, outcome=outcome)
+        self.event("closed", actor, outcome=outcome)
 
     # --- alarms -------------------------------------------------------------------------
 
-    def _deadlines(self) -> dict[str, datetime]:
-        penalties = self.penalties.deadlines() if self.penalties else {}
-        return {**self._case_deadlines(), **penalties}
+    def _deadline_alarms(self) -> list[Alarm]:
+        penalties = self.penalties.deadlines() if self.penalties else []
+        return [*self._case_deadlines(), *penalties]
 
-    def _alarms(self) -> list[tuple[datetime, str, str]]:
-        """Pending alarms as (instant, name, key); a fired key never fires again."""
-        items = [(at, name) for name, at in self._deadlines().items()] + self._reminders()
-        out = [(at, name, alarm_key(name, at)) for at, name in items]
-        return [a for a in out if a[2] not in self._fired]
+    def _alarms(self) -> list[Alarm]:
+        """Pending alarms; a fired key never fires again."""
+        alarms = [*self._deadline_alarms(), *self._reminders()]
+        return [a for a in alarms if a.key not in self._fired]
 
-    def _skip_passed(self, alarms: list[tuple[datetime, str]]) -> None:
+    def _skip_passed(self, alarms: list[Alarm]) -> None:
         """Alarms whose moment passed before the case reached us are skipped, not sent late."""
         now = workflow.now()
-        self._fired.update(alarm_key(name, at) for at, name in alarms if at <= now)
+        self._fired.update(a.key for a in alarms if a.at <= now)
 
     def _fire_due(self) -> bool:
         now = workflow.now()
-        due = sorted(a for a in self._alarms() if a[0] <= now)
-        for at, name, key in due:
-            self._fired.add(key)
-            if not (self.penalties and self.penalties.on_alarm(name)):
-                self._on_alarm(name, at)
+        due = sorted((a for a in self._alarms() if a.at <= now), key=Alarm.order)
+        for alarm in due:
+            self._fired.add(alarm.key)
+            if isinstance(alarm.name, PenaltyAlarm):
+                assert self.penalties is not None, alarm
+                self.penalties.on_alarm(alarm)
+            else:
+                self._on_alarm(alarm)
         return bool(due)
 
     # --- reviewer actions ---------------------------------------------------------------
@@ -322,7 +333,7 @@ class CaseWorkflow(CaseOutputs):
                 await self._perform(cmd, action)
             except ApplicationError as err:
                 kind = str(cmd.action.get("type", "?"))[:32]
-                self._event("action_refused", cmd.actor, action=kind, reason=err.message)
+                self.event("action_refused", cmd.actor, action=kind, reason=err.message)
             await self._flush()
 
     async def _signalled(self, raw: Any) -> None:
@@ -363,7 +374,7 @@ class CaseWorkflow(CaseOutputs):
             status, reason = 200, ""
         except ApplicationError as err:
             status, reason = http_status(err), err.message
-            self._event("action_refused", actor, action=claimed, reason=reason, via="signal")
+            self.event("action_refused", actor, action=claimed, reason=reason, via="signal")
         self._audit.append(
             ActionAudit(
                 key=self._key(f"signal:{self._signals}"),
@@ -499,8 +510,21 @@ def _plain(value: object) -> str:
     return "".join(c if c.isprintable() else "?" for c in str(value))
 
 
-def alarm_key(name: str, at: datetime) -> str:
-    return f"{name}@{at.isoformat()}"
+def carried_timeline(
+    timeline: list[TimelineEvent], limits: LimitsPolicy | None
+) -> tuple[list[TimelineEvent], int]:
+    """The newest entries within `limits.carried_timeline_bytes` (UTF-8 JSON) and the index
+    of the first one kept; cases opened before the limits travelled carry all of it."""
+    if limits is None:
+        return timeline, 0
+    budget, start = limits.carried_timeline_bytes, len(timeline)
+    while start > 0:
+        size = len(timeline[start - 1].model_dump_json().encode())
+        if size > budget:
+            break
+        budget -= size
+        start -= 1
+    return timeline[start:], start
 
 
 def human(td: timedelta) -> str:

@@ -14,21 +14,12 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from temporalio.client import (
-        Client,
-        Schedule,
-        ScheduleActionStartWorkflow,
-        ScheduleAlreadyRunningError,
-        ScheduleIntervalSpec,
-        ScheduleOverlapPolicy,
-        SchedulePolicy,
-        ScheduleSpec,
-        ScheduleUpdate,
-    )
+    from temporalio.client import Client
 
     from activities.monitoring import MonitoringActivities
     from redress.monitoring import MonitoringInput, MonitoringResult, month_of
     from redress.policy import Policy
+    from redress.schedules import ensure_schedule
 
 MONITORING_SCHEDULE_ID = "redress-monitoring"
 
@@ -54,24 +45,16 @@ class MonitoringWorkflow:
 
 async def ensure_monitoring_schedule(client: Client, policy: Policy, task_queue: str) -> None:
     """Create (or bring up to date) the Schedule that recomputes the monitoring figures.
-    A policy without a `dispute` section has no monitoring: nothing is scheduled."""
-    if policy.dispute is None:
+    A policy whose kinds carry no monitoring figures has none: nothing is scheduled."""
+    rules = policy.monitoring()
+    if rules is None:
         return
-    rules = policy.dispute.monitoring
-    action = ScheduleActionStartWorkflow(
+    inp = MonitoringInput(policy=rules)
+    await ensure_schedule(
+        client,
+        MONITORING_SCHEDULE_ID,
         MonitoringWorkflow.run,
-        MonitoringInput(policy=rules),
-        id=MONITORING_SCHEDULE_ID,
-        task_queue=task_queue,
+        inp,
+        rules.recompute_every,
+        task_queue,
     )
-    schedule = Schedule(
-        action=action,
-        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=rules.recompute_every)]),
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
-    )
-    try:
-        await client.create_schedule(MONITORING_SCHEDULE_ID, schedule)
-    except ScheduleAlreadyRunningError:
-        await client.get_schedule_handle(MONITORING_SCHEDULE_ID).update(
-            lambda _: ScheduleUpdate(schedule=schedule)
-        )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from temporalio import workflow
@@ -17,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from redress import search_attributes as sa
     from redress.models.case import (
         ActionAudit,
+        Addressee,
         CaseEffects,
         CaseInput,
         CaseUser,
@@ -29,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
 if TYPE_CHECKING:
     from datetime import timedelta
 
+    from workflows.alarms import Alarm
     from workflows.penalties import PenaltyBook
 
 
@@ -52,22 +55,32 @@ class CaseOutputs:
     KIND: ClassVar[str]
     RETRY: ClassVar[RetryPolicy]
     ACTIVITY_TIMEOUT: ClassVar[timedelta]
+    STATUSES: ClassVar[tuple[str, ...]]
     _in: CaseInput
     facts: CaseFacts
     _status: str
     _outcome: str | None
     _closed_at: datetime | None
     _timeline: list[TimelineEvent]
+    _timeline_from: int
     _outbox: list[NoticeRequest]
-    _asked: list[str]
+    _asked: list[StrEnum]
     _audit: list[ActionAudit]
     _refunded: Decimal
     _version: int
     _sa_state: tuple[Any, ...] | None
     penalties: PenaltyBook | None
 
-    def _deadlines(self) -> dict[str, datetime]:
+    def _deadline_alarms(self) -> list[Alarm]:
         raise NotImplementedError
+
+    def _deadlines(self) -> dict[str, datetime]:
+        """The running deadlines by label, as the view and the Web UI show them."""
+        return {alarm.label: alarm.at for alarm in self._deadline_alarms()}
+
+    @property
+    def case_id(self) -> str:
+        return self._in.case_id
 
     def _details(self) -> dict[str, Any]:
         return {}
@@ -81,10 +94,11 @@ class CaseOutputs:
 
     # --- timeline, notices, refunds -----------------------------------------------------
 
-    def _event(self, type_: str, actor: str, **fields: Any) -> None:
+    def event(self, type_: str, actor: str, /, **fields: Any) -> None:
+        """A line of the timeline (the negotiation history), at this instant."""
         self._timeline.append(TimelineEvent(at=workflow.now(), type=type_, actor=actor, **fields))
 
-    def _notify(self, template: str, to: str, key: str, **context: Any) -> None:
+    def notify(self, template: str, to: Addressee, key: str, /, **context: Any) -> None:
         """Queue a notice; it goes out with the state change's effects, once per key."""
         f = self.facts
         recipient = self._recipient(to)
@@ -110,16 +124,19 @@ class CaseOutputs:
                 },
             )
         )
-        self._event("notice", "system", template=template, to=to, channel=recipient.channel)
+        self.event("notice", "system", template=template, to=to, channel=recipient.channel)
 
-    def _recipient(self, to: str) -> Recipient:
-        """Who `to` names: `user` (by their contact), else the merchant's desk."""
+    def _recipient(self, to: Addressee) -> Recipient:
+        """Who `to` names: `user` (by their contact) or the `merchant`'s desk; a kind that
+        sends to anyone else says who they are (an override), or the notice is refused."""
         f = self.facts
         if to == "user":
             return Recipient(
                 kind="user", channel=f.user.contact.channel, address=f.user.contact.address
             )
-        return Recipient(kind="merchant", channel="desk", address=f.merchant_id)
+        if to == "merchant":
+            return Recipient(kind="merchant", channel="desk", address=f.merchant_id)
+        raise ValueError(f"a {self.KIND} case has no recipient {to!r}")
 
     def _seq(self) -> int:
         """`CaseView.seq`: history length (all runs), then the change count."""
@@ -137,21 +154,28 @@ class CaseOutputs:
 
     # --- effects: projection, notices, search attributes --------------------------------
 
-    def _ask(self, what: str) -> None:
+    def _ask(self, effect: StrEnum) -> None:
         """Ask for work that needs an activity (a verification request, a call to the
-        provider): `_effect(what)` does it with this state change's effects, before them."""
-        self._asked.append(what)
+        provider), named by the kind's own `StrEnum`: `_effect(effect)` does it with this
+        state change's effects, before them."""
+        self._asked.append(effect)
 
-    async def _effect(self, what: str) -> None:
-        """Do what `_ask` asked for (the kind's own)."""
-        raise NotImplementedError(what)
+    async def _effect(self, effect: StrEnum) -> None:
+        """Do what `_ask` asked for (the kind's own); one it does not know raises."""
+        raise ValueError(f"a {self.KIND} case has no effect {effect!r}")
+
+    def _check_status(self) -> None:
+        """A state change ends in one of the kind's statuses, never a name it lacks."""
+        if self._status not in self.STATUSES:
+            raise ValueError(f"a {self.KIND} case has no status {self._status!r}")
 
     async def _flush(self) -> None:
         """The work asked for, in order; then one local activity per state change: the
         projection, the audit entries of signals, then the queued notices."""
         asked, self._asked = self._asked, []
-        for what in asked:
-            await self._effect(what)
+        for effect in asked:
+            await self._effect(effect)
+        self._check_status()
         self._version += 1
         outbox, self._outbox = self._outbox, []
         audit, self._audit = self._audit, []
@@ -213,6 +237,7 @@ class CaseOutputs:
             deadlines=self._deadlines(),
             penalties=self.penalties.snapshot() if self.penalties else [],
             timeline=list(self._timeline),
+            timeline_from=self._timeline_from,
             version=self._version,
             seq=self._seq(),
             priority=self._priority(),

@@ -14,55 +14,85 @@
 ```
 
 Every wait is the policy's `[payment_failure]`; the clocks count from the case's arrival.
-The case never holds a card number: the intake kept its last four digits (F6).
+The case never holds a card number: the intake kept its last four digits (F6). Its state is
+one model (`PaymentFailureState`, every list in it bounded), carried whole to a continued
+run; the desk's actions and the channel's later events are methods of the workflow.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from enum import StrEnum
+from typing import Any, get_args
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
-from workflows.kernel import RETRY, CaseFacts, CaseWorkflow, human
-from workflows.payment_failure_actions import ACTIONS as ACTION_RULES
+from workflows.alarms import Alarm, unknown
+from workflows.kernel import RETRY, CaseFacts, CaseWorkflow, KindState, Rule, human
 
 with workflow.unsafe.imports_passed_through():
     from activities.payment_failures import PaymentFailureActivities
     from redress import search_attributes as sa
-    from redress.models.case import CaseResult
+    from redress.models.case import Addressee, CaseAction, CaseResult, Recipient
     from redress.models.payment_failure import (
         ACTIONS,
         KIND,
         ROLE_ACTIONS,
+        CaseStatus,
+        ChannelState,
         PaymentFailureCaseInput,
         ReconcileRequest,
         ReconcileResult,
+        rules_of,
     )
+    from redress.refusals import refuse
 
-OPEN = ("reconciling", "awaiting_retry", "escalated")
+OPEN: tuple[CaseStatus, ...] = ("reconciling", "awaiting_retry", "escalated")
 MAX_SEEN = 50  # the channel's event IDs a case remembers
+
+
+class FailureAlarm(StrEnum):
+    RECONCILE_BY = "reconcile_by"  # F4: the channel could not say by then: escalated
+    RETRY_BY = "retry_by"  # F4: nothing taken, no retry by then: abandoned
+    CHECK = "check"  # ask the channel again (subject: the checks so far)
+    LATE_CAPTURE = "late_capture_window"  # closed: a capture reported until then is refunded
+
+
+class FailureEffect(StrEnum):
+    RECONCILE = "reconcile"  # ask the channel whether it took the money (F4)
+
+
+class PaymentFailureState(KindState):
+    """What reconciliation changes as the case goes (the rest follows from the input)."""
+
+    channel_state: ChannelState = "unknown"
+    checked_at: datetime | None = None
+    checks: int = 0
+    next_check: datetime | None = None
+    taken: bool = False  # the channel took the money (it said so, or the desk did)
+    late_until: datetime | None = None
+    seen: list[str] = []  # the channel's event IDs applied, newest last (MAX_SEEN)
+    notes: int = 0
 
 
 @workflow.defn
 class PaymentFailureWorkflow(CaseWorkflow):
     KIND = KIND
+    STATUSES = get_args(CaseStatus)
     ACTION_TYPES = ACTIONS
     ROLES = ROLE_ACTIONS
     CLOSED_NOTE = "a capture reported within the late-capture window is still refunded"
-    ACTIONS = ACTION_RULES
+    _status: CaseStatus
+    state: PaymentFailureState
 
     @workflow.init
     def __init__(self, inp: PaymentFailureCaseInput) -> None:
         p = inp.payment
-        rules = inp.policy.payment_failure
-        assert rules is not None, "the policy has no [payment_failure] section"
-        self._rules = rules
+        self._rules = rules = rules_of(inp.policy)
         self._payment = p
-        self._cause, rule, self._known_code = rules.classify(p.channel, p.return_code)
-        self._rule = rule
+        self._cause, self._rule, self._known_code = rules.classify(p.channel, p.return_code)
         super().__init__(
             inp,
             CaseFacts(
@@ -77,14 +107,7 @@ class PaymentFailureWorkflow(CaseWorkflow):
             status="reconciling",
         )
         self._start = inp.received_at
-        self._channel_state = "unknown"
-        self._checked_at: datetime | None = None
-        self._checks = 0
-        self._next_check: datetime | None = None
-        self._taken = False  # the channel took the money (it said so, or the desk did)
-        self._late_until: datetime | None = None
-        self._seen: list[str] = []  # the channel's event IDs applied
-        self._notes = 0
+        self.state = PaymentFailureState()
 
     @workflow.run
     async def run(self, inp: PaymentFailureCaseInput) -> CaseResult:
@@ -94,7 +117,7 @@ class PaymentFailureWorkflow(CaseWorkflow):
 
     def _open(self) -> None:
         p = self._payment
-        self._event(
+        self.event(
             "payment_failed",
             p.channel,
             payment_id=p.id,
@@ -106,9 +129,9 @@ class PaymentFailureWorkflow(CaseWorkflow):
         )
         if not self._known_code:
             # Counted per channel in the failure figures (`unknown_codes`) for the catalogue.
-            self._event("unknown_return_code", "system", channel=p.channel, code=p.return_code)
-        self._notify(self._cause, "user", "cause", **self._advice())
-        self._ask("reconcile")
+            self.event("unknown_return_code", "system", channel=p.channel, code=p.return_code)
+        self.notify(self._cause, "user", "cause", **self._advice())
+        self._ask(FailureEffect.RECONCILE)
 
     def _advice(self) -> dict[str, Any]:
         p, rule = self._payment, self._rule
@@ -126,11 +149,19 @@ class PaymentFailureWorkflow(CaseWorkflow):
             "card_last4": p.card.last4 if p.card else None,
         }
 
+    def _recipient(self, to: Addressee) -> Recipient:
+        # The desk that reconciles and refunds is the merchant's.
+        return super()._recipient("merchant" if to == "desk" else to)
+
     # --- F4: reconciliation -----------------------------------------------------------------
 
-    async def _effect(self, what: str) -> None:
-        if what == "reconcile" and self._status == "reconciling" and not self._taken:
-            await self._reconcile()
+    async def _effect(self, effect: StrEnum) -> None:
+        match effect:
+            case FailureEffect.RECONCILE:
+                if self._status == "reconciling" and not self.state.taken:
+                    await self._reconcile()
+            case _:
+                await super()._effect(effect)
 
     async def _reconcile(self) -> None:
         result: ReconcileResult = await workflow.execute_activity_method(
@@ -144,25 +175,26 @@ class PaymentFailureWorkflow(CaseWorkflow):
             start_to_close_timeout=self.ACTIVITY_TIMEOUT,
             retry_policy=RETRY,
         )
-        self._checks += 1
-        self._checked_at = workflow.now()
-        self._next_check = None
-        if self._taken or self._status != "reconciling":
+        state = self.state
+        state.checks += 1
+        state.checked_at = workflow.now()
+        state.next_check = None
+        if state.taken or self._status != "reconciling":
             return  # a capture or the desk got there while the channel was asked
         if result.state == "captured":
             await self._captured("channel")
         elif result.state == "not_captured":
-            self._channel_state = "not_captured"
+            state.channel_state = "not_captured"
             self._status = "awaiting_retry"
-            self._event("reconciled", "channel", channel_state="not_captured")
+            self.event("reconciled", "channel", channel_state="not_captured")
         else:
-            self._event("channel_unknown", "system", attempt=self._checks, reason=result.reason)
+            self.event("channel_unknown", "system", attempt=state.checks, reason=result.reason)
             at = workflow.now() + self._backoff()
-            self._next_check = at if at < self._reconcile_by() else None
+            state.next_check = at if at < self._reconcile_by() else None
 
     def _backoff(self) -> timedelta:
         first, cap = self._rules.reconcile_first_retry, self._rules.reconcile_max_interval
-        return min(first * (2 ** min(self._checks - 1, 20)), max(cap, first))
+        return min(first * (2 ** min(self.state.checks - 1, 20)), max(cap, first))
 
     def _reconcile_by(self) -> datetime:
         return self._start + self._rules.reconcile_within
@@ -172,12 +204,13 @@ class PaymentFailureWorkflow(CaseWorkflow):
 
     async def _captured(self, actor: str, event_id: str | None = None) -> None:
         """The money was taken while the order failed: refund it at once, once."""
-        if self._taken:
-            self._event("capture_repeated", actor, event_id=event_id)
+        state = self.state
+        if state.taken:
+            self.event("capture_repeated", actor, event_id=event_id)
             return
-        self._taken, self._channel_state = True, "captured"
-        self._next_check = None
-        self._event("captured", actor, event_id=event_id)
+        state.taken, state.channel_state = True, "captured"
+        state.next_check = None
+        self.event("captured", actor, event_id=event_id)
         await self._give_back(self.facts.amount - self._refunded, actor)
 
     async def _give_back(self, amount: Decimal, actor: str) -> bool:
@@ -188,67 +221,74 @@ class PaymentFailureWorkflow(CaseWorkflow):
         try:
             receipt = await self._refund(amount)
         except ApplicationError as err:
-            self._event("refund_failed", "system", amount=str(amount), reason=err.message)
+            self.event("refund_failed", "system", amount=str(amount), reason=err.message)
             self._escalate("refund_failed")
             return False
-        self._event("refunded", actor, amount=str(receipt.amount), refund_id=receipt.refund_id)
+        self.event("refunded", actor, amount=str(receipt.amount), refund_id=receipt.refund_id)
         if self._refunded >= self.facts.amount:
-            self.refunded_in_full(actor)
+            self._refunded_in_full(actor)
         return True
 
-    def refunded_in_full(self, actor: str) -> None:
+    def _refunded_in_full(self, actor: str) -> None:
         """All that was taken is back: closed, the user told. The case still takes the
         channel's late events for a while (a repeated capture is recorded, nothing more)."""
         self._finish("refunded", actor)
-        self._notify("refunded", "user", "refunded", **self._advice(), refunded=str(self._refunded))
+        self.notify("refunded", "user", "refunded", **self._advice(), refunded=str(self._refunded))
 
     def _escalate(self, reason: str) -> None:
         if self._status == "escalated":
             return
         self._status = "escalated"
-        self._next_check = None
-        self._event("escalated", "system", reason=reason)
-        self._notify("escalation", "desk", f"escalation:{reason}", reason=reason, **self._advice())
+        self.state.next_check = None
+        self.event("escalated", "system", reason=reason)
+        self.notify("escalation", "desk", f"escalation:{reason}", reason=reason, **self._advice())
 
     def _recovered(self, payment_id: str, event_id: str) -> None:
-        self._event("payment_succeeded", "channel", payment_id=payment_id, event_id=event_id)
+        self.event("payment_succeeded", "channel", payment_id=payment_id, event_id=event_id)
         if self._status in OPEN:
             self._finish("recovered", "channel")
 
     def _finish(self, outcome: str, actor: str) -> None:
         self._close(outcome, actor)
-        self._next_check = None
+        self.state.next_check = None
         # A capture reported later is still given back.
-        self._late_until = workflow.now() + self._rules.late_capture_window
+        self.state.late_until = workflow.now() + self._rules.late_capture_window
 
     # --- deadlines ----------------------------------------------------------------------------
 
-    def _case_deadlines(self) -> dict[str, datetime]:
+    def _case_deadlines(self) -> list[Alarm]:
         if self._status == "reconciling":
-            return {"reconcile_by": self._reconcile_by()}
+            return [Alarm(FailureAlarm.RECONCILE_BY, self._reconcile_by())]
         if self._status == "awaiting_retry":
-            return {"retry_by": self._retry_by()}
-        return {}
-
-    def _reminders(self) -> list[tuple[datetime, str]]:
-        if self._status == "reconciling" and self._next_check is not None:
-            return [(self._next_check, f"check:{self._checks}")]
-        if self._status == "closed" and self._late_until is not None:
-            return [(self._late_until, "late_capture_window")]
+            return [Alarm(FailureAlarm.RETRY_BY, self._retry_by())]
         return []
 
-    def _on_alarm(self, name: str, at: datetime) -> None:
-        if name == "late_capture_window":
-            self._late_until = None
-        elif name.startswith("check:") and self._status == "reconciling":
-            self._ask("reconcile")
-        elif name == "reconcile_by" and self._status == "reconciling":
-            self._escalate("channel_unknown")
-        elif name == "retry_by" and self._status == "awaiting_retry":
-            self._finish("abandoned", "system")
+    def _reminders(self) -> list[Alarm]:
+        state = self.state
+        if self._status == "reconciling" and state.next_check is not None:
+            return [Alarm(FailureAlarm.CHECK, state.next_check, str(state.checks))]
+        if self._status == "closed" and state.late_until is not None:
+            return [Alarm(FailureAlarm.LATE_CAPTURE, state.late_until)]
+        return []
+
+    def _on_alarm(self, alarm: Alarm) -> None:
+        match alarm.name:
+            case FailureAlarm.LATE_CAPTURE:
+                self.state.late_until = None
+            case FailureAlarm.CHECK:
+                if self._status == "reconciling":
+                    self._ask(FailureEffect.RECONCILE)
+            case FailureAlarm.RECONCILE_BY:
+                if self._status == "reconciling":
+                    self._escalate("channel_unknown")
+            case FailureAlarm.RETRY_BY:
+                if self._status == "awaiting_retry":
+                    self._finish("abandoned", "system")
+            case _:
+                unknown(alarm, "a payment failure")
 
     def _finished(self) -> bool:
-        return self._status == "closed" and self._late_until is None
+        return self._status == "closed" and self.state.late_until is None
 
     # --- the case as shown --------------------------------------------------------------------
 
@@ -256,7 +296,7 @@ class PaymentFailureWorkflow(CaseWorkflow):
         return [*super()._search_attributes(), (sa.ESCALATED, self._status == "escalated")]
 
     def _details(self) -> dict[str, Any]:
-        p, rule = self._payment, self._rule
+        p, rule, state = self._payment, self._rule, self.state
         return {
             "cause": self._cause,
             "return_code": p.return_code,
@@ -270,9 +310,9 @@ class PaymentFailureWorkflow(CaseWorkflow):
             "needs_verification": rule.needs_verification,
             "remedies": list(rule.remedies),
             "reconciliation": {
-                "channel_state": self._channel_state,
-                "checked_at": self._checked_at.isoformat() if self._checked_at else None,
-                "attempts": self._checks,
+                "channel_state": state.channel_state,
+                "checked_at": state.checked_at.isoformat() if state.checked_at else None,
+                "attempts": state.checks,
             },
             "card_last4": p.card.last4 if p.card else None,
             "refunded": str(self._refunded),
@@ -284,32 +324,89 @@ class PaymentFailureWorkflow(CaseWorkflow):
     def _refund_timeout(self) -> timedelta | None:
         return self._rules.refund_timeout
 
-    def _kind_state(self) -> dict[str, Any]:
-        return {
-            "channel_state": self._channel_state,
-            "checked_at": _iso(self._checked_at),
-            "checks": self._checks,
-            "next_check": _iso(self._next_check),
-            "taken": self._taken,
-            "late_until": _iso(self._late_until),
-            "seen": self._seen,
-            "notes": self._notes,
-        }
+    # --- the desk ---------------------------------------------------------------------------
 
-    def _restore_kind(self, state: dict[str, Any]) -> None:
-        self._channel_state = state["channel_state"]
-        self._checked_at = _dt(state["checked_at"])
-        self._checks = state["checks"]
-        self._next_check = _dt(state["next_check"])
-        self._taken = state["taken"]
-        self._late_until = _dt(state["late_until"])
-        self._seen = list(state["seen"])
-        self._notes = state["notes"]
+    async def _record_reconciliation(self, cmd: CaseAction, a: Any) -> None:
+        """The channel could not say; the desk found out (F4)."""
+        state = self.state
+        self.event("reconciliation_recorded", cmd.actor, channel_state=a.channel_state, note=a.note)
+        state.checked_at = workflow.now()
+        if a.channel_state == "captured":
+            await self._captured(cmd.actor)
+            return
+        if state.taken:
+            return  # the money was taken and is being given back: nothing to wait for
+        state.channel_state = "not_captured"
+        state.next_check = None
+        self._status = "awaiting_retry"  # the user may still pay, until retry_by
 
+    def _check_refund(self, cmd: CaseAction, a: Any) -> None:
+        f = self.facts
+        if not self.state.taken:
+            raise refuse(
+                "Conflict",
+                "nothing was taken for this payment (as far as the channel or the desk said): "
+                "record_reconciliation with channel_state captured first",
+            )
+        left = f.amount - self._refunded
+        if a.amount > left:
+            raise refuse(
+                "Invalid",
+                f"refund of {a.amount} {f.currency} exceeds what was taken and not given back "
+                f"({left} {f.currency})",
+            )
 
-def _iso(at: datetime | None) -> str | None:
-    return at.isoformat() if at else None
+    async def _do_refund(self, cmd: CaseAction, a: Any) -> None:
+        receipt = await self._refund(a.amount)  # a refusal: the reviewer sees why, nothing moved
+        self.event(
+            "refunded",
+            cmd.actor,
+            amount=str(receipt.amount),
+            refund_id=receipt.refund_id,
+            note=a.note,
+        )
+        if self._refunded >= self.facts.amount:
+            self._refunded_in_full(cmd.actor)
 
+    def _close_by_desk(self, cmd: CaseAction, a: Any) -> None:
+        self.event("closed_by_desk", cmd.actor, reason=a.reason)
+        self._finish("resolved", cmd.actor)
 
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+    def _check_note(self, cmd: CaseAction, a: Any) -> None:
+        if self.state.notes >= self._rules.max_notes:
+            raise refuse(
+                "Conflict",
+                f"case {self._in.case_id} holds {self._rules.max_notes} notes already "
+                "(payment_failure.max_notes)",
+            )
+
+    def _note(self, cmd: CaseAction, a: Any) -> None:
+        self.state.notes += 1
+        self.event("note", cmd.actor, text=a.text)
+
+    # --- the channel's later events (role `user`, through the intake) ------------------------
+
+    def _first_time(self, event_id: str) -> bool:
+        state = self.state
+        if event_id in state.seen:
+            return False
+        state.seen = [*state.seen, event_id][-MAX_SEEN:]
+        return True
+
+    async def _on_captured(self, cmd: CaseAction, a: Any) -> None:
+        """Before the failure, after it, after the case closed: the same end, one refund."""
+        if self._first_time(a.event_id):
+            await self._captured("channel", event_id=a.event_id)
+
+    def _on_succeeded(self, cmd: CaseAction, a: Any) -> None:
+        if self._first_time(a.event_id):
+            self._recovered(a.payment_id, a.event_id)
+
+    ACTIONS = {
+        "record_reconciliation": Rule(_record_reconciliation, OPEN),
+        "refund": Rule(_do_refund, OPEN, _check_refund),
+        "close": Rule(_close_by_desk, OPEN),
+        "note": Rule(_note, None, _check_note),
+        "captured": Rule(_on_captured, None),
+        "succeeded": Rule(_on_succeeded, None),
+    }

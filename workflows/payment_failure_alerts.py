@@ -15,21 +15,13 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from temporalio.client import (
-        Client,
-        Schedule,
-        ScheduleActionStartWorkflow,
-        ScheduleAlreadyRunningError,
-        ScheduleIntervalSpec,
-        ScheduleOverlapPolicy,
-        SchedulePolicy,
-        ScheduleSpec,
-        ScheduleUpdate,
-    )
+    from temporalio.client import Client
 
     from activities.payment_failures import PaymentFailureActivities
+    from redress.models.payment_failure import SECTION, PaymentFailurePolicy
     from redress.payments.failure_rates import AlertsInput, AlertsResult
     from redress.policy import Policy
+    from redress.schedules import ensure_schedule
 
 ALERT_SCHEDULE_ID = "redress-payment-failure-alerts"
 
@@ -51,25 +43,18 @@ class PaymentFailureAlertsWorkflow:
 
 
 async def ensure_alert_schedule(client: Client, policy: Policy, task_queue: str) -> None:
-    """Create (or bring up to date) the Schedule that evaluates the failure rates. A
-    policy without a `payment_failure` section has none: nothing is scheduled."""
-    rules = policy.payment_failure
-    if rules is None:
+    """Create (or bring up to date) the Schedule that evaluates the failure rates (the
+    registry entry's `schedules`). A policy without a `payment_failure` section (a
+    snapshot that left it out) has none: nothing is scheduled."""
+    if SECTION.name not in policy.sections:
         return
-    action = ScheduleActionStartWorkflow(
+    rules = policy.section(SECTION.name, PaymentFailurePolicy)
+    inp = AlertsInput(policy=rules, keep_for_seconds=policy.retention.records_for.total_seconds())
+    await ensure_schedule(
+        client,
+        ALERT_SCHEDULE_ID,
         PaymentFailureAlertsWorkflow.run,
-        AlertsInput(policy=rules, keep_for_seconds=policy.retention.records_for.total_seconds()),
-        id=ALERT_SCHEDULE_ID,
-        task_queue=task_queue,
+        inp,
+        rules.alert.evaluate_every,
+        task_queue,
     )
-    schedule = Schedule(
-        action=action,
-        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=rules.alert.evaluate_every)]),
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
-    )
-    try:
-        await client.create_schedule(ALERT_SCHEDULE_ID, schedule)
-    except ScheduleAlreadyRunningError:
-        await client.get_schedule_handle(ALERT_SCHEDULE_ID).update(
-            lambda _: ScheduleUpdate(schedule=schedule)
-        )

@@ -6,33 +6,53 @@ calendar) and revokes or upholds the penalty. A window that closes unappealed ma
 penalty final. The case stays open (its workflow running) while any penalty can still be
 appealed or decided, even after the case itself closed.
 
-The kind creates a `PenaltyBook` and adds `PENALTY_ACTIONS` to its action table.
+The kind creates a `PenaltyBook` over itself and adds `PENALTY_ACTIONS` to its action
+table. The book needs of the case only what `PenaltyHost` says (it never imports the
+kernel): its ID, its timeline and its notices.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any, Protocol
 
 from temporalio import workflow
 
+from workflows.actions import Rule
+from workflows.alarms import Alarm
+
 with workflow.unsafe.imports_passed_through():
     from redress.calendar import CalendarSnapshot
-    from redress.models.case import AppealRecord, CaseAction, Penalty
+    from redress.models.case import Addressee, AppealRecord, CaseAction, Penalty
     from redress.policy import Span
     from redress.refusals import refuse
 
-from workflows.kernel import Rule
 
-if TYPE_CHECKING:
-    from workflows.kernel import CaseWorkflow
+class PenaltyHost(Protocol):
+    """What a penalty book writes to: the case that holds it."""
 
-APPEAL_BY = "appeal_by:"
-REVIEW_BY = "review_by:"
+    @property
+    def case_id(self) -> str: ...
+
+    def event(self, type_: str, actor: str, /, **fields: Any) -> None: ...
+
+    def notify(self, template: str, to: Addressee, key: str, /, **context: Any) -> None: ...
+
+
+class HoldsPenalties(Protocol):
+    """A case whose action table has `PENALTY_ACTIONS`."""
+
+    penalties: PenaltyBook | None
+
+
+class PenaltyAlarm(StrEnum):
+    APPEAL_BY = "appeal_by"  # the appeal window closes: an unappealed penalty is final
+    REVIEW_BY = "review_by"  # the appeal's review is due
 
 
 class PenaltyBook:
-    def __init__(self, case: CaseWorkflow, review: Span, calendar: CalendarSnapshot) -> None:
+    def __init__(self, case: PenaltyHost, review: Span, calendar: CalendarSnapshot) -> None:
         self._case = case
         self._review = review
         self._calendar = calendar
@@ -48,7 +68,7 @@ class PenaltyBook:
             appeal_deadline=now + window,
         )
         self.items.append(pen)
-        self._case._event(
+        self._case.event(
             "penalty",
             "platform",
             penalty_id=pen.id,
@@ -56,7 +76,7 @@ class PenaltyBook:
             points=points,
             appeal_deadline=pen.appeal_deadline.isoformat(),
         )
-        self._case._notify(
+        self._case.notify(
             "penalty",
             "merchant",
             f"penalty:{pen.id}",
@@ -69,29 +89,29 @@ class PenaltyBook:
 
     # --- what the kernel asks -----------------------------------------------------------
 
-    def deadlines(self) -> dict[str, datetime]:
-        d: dict[str, datetime] = {}
+    def deadlines(self) -> list[Alarm]:
+        d: list[Alarm] = []
         for p in self.items:
             if p.state == "active":
-                d[f"{APPEAL_BY}{p.id}"] = p.appeal_deadline
+                d.append(Alarm(PenaltyAlarm.APPEAL_BY, p.appeal_deadline, p.id))
             elif p.state == "appealed" and p.review_deadline:
-                d[f"{REVIEW_BY}{p.id}"] = p.review_deadline
+                d.append(Alarm(PenaltyAlarm.REVIEW_BY, p.review_deadline, p.id))
         return d
 
-    def on_alarm(self, name: str) -> bool:
-        """Handle a penalty's alarm; False when the alarm is not a penalty's."""
-        if name.startswith(APPEAL_BY):
-            pen = self.find(name.removeprefix(APPEAL_BY))
-            if pen.state == "active":
-                pen.state = "final"
-                self._case._event("appeal_window_closed", "system", penalty_id=pen.id)
-            return True
-        if name.startswith(REVIEW_BY):
-            pen = self.find(name.removeprefix(REVIEW_BY))
-            if pen.state == "appealed":
-                self._case._event("appeal_review_overdue", "system", penalty_id=pen.id)
-            return True
-        return False
+    def on_alarm(self, alarm: Alarm) -> None:
+        """One of the book's alarms (`PenaltyAlarm`) has come."""
+        assert alarm.subject is not None, alarm
+        pen = self.find(alarm.subject)
+        match alarm.name:
+            case PenaltyAlarm.APPEAL_BY:
+                if pen.state == "active":
+                    pen.state = "final"
+                    self._case.event("appeal_window_closed", "system", penalty_id=pen.id)
+            case PenaltyAlarm.REVIEW_BY:
+                if pen.state == "appealed":
+                    self._case.event("appeal_review_overdue", "system", penalty_id=pen.id)
+            case _:
+                raise ValueError(f"the penalty book has no alarm {alarm.label!r}")
 
     def open(self) -> bool:
         return any(p.state in ("active", "appealed") for p in self.items)
@@ -112,7 +132,7 @@ class PenaltyBook:
         for pen in self.items:
             if pen.id == penalty_id:
                 return pen
-        raise refuse("NotFound", f"case {self._case._in.case_id} has no penalty {penalty_id!r}")
+        raise refuse("NotFound", f"case {self._case.case_id} has no penalty {penalty_id!r}")
 
     # --- appeal and decision ------------------------------------------------------------
 
@@ -133,7 +153,7 @@ class PenaltyBook:
         pen.state = "appealed"
         pen.appeal = AppealRecord(statement=statement, evidence=evidence, filed_at=now, actor=actor)
         pen.review_deadline = self._review.after(now, self._calendar)
-        self._case._event(
+        self._case.event(
             "appeal",
             actor,
             penalty_id=pen.id,
@@ -155,8 +175,8 @@ class PenaltyBook:
         if pen.appeal:
             pen.appeal.decided_at, pen.appeal.decided_by = workflow.now(), actor
             pen.appeal.note = note
-        self._case._event("appeal_decision", actor, penalty_id=pen.id, approved=approved, note=note)
-        self._case._notify(
+        self._case.event("appeal_decision", actor, penalty_id=pen.id, approved=approved, note=note)
+        self._case.notify(
             "appeal_outcome",
             "merchant",
             f"appeal:{pen.id}",
@@ -169,16 +189,16 @@ class PenaltyBook:
 # --- the actions, for a kind's table ----------------------------------------------------
 
 
-def _book(case: CaseWorkflow) -> PenaltyBook:
+def _book(case: HoldsPenalties) -> PenaltyBook:
     assert case.penalties is not None, f"{type(case).__name__} holds no penalties"
     return case.penalties
 
 
-def _appeal(case: CaseWorkflow, cmd: CaseAction, a: Any) -> None:
+def _appeal(case: HoldsPenalties, cmd: CaseAction, a: Any) -> None:
     _book(case).appeal(a.penalty_id, a.statement, list(a.evidence), cmd.actor)
 
 
-def _decide(case: CaseWorkflow, cmd: CaseAction, a: Any) -> None:
+def _decide(case: HoldsPenalties, cmd: CaseAction, a: Any) -> None:
     _book(case).decide(a.penalty_id, a.approved, a.note, cmd.actor)
 
 

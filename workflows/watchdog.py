@@ -15,20 +15,11 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from temporalio.client import (
-        Client,
-        Schedule,
-        ScheduleActionStartWorkflow,
-        ScheduleAlreadyRunningError,
-        ScheduleIntervalSpec,
-        ScheduleOverlapPolicy,
-        SchedulePolicy,
-        ScheduleSpec,
-        ScheduleUpdate,
-    )
+    from temporalio.client import Client
 
     from activities.watchdog import WatchdogActivities
     from redress.policy import Policy
+    from redress.schedules import ensure_schedule
     from redress.watchdog import WatchdogInput, WatchdogResult
 
 WATCHDOG_SCHEDULE_ID = "redress-watchdog"
@@ -55,20 +46,7 @@ async def ensure_watchdog_schedule(
     client: Client, policy: Policy, task_queue: str, schedule_id: str = WATCHDOG_SCHEDULE_ID
 ) -> None:
     """Create (or bring up to date) the Schedule that sweeps for stalled cases."""
-    action = ScheduleActionStartWorkflow(
-        WatchdogWorkflow.run,
-        WatchdogInput(policy=policy.watchdog),
-        id=schedule_id,
-        task_queue=task_queue,
+    inp = WatchdogInput(policy=policy.watchdog)
+    await ensure_schedule(
+        client, schedule_id, WatchdogWorkflow.run, inp, policy.watchdog.every, task_queue
     )
-    schedule = Schedule(
-        action=action,
-        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=policy.watchdog.every)]),
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
-    )
-    try:
-        await client.create_schedule(schedule_id, schedule)
-    except ScheduleAlreadyRunningError:
-        await client.get_schedule_handle(schedule_id).update(
-            lambda _: ScheduleUpdate(schedule=schedule)
-        )

@@ -18,7 +18,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from redress import kinds
 from redress.api.deps import AppState, CurrentPrincipal, Principal, State
-from redress.api.errors import has_lone_surrogates, printable, validation_detail
+from redress.api.errors import error_responses, has_lone_surrogates, printable, validation_detail
 from redress.logs import get_logger
 from redress.models import ActionReceipt, CaseAction, CaseView
 from redress.models.case import INCOMING
@@ -32,7 +32,14 @@ log = get_logger()
 
 
 def _actions_schema() -> dict[str, Any]:
-    return {"oneOf": [kind.actions.json_schema() for kind in kinds.KINDS.values()]}
+    # anyOf: each kind's actions are a oneOf of their own; the case's kind picks the one.
+    # Their `$defs` are hoisted into the document's components (api/openapi.py).
+    return {"anyOf": [kind.actions.json_schema() for kind in kinds.KINDS.values()]}
+
+
+# Far past any page of cases, and inside every store's integer (SQLite's and PostgreSQL's
+# OFFSET are 64-bit): a larger offset is a 422 naming the bound, never a store error.
+MAX_OFFSET = 2**31 - 1
 
 
 class CaseSummary(BaseModel):
@@ -54,15 +61,17 @@ class CaseList(BaseModel):
     items: list[CaseSummary]
 
 
-@router.get("/cases", response_model=CaseList)
+@router.get("/cases", response_model=CaseList, responses=error_responses(401, 422))
 def list_cases(
     state: State,
     principal: CurrentPrincipal,
     status: Annotated[str | None, Query(max_length=40)] = None,
     merchant_id: Annotated[str | None, Query(max_length=128)] = None,
-    kind: Annotated[str | None, Query(max_length=40)] = None,
+    kind: Annotated[
+        str | None, Query(max_length=40, json_schema_extra={"enum": list(kinds.KINDS)})
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> CaseList:
     if kind is not None and kind not in kinds.KINDS:
         raise HTTPException(422, f"kind: unknown kind {kind!r} (known: {', '.join(kinds.KINDS)})")
@@ -102,7 +111,9 @@ def _iso_utc(at: datetime | None) -> str | None:
     return (at if at.tzinfo else at.replace(tzinfo=UTC)).isoformat()
 
 
-@router.get("/cases/{case_id}", response_model=CaseView)
+@router.get(
+    "/cases/{case_id}", response_model=CaseView, responses=error_responses(401, 404, 422, 503)
+)
 async def get_case(case_id: str, state: State, principal: CurrentPrincipal) -> CaseView:
     view = await _read_case(state, case_id)
     # Another merchant's case reads as no case at all: its existence is not leaked.
@@ -128,6 +139,7 @@ async def _read_case(state: AppState, case_id: str) -> CaseView | None:
 @router.post(
     "/cases/{case_id}/actions",
     response_model=CaseView,
+    responses=error_responses(400, 401, 403, 404, 409, 413, 422, 428, 503),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -171,7 +183,7 @@ def moves_money(case_id: str, body: dict[str, Any]) -> bool:
         return False
 
 
-async def _bind_key(
+async def bind_key(
     state: AppState, case_id: str, key: str, principal: Principal, body: dict[str, Any]
 ) -> None:
     """An Idempotency-Key stands for one request: the same key from another principal or
@@ -244,7 +256,7 @@ async def _act(
     if action.type not in kind.roles.get(principal.role, frozenset()):  # type: ignore[call-overload]
         raise HTTPException(403, f"role {principal.role!r} may not take action {action.type!r}")
     if idempotency_key:  # bound only once the case is the principal's to move
-        await _bind_key(state, case_id, idempotency_key, principal, body)
+        await bind_key(state, case_id, idempotency_key, principal, body)
     cmd = CaseAction(
         actor=principal.actor,
         role=principal.role,  # type: ignore[arg-type]

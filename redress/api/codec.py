@@ -20,9 +20,8 @@ from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
 
 from redress.api.deps import CurrentViewer, app_state
+from redress.api.errors import error_responses
 from redress.codec import EncryptionCodec, codec_for
-
-MAX_BODY = 16 * 1024 * 1024  # the UI sends a page of history at a time; payloads are ≤ 2 MiB
 
 _BODY_SCHEMA: dict[str, Any] = {
     "requestBody": {
@@ -101,12 +100,7 @@ def _codec(request: Request) -> EncryptionCodec:
 
 
 async def _read_payloads(request: Request) -> Payloads:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
-        raise HTTPException(413, f"body over {MAX_BODY} bytes")
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        raise HTTPException(413, f"body over {MAX_BODY} bytes")
+    body = await request.body()  # bounded by `[limits] codec_body_bytes` (api/body_limit.py)
     try:
         return json_format.Parse(body, Payloads(), ignore_unknown_fields=True)
     except (json_format.ParseError, UnicodeDecodeError) as err:
@@ -126,13 +120,17 @@ async def _apply(
     return JSONResponse(answer)
 
 
-@router.post("/decode", openapi_extra=_BODY_SCHEMA)
+# 404: payload encryption is not configured; 400: a payload that does not decrypt.
+_ERRORS = error_responses(400, 401, 403, 404, 413, 422)
+
+
+@router.post("/decode", openapi_extra=_BODY_SCHEMA, responses=_ERRORS)
 async def decode(request: Request, _: CurrentViewer) -> JSONResponse:
     """Decrypt payloads (others pass through unchanged)."""
     return await _apply(request, _codec(request).decode)
 
 
-@router.post("/encode", openapi_extra=_BODY_SCHEMA)
+@router.post("/encode", openapi_extra=_BODY_SCHEMA, responses=_ERRORS)
 async def encode(request: Request, _: CurrentViewer) -> JSONResponse:
     """Encrypt payloads with the active key (the UI uses it for signals and starts)."""
     return await _apply(request, _codec(request).encode)

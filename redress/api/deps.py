@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
@@ -89,12 +90,26 @@ def _refuse_unauthenticated(state: AppState, request: Request, reason: str) -> H
     return HTTPException(401, reason, headers={"WWW-Authenticate": "Bearer"})
 
 
-def get_principal(
-    state: State, request: Request, authorization: Annotated[str | None, Header()] = None
-) -> Principal:
-    if not authorization or not authorization.lower().startswith("bearer "):
+# The API's tokens, as the OpenAPI document declares them (`Authorization: Bearer <token>`).
+# No auto error: a missing token is refused below, in the audit log and with our own body.
+bearer = HTTPBearer(
+    scheme_name="apiToken", description="an API token (`REDRESS_API_TOKENS`)", auto_error=False
+)
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def plausible_token(token: str) -> bool:
+    """A token any of ours could be: printable ASCII. Anything else (a `pt_…` pasted with
+    the ellipsis, control characters) is an unknown token, never an error."""
+    return 0 < len(token) <= 4096 and token.isascii() and token.isprintable()
+
+
+def get_principal(state: State, request: Request, credentials: Bearer) -> Principal:
+    if credentials is None:
         raise _refuse_unauthenticated(state, request, "missing bearer token")
-    token = authorization[7:].strip()
+    token = credentials.credentials.strip()
+    if not plausible_token(token):
+        raise _refuse_unauthenticated(state, request, "unknown token")
     digest = "sha256:" + hashlib.sha256(token.encode()).hexdigest()
     grant = None
     # Compare against every stored hash in constant time; never short-circuit on a hit.
@@ -111,15 +126,13 @@ def get_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def get_viewer(
-    state: State, request: Request, authorization: Annotated[str | None, Header()] = None
-) -> Principal:
+def get_viewer(state: State, request: Request, credentials: Bearer) -> Principal:
     """Who may read decoded payloads: an API token holder, or a Web UI user whose OIDC
     access token verifies (when `REDRESS_OIDC_JWKS_URL` is set)."""
     settings = state.settings
-    if authorization and authorization.lower().startswith("bearer ") and settings.oidc_jwks_url:
-        token = authorization[7:].strip()
-        if token.count(".") == 2:  # a JWT, not one of our opaque tokens
+    if credentials is not None and settings.oidc_jwks_url:
+        token = credentials.credentials.strip()
+        if token.count(".") == 2 and plausible_token(token):  # a JWT, not an opaque token
             import jwt
 
             from redress.api.oidc import verifier_for
@@ -134,7 +147,7 @@ def get_viewer(
                     401, f"invalid sign-in token: {err}", headers={"WWW-Authenticate": "Bearer"}
                 ) from err
             return Principal(actor=f"oidc:{subject}"[:128], role="viewer")
-    principal = get_principal(state, request, authorization)
+    principal = get_principal(state, request, credentials)
     if principal.merchants is not None:
         # Payloads of every merchant's cases pass through the codec: unscoped tokens only.
         raise HTTPException(403, "a token scoped to merchants may not use the codec")

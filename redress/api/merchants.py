@@ -10,7 +10,9 @@ from fastapi.concurrency import run_in_threadpool
 
 from redress import monitoring
 from redress.api.deps import AppState, CurrentPrincipal, State
+from redress.api.errors import error_responses
 from redress.monitoring import AlertView, DisputeOutcomes, MerchantMetrics
+from redress.monitoring.figures import MONTH_PATTERN, MONTH_RANGE
 from redress.policy import MonitoringPolicy
 
 router = APIRouter(tags=["merchants"])
@@ -25,17 +27,28 @@ class DisputeMetrics(MerchantMetrics):
 
 
 def _policy(state: AppState) -> MonitoringPolicy:
-    # A policy without a dispute section still has figures, on the model's published
-    # defaults (SPEC §3); the worker schedules no alerts for it.
-    return state.policy.dispute.monitoring if state.policy.dispute else MonitoringPolicy()
+    # A policy whose kinds carry no monitoring figures still has figures, on the model's
+    # published defaults (SPEC §3); the worker schedules no alerts for it.
+    return state.policy.monitoring() or MonitoringPolicy()
 
 
-@router.get("/merchants/{merchant_id}/disputes/metrics", response_model=DisputeMetrics)
+@router.get(
+    "/merchants/{merchant_id}/disputes/metrics",
+    response_model=DisputeMetrics,
+    responses=error_responses(401, 404, 422),
+)
 async def dispute_metrics(
     merchant_id: Annotated[str, Path(max_length=128)],
     state: State,
     principal: CurrentPrincipal,
-    month: Annotated[str | None, Query(description="YYYY-MM, UTC; default: this month")] = None,
+    month: Annotated[
+        str | None,
+        Query(
+            description=f"YYYY-MM, UTC, {MONTH_RANGE}; default: this month",
+            # Documented here, checked below: the refusal names the range in words.
+            json_schema_extra={"pattern": MONTH_PATTERN},
+        ),
+    ] = None,
 ) -> DisputeMetrics:
     try:
         month = monitoring.parse_month(month) if month is not None else None

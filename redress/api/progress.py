@@ -7,17 +7,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException
+from fastapi import APIRouter, Depends, HTTPException
 from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
 from redress import kinds
 from redress.api.cases import _read_case
-from redress.api.deps import State
+from redress.api.deps import State, plausible_token
+from redress.api.errors import ErrorBody, error_responses
 from redress.progress import token_opens
 from redress.store import crud
 
 router = APIRouter(tags=["progress"])
+
+# The user's progress token (`pt_…`), which the intake handed back: not an API token.
+progress_bearer = HTTPBearer(
+    scheme_name="progressToken",
+    description="the case's progress token (`pt_…`) from the intake's answer",
+    auto_error=False,
+)
 
 
 class UserNotice(BaseModel):
@@ -43,20 +52,22 @@ class Progress(BaseModel):
 @router.get(
     "/progress/{case_id}",
     response_model=Progress,
-    responses={404: {"description": "no such case, or the token does not open it"}},
+    responses={
+        **error_responses(503),
+        404: {"model": ErrorBody, "description": "no such case, or the token does not open it"},
+    },
 )
 async def progress(
-    case_id: str, state: State, authorization: Annotated[str | None, Header()] = None
+    case_id: str,
+    state: State,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(progress_bearer)],
 ) -> Progress:
     # Any token but this case's own (or none) reads as no case: nothing is leaked.
     missing = HTTPException(404, f"no case {case_id!r}")
     kind = kinds.by_case_id(case_id)
-    token = (
-        authorization[7:].strip()
-        if authorization and authorization[:7].lower() == "bearer "
-        else ""
-    )
-    if kind is None or not kind.user_progress or not token:
+    token = credentials.credentials.strip() if credentials is not None else ""
+    # A token that is not printable ASCII (`pt_…` pasted with the ellipsis) opens nothing.
+    if kind is None or not kind.user_progress or not plausible_token(token):
         raise missing
     if not token_opens(state.settings.progress_key, case_id, token):
         raise missing

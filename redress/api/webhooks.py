@@ -1,6 +1,6 @@
-"""Webhook intake, one shared path for every provider: size limit, signature (the
-provider's scheme), JSON, Unicode, the event's model, then the case start. Any refusal says
-what is wrong, and nothing starts on an error."""
+"""Webhook intake, one shared path for every provider: size limit (api/body_limit.py),
+signature (the provider's scheme), JSON, Unicode, the event's model, then the case start.
+Any refusal says what is wrong, and nothing starts on an error."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from temporalio.service import RPCError
 
 from redress import kinds
 from redress.api.deps import AppState, State
-from redress.api.errors import has_lone_surrogates
+from redress.api.errors import error_responses, has_lone_surrogates
 from redress.intake import Delivery, Replayed, Undeliverable, open_case
 from redress.logs import get_logger
 from redress.models.intake import IntakeRefused
@@ -26,8 +26,6 @@ from redress.store import crud
 
 router = APIRouter(tags=["webhooks"])
 log = get_logger()
-
-MAX_BODY = 256 * 1024
 
 
 class WebhookAccepted(BaseModel):
@@ -48,7 +46,12 @@ def _event_schemas() -> dict[str, Any]:
     "/webhooks/{provider}",
     status_code=202,
     response_model=WebhookAccepted,
-    responses={200: {"model": WebhookAccepted, "description": "a repeated delivery"}},
+    # 400/401: a signature missing, malformed, not matching or replayed; 404: no such
+    # provider, or no open case for a follow-up event; 409: the case cannot take it.
+    responses={
+        200: {"model": WebhookAccepted, "description": "a repeated delivery"},
+        **error_responses(400, 401, 403, 404, 409, 413, 422, 503),
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -61,11 +64,7 @@ async def webhook(provider: str, request: Request, state: State) -> Any:
     if source is None:
         known = ", ".join(sorted(state.providers))
         raise HTTPException(404, f"no webhook provider {provider!r} (known: {known})")
-    if int(request.headers.get("content-length") or 0) > MAX_BODY:
-        raise HTTPException(413, f"body larger than {MAX_BODY} bytes")
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        raise HTTPException(413, f"body larger than {MAX_BODY} bytes")
+    body = await request.body()  # bounded by `[limits] webhook_body_bytes` (api/body_limit.py)
     try:
         delivery = source.verify(request.headers, body)
         inbound = source.parse(_json(body))

@@ -287,6 +287,9 @@ class CaseView(BaseModel):
     # When the deadline watchdog found the case stalled (a deadline passed and nothing moved
     # it), from the case store; never set by the workflow.
     stalled_since: datetime | None = None
+    # Entries of the whole timeline before `timeline[0]` (a continued run holds only the
+    # newest); the store's projection splices them back, so what it shows starts at 0.
+    timeline_from: int = 0
 
 
 class CarriedState(BaseModel):
@@ -308,6 +311,9 @@ class CarriedState(BaseModel):
     # run changed still acts once; and how many signals the case received (audit keys).
     requests: list[str] = Field(default_factory=list)
     signals: int = 0
+    # Timeline entries before `timeline[0]`: a long case hands over only its newest ones
+    # (`limits.carried_timeline_bytes`); the case store keeps the whole timeline.
+    timeline_from: int = 0
 
 
 class CaseInput(BaseModel):
@@ -347,6 +353,12 @@ class CaseResult(BaseModel):
 
 
 # --- effects: notices, refunds, projection ----------------------------------------------
+
+
+# Whom a case's notice is for, as its kind names them (`_notify(template, to, …)`): the
+# kernel knows `user` and `merchant`, a kind the others it sends to (`desk`, `supervisor`,
+# `bank`, `result`: the way the complaint came); a name its kind does not know is an error.
+Addressee = Literal["user", "merchant", "desk", "supervisor", "bank", "result"]
 
 
 class Recipient(BaseModel):

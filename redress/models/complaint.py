@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -37,12 +37,14 @@ from redress.models.case import (
     known_currency,
 )
 from redress.models.intake import CaseStart, IntakeContext
+from redress.policy import Duration, Policy, PolicySection, PolicySnapshot, Span
 
 KIND = "merchant_complaint"
 # The rules new cases run on. 2: a must-refund verdict fixes the amount due and only that
 # amount, refunded in total, closes the case; only the platform resolves a case in review;
-# replies are capped; a long case continues as new. Cases opened before run on 1.
-RULES = 2
+# replies are capped; a long case continues as new. Cases opened before run on 1. 3: a
+# reply's bytes are capped too, and the reply count is carried to the next run.
+RULES = 3
 
 CaseStatus = Literal[
     "awaiting_response",  # M1 clock running
@@ -55,6 +57,37 @@ CaseStatus = Literal[
 PenaltyReason = Literal["response_overdue", "refund_overdue"]
 
 ComplaintUser = CaseUser
+
+
+# --- the kind's policy section ------------------------------------------------------
+
+
+class ComplaintPolicy(BaseModel):
+    """Merchant-side trade complaints, rules M1–M8 (seeds/003)."""
+
+    handle_within: Duration  # M1: 96 h from the complaint's creation
+    reminders_before: list[Duration]  # warnings before the M1 deadline
+    outcome_wait: Duration  # after handling: wait for the user's/platform's outcome
+    response_overdue_points: int = Field(ge=0)  # M2
+    response_appeal_window: Duration  # M3: 7 days from the penalty
+    appeal_review: Span  # M4: 3 working days
+    refund_within: Duration  # M6: 7 days after a "must refund" verdict
+    refund_overdue_points: int = Field(ge=0)  # M7
+    refund_appeal_window: Duration  # M8: 30 days from the penalty
+    # Bounds that keep a case inside Temporal's history limits, whatever its users send.
+    max_messages: int = Field(default=100, ge=1)  # replies per case; the next one is a 409
+    message_bytes: int = Field(default=8192, ge=256)  # one reply's text, UTF-8 (422 over it)
+    history_limit: int = Field(default=10_000, ge=20)  # events before a case continues as new
+    # A refund the gateway has not confirmed by then is refused (503) and the case goes on.
+    refund_timeout: Duration = Field(default=timedelta(minutes=2))
+
+
+SECTION = PolicySection("complaint", ComplaintPolicy)
+
+
+def rules_of(policy: Policy | PolicySnapshot) -> ComplaintPolicy:
+    """The policy's (or a case's snapshot's) `[complaint]` section."""
+    return policy.section(SECTION.name, ComplaintPolicy)
 
 
 class Complaint(BaseModel):
@@ -164,6 +197,7 @@ Action = Annotated[
 ]
 ACTIONS: TypeAdapter[Action] = TypeAdapter(Action)
 
+
 # Which roles may take which action; the case state decides the rest.
 _MERCHANT = frozenset({"reply", "refund", "refuse_refund", "appeal", "resolve", "escalate"})
 ROLE_ACTIONS: dict[Role, frozenset[str]] = {
@@ -184,9 +218,7 @@ def open_case(event: ComplaintCreated, ctx: IntakeContext) -> CaseStart:
     """The workflow start for a `complaint.created` event."""
     c = event.complaint
     ctx.created_at(c.created_at, "complaint.created_at")
-    rules = ctx.policy.complaint
-    if rules is None:
-        raise ValueError(f"policy {ctx.policy.name!r} has no [complaint] section")
+    rules = rules_of(ctx.policy)
     return CaseStart(
         case_id=ctx.case_id(c.id),
         merchant_id=c.merchant_id,
@@ -200,7 +232,7 @@ def open_case(event: ComplaintCreated, ctx: IntakeContext) -> CaseStart:
             case_id=ctx.case_id(c.id),
             source=ctx.source,
             complaint=c,
-            policy=ctx.policy.snapshot(c.created_at, sections=("complaint",)),
+            policy=ctx.policy.snapshot(c.created_at, sections=(SECTION.name,)),
             received_at=ctx.now,
             event_id=event.event_id,
             rules=RULES,

@@ -36,10 +36,19 @@ from redress.models.case import (
 )
 from redress.models.evidence import Category, EvidenceItem, Provider
 from redress.models.intake import CaseStart, IntakeContext, IntakeRefused
-from redress.policy import DisputePolicy, format_duration
+from redress.policy import (
+    Duration,
+    MonitoringPolicy,
+    Policy,
+    PolicySection,
+    PolicySnapshot,
+    format_duration,
+)
 
 KIND = "dispute"
-RULES = 1
+# The rules new cases run on. 2: evidence texts and the transaction's records are held in
+# the case store, the workflow keeps references and sizes (bounded whatever arrives).
+RULES = 2
 
 Stage = Literal[
     "needs_response",  # a response is due by `due_by`
@@ -51,6 +60,79 @@ Stage = Literal[
 ]
 CaseStatus = Literal["needs_response", "submitted", "closed"]
 Outcome = Literal["won", "lost", "accepted", "expired", "withdrawn"]
+
+
+# --- the kind's policy section ------------------------------------------------------
+
+
+class ProviderLimits(BaseModel):
+    """What a provider accepts in one submission (C2's packet must fit)."""
+
+    per_file_bytes: int | None = Field(default=None, ge=1)
+    combined_bytes: int | None = Field(default=None, ge=1)
+    base64_chars: int | None = Field(default=None, ge=1)  # the encoded document's length
+
+
+class DisputePolicy(BaseModel):
+    """Chargebacks and card disputes, rules C1–C6 (seeds/000, seeds/001). The due time
+    itself is the provider's; these are what redress does around it."""
+
+    reminders_before: list[Duration]  # early warnings to the merchant desk before due_by
+    safety_margin: Duration  # a defence must be in by due_by minus this
+    # Nobody acted by the margin: below these amounts (per currency) accept, otherwise
+    # submit the packet as it stands and escalate to a supervisor.
+    auto_accept_below: dict[str, Decimal] = Field(default_factory=dict)
+    # submit_defense above these amounts is a supervisor's (per currency; unlisted: none).
+    supervisor_above: dict[str, Decimal] = Field(default_factory=dict)
+    reopen_window: Duration  # a closed case waits this long for a new round (pre-arbitration)
+    # C2: evidence kinds each reason category needs.
+    required: dict[str, list[str]] = Field(default_factory=dict)
+    limits: dict[str, ProviderLimits] = Field(default_factory=dict)  # by provider
+    monitoring: MonitoringPolicy = Field(default_factory=MonitoringPolicy)
+    max_evidence_items: int = Field(default=200, ge=1)
+    # The reviewers' evidence text per case, UTF-8 in all (kept in the case store; the
+    # workflow holds references and sizes).
+    max_evidence_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    history_limit: int = Field(default=10_000, ge=20)
+    # The provider's due time, against the event's own time: networks give days to weeks
+    # to respond, so a due time further ahead is a broken field (year 9999), not a deadline.
+    due_within: Duration = Field(default=timedelta(days=120))
+    # A closed or money event may come months after its due time passed; one due further
+    # back than this is a broken field (year 1).
+    due_past_within: Duration = Field(default=timedelta(days=365))
+
+
+SECTION = PolicySection("dispute", DisputePolicy)
+
+# The providers' own event types this kind takes (its registry entry's `provider_events`):
+# the providers ask the registry; any other verified event is recorded and not acted on.
+PROVIDER_EVENTS: dict[str, frozenset[str]] = {
+    "stripe": frozenset(
+        {
+            "charge.dispute.created",
+            "charge.dispute.updated",
+            "charge.dispute.closed",
+            "charge.dispute.funds_withdrawn",
+            "charge.dispute.funds_reinstated",
+        }
+    ),
+    "antom": frozenset(
+        {
+            "DISPUTE_CREATED",
+            "DEFENSE_SUPPLIED",
+            "DISPUTE_JUDGED",
+            "DISPUTE_CANCELLED",
+            "DISPUTE_ACCEPTED",
+            "RDR_RESOLVED",
+            "DEFENSE_DUE_ALERT",
+        }
+    ),
+}
+
+
+def rules_of(policy: Policy | PolicySnapshot) -> DisputePolicy:
+    """The policy's (or a case's snapshot's) `[dispute]` section."""
+    return policy.section(SECTION.name, DisputePolicy)
 
 
 class DisputeEvent(BaseModel):
@@ -165,10 +247,7 @@ def case_id_of(provider: str, dispute_id: str) -> str:
 def open_case(event: DisputeEvent, ctx: IntakeContext) -> CaseStart:
     """Any first event opens the case (they come in any order); later ones are delivered to
     it as `provider_event` (`CaseStart.existing_action`)."""
-    rules = ctx.policy.dispute
-    if rules is None:
-        raise ValueError(f"policy {ctx.policy.name!r} has no [dispute] section")
-    check_dates(event, ctx, rules)
+    check_dates(event, ctx, rules_of(ctx.policy))
     case_id = case_id_of(event.provider, event.dispute_id)
     amount = f"{event.amount} {event.currency}" if event.amount is not None else "amount n/a"
     return CaseStart(
@@ -184,7 +263,7 @@ def open_case(event: DisputeEvent, ctx: IntakeContext) -> CaseStart:
             case_id=case_id,
             source=event.provider,
             first=event,
-            policy=ctx.policy.snapshot(ctx.now, sections=("dispute",)),
+            policy=ctx.policy.snapshot(ctx.now, sections=(SECTION.name,)),
             received_at=ctx.now,
             event_id=event.event_id,
             rules=RULES,

@@ -7,9 +7,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    model_validator,
+)
 
 from redress.models.case import CaseUser, Ident, Note, Plain, Prose
+from redress.policy import LimitsPolicy
 
 Provider = Literal["stripe", "antom"]
 # Reason categories an evidence packet is assembled for (C2).
@@ -63,11 +73,29 @@ EvidenceKind = Literal[
 ]
 
 
+def _json_integer(value: object) -> object:
+    # A JSON integer, as documented (5 or 5.0), not what pydantic would also read as one.
+    if isinstance(value, bool | str):
+        raise ValueError("expected an integer")
+    return value
+
+
 class EvidenceItem(BaseModel):
+    # The schema says what `_ref_or_text` checks, so a client's generator makes no item the
+    # API refuses.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["ref"], "properties": {"ref": {"type": "string"}}},
+                {"required": ["text"], "properties": {"text": {"type": "string", "minLength": 1}}},
+            ]
+        }
+    )
+
     kind: EvidenceKind
     ref: ShortText | None = None  # a file in the evidence store
     text: Annotated[str, StringConstraints(max_length=20_000), Prose] | None = None
-    bytes: Annotated[int, Field(ge=0, le=100_000_000)] = 0  # the file's size
+    bytes: Annotated[int, Field(ge=0, le=100_000_000), BeforeValidator(_json_integer)] = 0
     source: str = "reviewer"  # reviewer | transaction (from the stored records) | notice
 
     @model_validator(mode="after")
@@ -77,11 +105,33 @@ class EvidenceItem(BaseModel):
         return self
 
 
+class HeldEvidence(EvidenceItem):
+    """An evidence item as a dispute's workflow holds it: its text kept in the case store
+    (`stored`: `case:<digest>` for a reviewer's, `txn:<digest>` for the transaction's
+    records) and only its size here, so what a case holds stays small whatever arrives.
+    Items held before (with `text` inline) read back as they were."""
+
+    stored: str | None = None
+    text_bytes: int | None = None
+
+    @model_validator(mode="after")
+    def _ref_or_text(self) -> HeldEvidence:
+        if not (self.ref or self.text or self.stored):
+            raise ValueError(f"{self.kind}: give a file `ref` or a `text`")
+        return self
+
+
+def text_size(item: EvidenceItem) -> int:
+    """An item's text in bytes (UTF-8), whether held inline or in the store."""
+    held = getattr(item, "text_bytes", None)
+    return held if held is not None else len((item.text or "").encode())
+
+
 class Packet(BaseModel):
     """The evidence as it would be submitted now, for the dispute's reason category."""
 
     category: Category
-    items: list[EvidenceItem]
+    items: list[HeldEvidence | EvidenceItem]  # as the case holds them (by reference or inline)
     required: list[str]
     missing: list[str]
     total_bytes: int
@@ -100,6 +150,11 @@ class DefenseRequest(BaseModel):
     # Stripe: `POST /v1/disputes/{id}` form fields (`evidence[...]`, `submit`); Antom:
     # `supplyDefenseDocument` body (`disputeId`, `disputeEvidence`, `disputeEvidenceFormat`).
     body: dict[str, Any]
+    # Set by cases that keep their evidence in the store: the activity builds `body` from
+    # these references (reading the texts there), so the workflow never sends the texts.
+    items: list[HeldEvidence] | None = None
+    merchant_id: str | None = None
+    charge: str | None = None  # the transaction whose records `txn:` refs name
 
 
 class AcceptRequest(BaseModel):
@@ -132,9 +187,9 @@ def build_packet(
     """The evidence for `category`, what it still lacks, and whether it fits the
     provider's limits (`limits`: the policy's `ProviderLimits` for the provider, dumped)."""
     needed = list(required.get(category, required.get("general", [])))
-    have = {i.kind for i in items if i.ref or i.text}
+    have = {i.kind for i in items if i.ref or i.text or getattr(i, "stored", None)}
     total = sum(i.bytes for i in items)
-    text = sum(len((i.text or "").encode()) for i in items)
+    text = sum(text_size(i) for i in items)
     encoded = 4 * -(-(total + text) // 3)  # Base64 of files and text in one document
     name = PROVIDER_NAMES.get(provider, provider)
     over: str | None = None
@@ -216,7 +271,34 @@ class RecordsFound(BaseModel):
     items: list[EvidenceItem]
 
 
+class RecordRefs(BaseModel):
+    """The transaction's records as a dispute holds them: references and sizes, bounded
+    by `limits.transaction_items` (plus the record's own two fields), never the texts."""
+
+    items: list[HeldEvidence]
+
+
+class StoreTexts(BaseModel):
+    case_id: str
+    texts: list[str]
+
+
+class StoredTexts(BaseModel):
+    refs: list[str]  # `case:<digest>`, one per text, in order
+
+
 # --- transaction records and prevention notices (C1, C2) --------------------------------
+
+
+def _not_a_number(value: object) -> object:
+    # The API documents an RFC 3339 string; pydantic alone would read 0 as 1970-01-01.
+    if isinstance(value, int | float):
+        raise ValueError("expected an RFC 3339 date-time string, not a number")
+    return value
+
+
+# An aware instant as the API documents it: a date-time string (or a datetime in code).
+Instant = Annotated[AwareDatetime, BeforeValidator(_not_a_number)]
 
 
 class TransactionRecordIn(BaseModel):
@@ -225,9 +307,12 @@ class TransactionRecordIn(BaseModel):
     merchant_id: Ident
     order_id: Ident | None = None
     authorization: ShortText | None = None  # the authorization result (approved, code)
-    captured_at: AwareDatetime | None = None
-    shipped_at: AwareDatetime | None = None
+    captured_at: Instant | None = None
+    shipped_at: Instant | None = None
     evidence: Annotated[list[EvidenceItem], Field(max_length=100)] = Field(default_factory=list)
+    # true: `evidence` replaces what the record holds (an empty list clears it); false:
+    # the items are added to it.
+    replace: StrictBool = False
 
 
 PreventionType = Literal["delivery_delayed", "out_of_stock", "subscription_canceled"]
@@ -237,12 +322,35 @@ class PreventionNoticeIn(BaseModel):
     """`POST /transactions/{transaction_id}/notices` (C2): the written notice that later wins
     the dispute, sent to the customer and attached to the transaction's evidence."""
 
+    # The schema says what `_dates` checks: each type with the date it states.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"properties": {"type": {"const": "out_of_stock"}}},
+                {
+                    "properties": {
+                        "type": {"const": "delivery_delayed"},
+                        "new_date": {"type": "string"},
+                    },
+                    "required": ["new_date"],
+                },
+                {
+                    "properties": {
+                        "type": {"const": "subscription_canceled"},
+                        "effective_date": {"type": "string"},
+                    },
+                    "required": ["effective_date"],
+                },
+            ]
+        }
+    )
+
     merchant_id: Ident
     type: PreventionType
     customer: CaseUser
     item: ShortText | None = None
-    new_date: AwareDatetime | None = None  # delivery_delayed: the new delivery date
-    effective_date: AwareDatetime | None = None  # subscription_canceled: when it takes effect
+    new_date: Instant | None = None  # delivery_delayed: the new delivery date
+    effective_date: Instant | None = None  # subscription_canceled: when it takes effect
     note: Note = ""
 
     @model_validator(mode="after")
@@ -260,6 +368,8 @@ class PreventionNotice(BaseModel):
     key: str  # idempotency key: merchant, transaction, type and the request's key
     transaction_id: str
     notice: PreventionNoticeIn
+    # The record's limits as the API checked them (None: notices started before).
+    limits: LimitsPolicy | None = None
 
 
 class PreventionSent(BaseModel):

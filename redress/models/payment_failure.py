@@ -1,7 +1,8 @@
 """Payment failures (rules F1–F6, seeds/002 the failure-handling guide, seeds/001 decline
 causes): the payment events as they arrive, the reviewer actions, the workflow input.
-How the intake takes them is `payment_failure_intake.py`; the policy section is
-`redress/payments/failure_policy.py`.
+How the intake takes them is `payment_failure_intake.py`; the policy section's model is
+`redress/payments/failure_policy.py` (`SECTION` here is what the registry carries), and the
+kind's store tables are `redress/payments/failure_tables.py`.
 
 F6: a card number never goes past these models. The intake keeps its last four digits
 and drops the rest (and the expiry) before anything is stored, started or logged; a
@@ -43,7 +44,9 @@ from redress.models.case import (
     incoming,
     known_currency,
 )
-from redress.payments.failure_policy import CAUSES, ChannelName
+from redress.payments import failure_tables  # noqa: F401  (the kind's tables on the metadata)
+from redress.payments.failure_policy import CAUSES, ChannelName, PaymentFailurePolicy
+from redress.policy import Policy, PolicySection, PolicySnapshot
 
 KIND = "payment_failure"
 RULES = 1
@@ -52,6 +55,14 @@ PREFIX = "failure"
 CaseStatus = Literal["reconciling", "awaiting_retry", "escalated", "closed"]
 Outcome = Literal["recovered", "refunded", "abandoned", "resolved"]
 ChannelState = Literal["captured", "not_captured", "unknown"]
+
+SECTION = PolicySection(KIND, PaymentFailurePolicy)
+
+
+def rules_of(policy: Policy | PolicySnapshot) -> PaymentFailurePolicy:
+    """The policy's (or a case's snapshot's) `[payment_failure]` section."""
+    return policy.section(SECTION.name, PaymentFailurePolicy)
+
 
 EventId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 

@@ -17,6 +17,7 @@ from redress import search_attributes as sa
 from redress.models.intake import CaseNews, CaseStart, IntakeContext
 from redress.models.payment_failure import (
     RULES,
+    SECTION,
     Captured,
     PaymentCaptured,
     PaymentFailed,
@@ -30,8 +31,6 @@ from redress.payments import attempts
 def open_case(event: PaymentFailed, ctx: IntakeContext) -> CaseStart:
     p = event.payment
     ctx.created_at(p.occurred_at, "payment.occurred_at")
-    if ctx.policy.payment_failure is None:
-        raise ValueError(f"policy {ctx.policy.name!r} has no [payment_failure] section")
     case_id = ctx.case_id(p.id)
     return CaseStart(
         case_id=case_id,
@@ -46,7 +45,7 @@ def open_case(event: PaymentFailed, ctx: IntakeContext) -> CaseStart:
             case_id=case_id,
             source=ctx.source,
             payment=p,
-            policy=ctx.policy.snapshot(ctx.now, sections=("payment_failure",)),
+            policy=ctx.policy.snapshot(ctx.now, sections=(SECTION.name,)),
             received_at=ctx.now,
             event_id=event.event_id,
             rules=RULES,

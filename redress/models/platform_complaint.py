@@ -5,6 +5,8 @@ input; how the intake takes them is `platform_intake.py`."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
@@ -35,9 +37,12 @@ from redress.models.case import (
     incoming,
     known_currency,
 )
+from redress.policy import Duration, Policy, PolicySection, PolicySnapshot, Span
 
 KIND = "platform_complaint"
-RULES = 1
+# The rules new cases run on. 2: internal notes and linked complaints are capped by the
+# policy (count and bytes), so a case's state stays bounded whatever arrives.
+RULES = 2
 
 # P1: what a complaint must hold to be accepted. One that lacks any is accepted for review
 # (`awaiting_info`) and the user is told what to add (P2), never refused at the door.
@@ -68,6 +73,55 @@ CaseStatus = Literal[
     "escalated",  # the user objected: a supervisor reviews
     "closed",
 ]
+
+
+# --- the kind's policy section ------------------------------------------------------
+
+
+class PlatformClocks(BaseModel):
+    """One set of clocks of a platform complaint (regular, or the shorter urgent ones)."""
+
+    acceptance: Duration  # P2: a complete complaint's acceptance decided within (24 h)
+    target: Span  # P6: the investigation's target (3 working days)
+    deadline: Span  # P6: its deadline (5 working days); escalation after it
+    complex: Span  # P6: a complex case's deadline (7 working days)
+
+
+class AcceptancePolicy(BaseModel):
+    # true: complete complaints wait for a reviewer's accept or reject (P2's initial review)
+    manual: bool = False
+
+
+class PlatformComplaintPolicy(BaseModel):
+    """Platform-side complaints, rules P1–P10 (seeds/004)."""
+
+    acceptance: AcceptancePolicy = Field(default_factory=AcceptancePolicy)
+    supplement_wait: Duration  # P2: an incomplete complaint lapses without a supplement
+    # P3: identity verification for amounts strictly above these, per currency; a currency
+    # not listed is always verified.
+    verification_above: dict[str, Decimal]
+    verification_wait: Duration  # P3: no result by then: held for a supervisor
+    verification_method: Literal["otp", "id_document"] = "otp"  # P3: what the user is asked
+    urgent_categories: list[str]  # P4: handled first, on the urgent clocks
+    regular: PlatformClocks
+    urgent: PlatformClocks
+    reminders_before: list[Duration]  # P6: to the assignee before each deadline
+    confirmation_wait: Duration  # P9: the user confirms within 7 days; silence accepts
+    escalation_review: Span  # an objection's review by a supervisor
+    max_supplements: int = Field(default=50, ge=1)  # the user's additions per case
+    max_notes: int = Field(default=200, ge=1)  # internal notes per case (422 past it)
+    note_bytes: int = Field(default=8192, ge=256)  # one note's text, UTF-8 (422 over it)
+    max_links: int = Field(default=50, ge=1)  # other complaints linked to one case
+    history_limit: int = Field(default=10_000, ge=20)
+    refund_timeout: Duration = Field(default=timedelta(minutes=2))
+
+
+SECTION = PolicySection("platform_complaint", PlatformComplaintPolicy)
+
+
+def rules_of(policy: Policy | PolicySnapshot) -> PlatformComplaintPolicy:
+    """The policy's (or a case's snapshot's) `[platform_complaint]` section."""
+    return policy.section(SECTION.name, PlatformComplaintPolicy)
 
 
 class ComplaintDetails(BaseModel):
@@ -329,6 +383,7 @@ Action = Annotated[
     Field(discriminator="type"),
 ]
 ACTIONS: TypeAdapter[Action] = TypeAdapter(Action)
+
 
 _DESK = frozenset(
     {

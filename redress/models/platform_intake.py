@@ -16,6 +16,7 @@ from redress import search_attributes as sa
 from redress.models.intake import CaseMessage, CaseStart, IntakeContext
 from redress.models.platform_complaint import (
     RULES,
+    SECTION,
     Confirm,
     Link,
     Object,
@@ -26,6 +27,7 @@ from redress.models.platform_complaint import (
     PlatformComplaintObjected,
     PlatformComplaintSupplemented,
     Supplemented,
+    rules_of,
 )
 
 # --- intake -----------------------------------------------------------------------------
@@ -39,16 +41,13 @@ def link_key(c: PlatformComplaint) -> str | None:
 
 
 def urgent(c: PlatformComplaint, ctx: IntakeContext) -> bool:
-    rules = ctx.policy.platform_complaint
-    return bool(rules and c.category in rules.urgent_categories)
+    return c.category in rules_of(ctx.policy).urgent_categories
 
 
 def open_case(event: PlatformComplaintCreated, ctx: IntakeContext) -> CaseStart:
     c = event.complaint
     ctx.created_at(c.created_at, "complaint.created_at")
-    rules = ctx.policy.platform_complaint
-    if rules is None:
-        raise ValueError(f"policy {ctx.policy.name!r} has no [platform_complaint] section")
+    rules = rules_of(ctx.policy)
     if c.amount is not None and c.currency is None:
         c = c.model_copy(update={"currency": "CNY"})  # the platform's own currency
     priority = "urgent" if urgent(c, ctx) else "regular"
@@ -72,7 +71,7 @@ def open_case(event: PlatformComplaintCreated, ctx: IntakeContext) -> CaseStart:
             case_id=ctx.case_id(c.id),
             source=ctx.source,
             complaint=c,
-            policy=ctx.policy.snapshot(ctx.now, sections=("platform_complaint",)),
+            policy=ctx.policy.snapshot(ctx.now, sections=(SECTION.name,)),
             received_at=ctx.now,
             event_id=event.event_id,
             rules=RULES,

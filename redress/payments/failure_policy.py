@@ -2,9 +2,9 @@
 catalogue per payment channel, the reconciliation clocks, the failure-rate alert and its
 emergency plan, and the bounds of a case.
 
-Kept apart from the kind's models (`redress/models/payment_failure.py`) so that
-`redress.policy` can hold it without importing the case models; durations read with the
-policy's own grammar (`96h`, `7d`, `30s`).
+The kind's models (`redress/models/payment_failure.py`) declare it as the kind's policy
+section (`SECTION`, `rules_of`); durations read with the policy's own grammar (`96h`,
+`7d`, `30s`).
 """
 
 from __future__ import annotations

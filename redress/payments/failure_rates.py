@@ -21,7 +21,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.engine import Engine
 
 from redress.payments.failure_policy import AlertPolicy, PaymentFailurePolicy
-from redress.store.payment_failure_tables import PaymentAttempt, PaymentFailureAlert
+from redress.payments.failure_tables import PaymentAttempt, PaymentFailureAlert
 
 _ATTEMPTS: Any = PaymentAttempt.__table__  # type: ignore[attr-defined]
 _ALERTS: Any = PaymentFailureAlert.__table__  # type: ignore[attr-defined]

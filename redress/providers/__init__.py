@@ -87,11 +87,9 @@ def single_header(headers: Mapping[str, str], name: str) -> str | None:
     return values[0] if values else None
 
 
-def registered_kind(name: str) -> CaseKind:
-    """A registered kind, looked up when a delivery is parsed."""
+def kind_for(provider: str, event_type: str) -> CaseKind | None:
+    """The registered kind that takes the provider's event type (its registry entry's
+    `provider_events`), looked up when a delivery is parsed; None: no kind takes it."""
     from redress import kinds
 
-    kind = kinds.KINDS.get(name)
-    if kind is None:
-        raise Rejected(503, f"the {name} case kind is not registered")
-    return kind
+    return kinds.by_provider_event(provider, event_type)

@@ -34,7 +34,7 @@ from redress.api.errors import printable, validation_detail
 from redress.models.case import INCOMING
 from redress.models.dispute import DisputeEvent, Stage
 from redress.models.evidence import Category
-from redress.providers import Inbound, Rejected, Unhandled, registered_kind, single_header
+from redress.providers import Inbound, Rejected, Unhandled, kind_for, single_header
 
 ACK: dict[str, Any] = {
     "result": {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "success"}
@@ -230,7 +230,8 @@ class AntomProvider:
         if not EVENT_ID.fullmatch(event_id):
             shown = printable(repr(event_id)[:80])
             raise Rejected(422, f"disputeId, notifyTime: no usable event ID from them ({shown})")
-        if kind not in STAGES:
+        case_kind = kind_for(self.name, kind)  # the registry: the kind that takes it
+        if case_kind is None or kind not in STAGES:
             raise Unhandled(event_id, kind)
         if notify_time:
             occurred_at = _instant(notify_time, "notifyTime")
@@ -272,7 +273,7 @@ class AntomProvider:
         event = event.named(
             {"occurred_at": "notifyTime" if notify_time else own_field, "due_by": "defenseDueTime"}
         )
-        return Inbound(kind=registered_kind("dispute"), event=event, event_id=event.event_id)
+        return Inbound(kind=case_kind, event=event, event_id=event.event_id)
 
     def _merchant(self) -> str:
         if self.merchant_id or self.client_id:

@@ -27,21 +27,12 @@ from redress.api.errors import printable, validation_detail
 from redress.models.case import INCOMING
 from redress.models.dispute import DisputeEvent, Stage
 from redress.models.evidence import Category
-from redress.providers import Inbound, Rejected, Unhandled, registered_kind, single_header
+from redress.providers import Inbound, Rejected, Unhandled, kind_for, single_header
 
 HEADER = "stripe-signature"
 SCHEME = "v1"
 
 EVENT_ID = re.compile(r"[\x21-\x7e]{1,200}")  # printable ASCII: recorded as it is
-HANDLED = frozenset(
-    {
-        "charge.dispute.created",
-        "charge.dispute.updated",
-        "charge.dispute.closed",
-        "charge.dispute.funds_withdrawn",
-        "charge.dispute.funds_reinstated",
-    }
-)
 FUNDS = {
     "charge.dispute.funds_withdrawn": "withdrawn",
     "charge.dispute.funds_reinstated": "reinstated",
@@ -168,7 +159,8 @@ class StripeProvider:
         event_type = payload.get("type")
         if not isinstance(event_type, str) or not event_type:
             raise Rejected(422, "type: expected the event's type")
-        if event_type not in HANDLED:
+        kind = kind_for(self.name, event_type)  # the registry: the kind that takes it
+        if kind is None:
             raise Unhandled(event_id, event_type)
         created = _integer(payload.get("created"), "created")
         data = payload.get("data")
@@ -185,7 +177,7 @@ class StripeProvider:
         except ValidationError as err:
             raise Rejected(422, validation_detail(err)) from err
         event = event.named(SOURCES)  # the intake's date checks name Stripe's fields
-        return Inbound(kind=registered_kind("dispute"), event=event, event_id=event.event_id)
+        return Inbound(kind=kind, event=event, event_id=event.event_id)
 
     def _map(
         self, event_id: str, event_type: str, created: int, account: Any, dispute: dict[str, Any]

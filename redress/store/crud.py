@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -28,8 +28,6 @@ from redress.store.tables import (
     NoticeRecord,
     RefundRecord,
     SettledTransaction,
-    TransactionRecord,
-    VerificationRecord,
 )
 
 
@@ -61,6 +59,8 @@ def upsert_case(engine: Engine, view: CaseView) -> bool:
         data=view.model_dump(mode="json", exclude={"stalled_since"}),
         stalled_since=None,  # a written state is a case that moved: no longer stalled
     )
+    if view.timeline_from:
+        values["data"] = _whole_timeline(engine, values["data"])
     table = CaseRecord.__table__  # type: ignore[attr-defined]
     stmt: Any = INSERT_BY_DIALECT[engine.dialect.name](table).values(**values)
     stmt = stmt.on_conflict_do_update(
@@ -74,6 +74,24 @@ def upsert_case(engine: Engine, view: CaseView) -> bool:
     ).returning(table.c.version)  # a row back only when written (rowcount differs by driver)
     with engine.begin() as conn:
         return conn.execute(stmt).first() is not None
+
+
+def _whole_timeline(engine: Engine, data: dict[str, Any]) -> dict[str, Any]:
+    """A continued run holds only its timeline's newest entries (`timeline_from` before
+    them): put back the earlier ones from the row the earlier runs wrote, so the store
+    keeps the case's whole timeline. Only the case's own workflow writes its row, one
+    state change after the other, so reading it first races with nothing."""
+    with Session(engine) as session:
+        row = session.get(CaseRecord, data["case_id"])
+        stored = dict(row.data) if row else {}
+    before = stored.get("timeline", [])
+    need = data["timeline_from"] - stored.get("timeline_from", 0)
+    prefix = before[:need] if need > 0 else []
+    return {
+        **data,
+        "timeline": [*prefix, *data["timeline"]],
+        "timeline_from": data["timeline_from"] - len(prefix),
+    }
 
 
 def get_case(engine: Engine, case_id: str) -> CaseView | None:
@@ -141,9 +159,24 @@ def record_audit_once(engine: Engine, entry: AuditEntry) -> bool:
     return _insert_ignore(engine, AuditEntry.__table__, **values)  # type: ignore[attr-defined]
 
 
-def purge_closed_before(engine: Engine, cutoff: datetime) -> dict[str, int]:
+@dataclass(frozen=True)
+class Purge:
+    """How the retention purge (C1) clears one of a kind's tables: the rows of the closed
+    cases it purges (`column` holds their case ID), or, with `aged`, the rows whose time
+    `column` is older than the cutoff. `count_as`: the `PurgeResult` count it adds to."""
+
+    table: Any  # a SQLModel table class
+    column: str = "case_id"
+    aged: bool = False
+    count_as: str | None = None
+
+
+def purge_closed_before(
+    engine: Engine, cutoff: datetime, kind_tables: Sequence[Purge] = ()
+) -> dict[str, int]:
     """Delete closed cases last touched before `cutoff`, with their refunds, notices and
-    audit entries. Open cases are never purged, however old."""
+    audit entries, and the kinds' own rows (`kind_tables`, from the registry: each kind's
+    `tables`). Open cases are never purged, however old."""
     from sqlmodel import delete
 
     with Session(engine) as session:
@@ -171,9 +204,11 @@ def purge_closed_before(engine: Engine, cutoff: datetime) -> dict[str, int]:
                 counts[key] += res.rowcount or 0
             res = session.exec(delete(CaseLink).where(col(CaseLink.target_case_id).in_(chunk)))  # type: ignore[call-overload]
             counts["intake_entries"] += res.rowcount or 0
-            session.exec(
-                delete(VerificationRecord).where(col(VerificationRecord.case_id).in_(chunk))
-            )  # type: ignore[call-overload]
+            for purge in (p for p in kind_tables if not p.aged):
+                column = col(getattr(purge.table, purge.column))
+                res = session.exec(delete(purge.table).where(column.in_(chunk)))  # type: ignore[call-overload]
+                if purge.count_as:
+                    counts[purge.count_as] += res.rowcount or 0
             session.exec(delete(CaseRecord).where(col(CaseRecord.case_id).in_(chunk)))  # type: ignore[call-overload]
         # C5's inputs age out with the records: settled transactions and fraud reports.
         aged: list[Any] = [
@@ -182,11 +217,11 @@ def purge_closed_before(engine: Engine, cutoff: datetime) -> dict[str, int]:
         ]
         for stmt in aged:
             counts["intake_entries"] += session.exec(stmt).rowcount or 0
-        # C1: a transaction's records go once untouched for as long as the policy keeps them.
-        res = session.exec(
-            delete(TransactionRecord).where(col(TransactionRecord.updated_at) < cutoff)
-        )  # type: ignore[call-overload]
-        counts["intake_entries"] += res.rowcount or 0
+        for purge in (p for p in kind_tables if p.aged):
+            column = col(getattr(purge.table, purge.column))
+            res = session.exec(delete(purge.table).where(column < cutoff))  # type: ignore[call-overload]
+            if purge.count_as:
+                counts[purge.count_as] += res.rowcount or 0
         session.commit()
         return counts
 

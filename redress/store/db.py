@@ -74,8 +74,10 @@ def _switch_to_wal(cur: Any, attempts: int = 100) -> None:
 
 # A store made before migrations (by `create_all` and the columns and indexes added at
 # start) is stamped at the newest revision whose mark it has, branch by branch, then
-# upgraded. The marks come in the order the store got them.
-LEGACY_MARKS: dict[str, list[tuple[str, tuple[str, str, str]]]] = {
+# upgraded. The marks come in the order the store got them; each kind's branch has its own
+# in its registry entry (`legacy_marks`).
+LegacyMarks = list[tuple[str, tuple[str, str, str]]]
+LEGACY_MARKS: dict[str, LegacyMarks] = {
     "shared": [
         ("shared_0001", ("table", "cases", "")),
         ("shared_0002", ("table", "audit_log", "")),
@@ -87,10 +89,15 @@ LEGACY_MARKS: dict[str, list[tuple[str, tuple[str, str, str]]]] = {
         ("shared_0008", ("table", "deadline_alerts", "")),
         ("shared_0009", ("column", "audit_log", "via")),
     ],
-    "platform_complaint": [("platform_complaint_0001", ("table", "simulated_verifications", ""))],
-    "dispute": [("dispute_0001", ("table", "simulated_dispute_requests", ""))],
-    "payment_failure": [("payment_failure_0001", ("table", "payment_attempts", ""))],
 }
+
+
+def legacy_marks() -> dict[str, LegacyMarks]:
+    """The shared branch's marks and every registered kind's."""
+    from redress.kinds import KINDS  # the registry (it imports the store's tables)
+
+    kinds = {k.name: list(k.legacy_marks) for k in KINDS.values() if k.legacy_marks}
+    return {**LEGACY_MARKS, **kinds}
 
 
 def _config(connection: Connection) -> Config:
@@ -129,7 +136,7 @@ def _legacy_revisions(connection: Connection) -> list[str]:
         return True
 
     stamps = []
-    for marks in LEGACY_MARKS.values():
+    for marks in legacy_marks().values():
         reached = [revision for revision, mark in marks if present(mark)]
         if reached:
             stamps.append(reached[-1])

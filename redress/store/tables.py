@@ -9,8 +9,6 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Index, text
 from sqlmodel import Field, SQLModel
 
-from redress.store import payment_failure_tables  # noqa: F401  (the kind's own tables)
-
 
 class CaseRecord(SQLModel, table=True):
     __tablename__ = "cases"
@@ -212,6 +210,18 @@ class TransactionRecord(SQLModel, table=True):
     )
     recorded_at: datetime = Field(index=True)
     updated_at: datetime
+
+
+class CaseEvidenceText(SQLModel, table=True):
+    """A dispute's evidence text as a reviewer gave it, kept out of the workflow's state
+    (which holds its digest and size) and read back when the defence is submitted."""
+
+    __tablename__ = "case_evidence_texts"
+
+    case_id: str = Field(primary_key=True, max_length=160)
+    digest: str = Field(primary_key=True, max_length=64)  # sha256 of the text, 32 hex
+    text: str
+    stored_at: datetime
 
 
 # --- C5: card-network monitoring (redress/monitoring.py) ---------------------------------

@@ -7,8 +7,8 @@ import pytest
 from sqlmodel import Session, select
 
 from redress.store.tables import AuditEntry
-from tests.conftest import running_worker
-from tests.e2e.conftest import Stack, complaint_event
+from tests.e2e.harness import Stack, complaint_event
+from tests.harness import running_worker
 
 REPLY = {"type": "reply", "message": "On its way"}
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import running_worker
-from tests.e2e.conftest import Stack, complaint_event
+from tests.e2e.harness import Stack, complaint_event
+from tests.harness import running_worker
 
 
 def _with(**complaint: Any) -> dict[str, Any]:

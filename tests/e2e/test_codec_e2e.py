@@ -10,7 +10,6 @@ import pytest
 import uvicorn
 from google.protobuf import json_format
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
 from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.api.history.v1 import History
 from temporalio.client import Client
@@ -24,10 +23,17 @@ from redress.config import Settings, parse_tokens
 from redress.models import ActionReceipt, CaseAction
 from redress.models.complaint import Reply
 from redress.policy import load_policy
-from redress.store.tables import NoticeRecord
 from redress.temporal import data_converter
-from tests.conftest import binary, case_input, make_complaint, running_worker
-from tests.e2e.conftest import TOKENS, free_port
+from tests.e2e.harness import TOKENS
+from tests.harness import (
+    binary,
+    case_input,
+    eventually,
+    free_port,
+    make_complaint,
+    notices,
+    running_worker,
+)
 from workflows.complaint import ComplaintWorkflow
 
 ADDRESS = "li.lei@example.com"
@@ -70,13 +76,10 @@ async def codec_url(encrypting_client: Client, engine: Engine) -> AsyncIterator[
 
 
 async def _wait_for_notice(engine: Engine, case_id: str, timeout: float = 30) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        with Session(engine) as s:
-            if s.exec(select(NoticeRecord).where(NoticeRecord.case_id == case_id)).first():
-                return
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"no notice for {case_id}")
+    async def sent() -> None:
+        assert notices(engine, case_id), f"no notice for {case_id}"
+
+    await eventually(sent, timeout=timeout, interval=0.2)
 
 
 async def test_history_is_encrypted_and_codec_endpoint_decodes(

@@ -17,8 +17,8 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from redress.api import webhooks
 from redress.store.tables import AuditEntry, IntakeRecord, NoticeRecord, RefundRecord
-from tests.conftest import running_worker
-from tests.e2e.conftest import Stack, complaint_event
+from tests.e2e.harness import Stack, complaint_event
+from tests.harness import running_worker
 
 
 async def _post_raw(stack: Stack, body: bytes, headers: Any) -> Any:

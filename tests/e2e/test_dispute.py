@@ -14,8 +14,8 @@ import pytest
 import stripe
 
 from redress.models.dispute import sample_event
-from tests.conftest import running_worker
-from tests.e2e.conftest import STRIPE_SECRET, Stack
+from tests.e2e.harness import STRIPE_SECRET, Stack
+from tests.harness import running_worker
 
 
 async def post_stripe(
@@ -153,7 +153,7 @@ async def test_antom_dispute_over_http(stack: Stack) -> None:
 
     from com.alipay.ams.api.tools import signature_tool
 
-    from tests.e2e.conftest import ANTOM_CLIENT_ID, antom_keys
+    from tests.e2e.harness import ANTOM_CLIENT_ID, antom_keys
 
     async def post(body: dict[str, Any], path: str = "/webhooks/antom") -> httpx.Response:
         raw = json.dumps(body)

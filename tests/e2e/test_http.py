@@ -10,9 +10,8 @@ from temporalio.service import RPCError
 
 from redress.models.complaint import Complaint
 from redress.store.tables import AuditEntry, NoticeRecord
-from tests.conftest import open_complaint_case, running_worker
-from tests.e2e.conftest import Stack, complaint_event, quick_policy
-from workflows.complaint import ComplaintWorkflow
+from tests.e2e.harness import Stack, complaint_event, quick_policy
+from tests.harness import complaint_handle, open_complaint_case, running_worker
 
 
 async def _workflow_exists(stack: Stack, workflow_id: str) -> bool:
@@ -168,7 +167,7 @@ async def test_worker_restart_mid_case(stack: Stack) -> None:
         r = await stack.act(case_id, "agent", {"type": "refund", "amount": "120.50"})
         assert r.status_code == 200 and r.json()["status"] == "awaiting_outcome"
         case = await stack.wait_for(case_id, lambda c: c["status"] == "closed", timeout=20)
-        handle = stack.env.client.get_workflow_handle_for(ComplaintWorkflow.run, case_id)
+        handle = complaint_handle(stack.env.client, case_id)
         result = await handle.result()
         assert result.points == 0 and str(result.refunded) == "120.50"
         types = [e["type"] for e in case["timeline"]]

@@ -11,10 +11,10 @@ import pytest
 
 from redress import monitoring
 from redress.policy import load_policy
-from tests.e2e.conftest import Stack
-from tests.test_monitoring import FEB, MARCH, seed_disputes, seed_settled
+from tests.e2e.harness import Stack
+from tests.harness import FEB, MARCH, section, seed_disputes, seed_settled
 
-POLICY = load_policy("default").dispute.monitoring  # type: ignore[union-attr]
+POLICY = section(load_policy("default"), "dispute").monitoring
 
 
 def settled(merchant: str, transaction_id: str, **overrides: Any) -> dict[str, Any]:

@@ -4,16 +4,24 @@ an Idempotency-Key, the merchant's failure figures and one alert for a burst."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
+from redress.models import RefundReceipt, RefundRequest
+from redress.models.payment_failure import rules_of
 from redress.payments.failure_rates import AlertsInput, AlertsResult
-from redress.store.tables import NoticeRecord
-from tests.conftest import running_worker
-from tests.e2e.conftest import Stack, quick_policy
+from redress.payments.gateway import SimulatedGateway
+from redress.store.tables import NoticeRecord, RefundRecord
+from tests.e2e.harness import Stack, quick_policy
+from tests.harness import running_worker
+from worker import build_worker
 from workflows.payment_failure_alerts import PaymentFailureAlertsWorkflow
 
 CARD = "4111 1111 1111 1111"
@@ -101,8 +109,7 @@ async def test_a_payment_failure_end_to_end(stack: Stack) -> None:
         assert (await stack.post_webhook(ok)).status_code == 202
         for n in range(12):
             await stack.wait_for(f"failure-generic-{merchant}-{n}", lambda c: c["version"] >= 1)
-        rules = quick_policy().payment_failure  # the stack's policy
-        assert rules is not None
+        rules = rules_of(quick_policy())  # the stack's policy
         result: AlertsResult = await stack.env.client.execute_workflow(
             PaymentFailureAlertsWorkflow.run,
             AlertsInput(policy=rules),
@@ -135,3 +142,59 @@ async def test_a_payment_failure_end_to_end(stack: Stack) -> None:
         assert r.status_code == 404
         r = await stack.read(f"/merchants/{merchant}/payments/failures?window=soon")
         assert r.status_code == 422
+
+
+class LostAnswerGateway:
+    """The payments gateway as a worker that dies mid-refund sees it: the refund is made
+    (the money moves), then the call hangs until `release`, and its answer is lost."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.inner = SimulatedGateway(engine)
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def refund(self, request: RefundRequest) -> RefundReceipt:
+        self.inner.refund(request)
+        self.entered.set()
+        self.release.wait(timeout=60)
+        raise ConnectionError("the worker went away before the gateway's answer came back")
+
+
+@pytest.mark.rule("F4")
+async def test_a_refund_retried_after_the_worker_restarts_refunds_once(stack: Stack) -> None:
+    """A capture after the failure: the refund activity is in flight when its worker stops;
+    a new worker retries it with the same idempotency key, and one refund is in the store."""
+    payment_id = f"P{uuid.uuid4().hex[:10]}"
+    case_id = f"failure-generic-{payment_id}"
+    gateway = LostAnswerGateway(stack.engine)
+    first = build_worker(stack.env.client, stack.engine, stack.task_queue, gateway=gateway)
+    await first.__aenter__()
+    try:
+        r = await stack.post_webhook(event("payment.failed", payment_id))
+        assert r.status_code == 202, r.text
+        await stack.wait_for(case_id, lambda c: c["status"] == "awaiting_retry")
+        # The webhook waits for the case to take the capture: it answers once refunded.
+        captured = asyncio.create_task(
+            stack.post_webhook(event("payment.captured", payment_id), timeout=90)
+        )
+        assert await asyncio.to_thread(gateway.entered.wait, 30), "no refund was asked for"
+        stopping = asyncio.create_task(first.__aexit__(None, None, None))
+        await asyncio.sleep(0.5)
+        gateway.release.set()  # the first attempt's answer is lost with its worker
+        await stopping
+    finally:
+        gateway.release.set()
+    async with running_worker(stack.env.client, stack.engine, stack.task_queue):
+        case = await stack.wait_for(case_id, lambda c: c["status"] == "closed", timeout=60)
+        assert case["outcome"] == "refunded", case
+        assert (await captured).status_code == 202
+    history = await stack.env.client.get_workflow_handle(case_id).fetch_history()
+    attempts = [
+        e.activity_task_started_event_attributes.attempt
+        for e in history.events
+        if e.HasField("activity_task_started_event_attributes")
+    ]
+    assert max(attempts) >= 2, attempts  # the refund was retried, on the new worker
+    with Session(stack.engine) as s:
+        refunds = list(s.exec(select(RefundRecord).where(RefundRecord.case_id == case_id)))
+    assert [(r.amount, r.currency) for r in refunds] == [("59.90", "CNY")]

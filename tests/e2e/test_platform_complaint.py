@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from redress.models.platform_intake import sample_event
-from tests.conftest import running_worker
-from tests.e2e.conftest import Stack
+from tests.e2e.harness import Stack
+from tests.harness import running_worker
 
 
 def created(**overrides: Any) -> dict[str, Any]:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
+from collections.abc import Mapping
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from redress.store.tables import AuditEntry, RefundRecord
-from tests.conftest import binary, running_worker
-from tests.e2e.conftest import Stack, complaint_event
+from tests.e2e.harness import Stack, complaint_event
+from tests.harness import binary, running_worker
 
 
 def audit(engine: Engine, case_id: str) -> list[AuditEntry]:
@@ -30,7 +31,7 @@ async def until_audited(engine: Engine, case_id: str, count: int) -> list[AuditE
     raise AssertionError(f"{case_id}: {audit(engine, case_id)}")
 
 
-def cli_signal(stack: Stack, case_id: str, body: dict[str, object]) -> None:
+def cli_signal(stack: Stack, case_id: str, body: Mapping[str, object]) -> None:
     """As an operator (or anyone who reaches the server) would: the `temporal` CLI."""
     address = stack.env.client.service_client.config.target_host
     done = subprocess.run(

@@ -10,12 +10,12 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from structlog.testing import capture_logs
 
 from redress.store.tables import DeadlineAlert, NoticeRecord
-from tests.conftest import make_complaint, open_complaint_case, running_worker
-from tests.e2e.conftest import Stack, complaint_event, quick_policy
+from tests.e2e.harness import Stack, complaint_event, quick_policy
+from tests.harness import make_complaint, open_complaint_case, running_worker
 from workflows.watchdog import ensure_watchdog_schedule
 
 
@@ -29,7 +29,7 @@ def _watchdog_notices(stack: Stack, case_id: str) -> list[str]:
         rows = s.exec(
             select(NoticeRecord)
             .where(NoticeRecord.case_id == case_id, NoticeRecord.recipient_kind == "desk")
-            .order_by(NoticeRecord.delivered_at)
+            .order_by(col(NoticeRecord.delivered_at))
         ).all()
     return [r.template for r in rows if r.idempotency_key.startswith("watchdog:")]
 

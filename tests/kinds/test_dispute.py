@@ -7,154 +7,16 @@ actions are the Update `act`. Times are the test server's, so the due time is an
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
-from temporalio.testing import WorkflowEnvironment
 
-from redress.intake import Opened, open_case
-from redress.kinds import KINDS
-from redress.models import CaseAction, CaseView
-from redress.models.dispute import DisputeEvent
-from redress.policy import load_policy
 from redress.store import transactions
-from redress.store.tables import DisputeRequestRecord, NoticeRecord
-from tests.conftest import running_worker
-from tests.kinds.conftest import retire
-
-KIND = KINDS["dispute"]
-POLICY = load_policy("default")
-RULES = POLICY.dispute
-assert RULES is not None
-DAY = timedelta(days=1)
-
-DELIVERY = [
-    {"kind": "shipping_documentation", "ref": "file_pod", "bytes": 120_000},
-    {"kind": "shipping_tracking_number", "text": "SF1234567890"},
-    {"kind": "shipping_date", "text": "2026-11-20"},
-    {"kind": "customer_communication", "ref": "file_chat", "bytes": 40_000},
-]
-
-
-@dataclass
-class Disputes:
-    env: WorkflowEnvironment
-    engine: Engine
-    task_queue: str
-    handles: list[WorkflowHandle[Any, Any]] = field(default_factory=list)
-    clock: int = 0
-
-    async def event(
-        self,
-        dispute_id: str,
-        type_: str = "charge.dispute.created",
-        *,
-        at: datetime | None = None,
-        event_id: str | None = None,
-        **fields: Any,
-    ) -> Opened:
-        now = await self.env.get_current_time()
-        self.clock += 1
-        data: dict[str, Any] = {
-            "event_id": event_id or f"evt_{uuid.uuid4().hex[:12]}",
-            "type": type_,
-            "provider": "stripe",
-            "dispute_id": dispute_id,
-            # Distinct, increasing provider timestamps unless a test says otherwise.
-            "occurred_at": at or now + timedelta(milliseconds=self.clock),
-            "merchant_id": "M-1",
-            "amount": Decimal("120.00"),
-            "currency": "USD",
-            "reason": "product_not_received",
-            "category": "product_not_received",
-            "charge": f"ch_{dispute_id}",
-        }
-        data.update(fields)
-        opened = await open_case(
-            self.env.client,
-            self.engine,
-            self.task_queue,
-            POLICY,
-            KIND,
-            "stripe",
-            DisputeEvent.model_validate(data),
-            now=now,
-        )
-        handle = self.env.client.get_workflow_handle(opened.case_id)
-        if handle.id not in {h.id for h in self.handles}:
-            self.handles.append(handle)
-        return opened
-
-    async def open(self, due_in: timedelta = 10 * DAY, **fields: Any) -> tuple[str, str]:
-        dispute_id = f"dp_{uuid.uuid4().hex[:10]}"
-        due = (await self.env.get_current_time()).replace(microsecond=0) + due_in
-        fields.setdefault("stage", "needs_response")
-        opened = await self.event(dispute_id, due_by=due, **fields)
-        await self.until(opened.case_id, lambda v: v.version >= 1)
-        return dispute_id, opened.case_id
-
-    async def act(self, case_id: str, action: dict[str, Any], role: str = "agent") -> CaseView:
-        cmd = CaseAction(actor=f"{role}-1", role=role, action=action)  # type: ignore[arg-type]
-        await self.env.client.get_workflow_handle(case_id).execute_update("act", cmd)
-        return await self.view(case_id)
-
-    async def refused(
-        self, case_id: str, action: dict[str, Any], kind: str, role: str = "agent"
-    ) -> str:
-        with pytest.raises(WorkflowUpdateFailedError) as info:
-            await self.act(case_id, action, role)
-        cause = info.value.cause
-        assert isinstance(cause, ApplicationError) and cause.type == kind, cause
-        return cause.message
-
-    async def view(self, case_id: str) -> CaseView:
-        handle = self.env.client.get_workflow_handle(case_id)
-        return await handle.query("case", result_type=CaseView)
-
-    async def until(self, case_id: str, ok: Callable[[CaseView], bool]) -> CaseView:
-        for _ in range(500):
-            v = await self.view(case_id)
-            if ok(v):
-                return v
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"{case_id}: {v.status} {v.details}")
-
-    def requests(self, case_id: str) -> list[DisputeRequestRecord]:
-        with Session(self.engine) as s:
-            q = select(DisputeRequestRecord).where(DisputeRequestRecord.case_id == case_id)
-            return list(s.exec(q).all())
-
-    def notices(self, case_id: str, template: str) -> list[NoticeRecord]:
-        with Session(self.engine) as s:
-            q = select(NoticeRecord).where(
-                NoticeRecord.case_id == case_id, NoticeRecord.template == template
-            )
-            return list(s.exec(q).all())
-
-
-@pytest.fixture
-async def ds(
-    ts_env: WorkflowEnvironment, engine: Engine, task_queue: str
-) -> AsyncIterator[Disputes]:
-    d = Disputes(ts_env, engine, task_queue)
-    async with running_worker(ts_env.client, engine, task_queue):
-        yield d
-        for handle in d.handles:
-            await retire(ts_env.client, handle)
-
-
-def kinds_of(v: CaseView) -> list[str]:
-    return [e.type for e in v.timeline]
+from tests.harness import with_section
+from tests.kinds.disputes import DAY, DELIVERY, RULES, Disputes
+from tests.kinds.harness import types as kinds_of
 
 
 @pytest.mark.parametrize(("stage", "outcome"), [("won", "won"), ("lost", "lost")])
@@ -323,3 +185,26 @@ async def test_due_time_already_passed_expires(ds: Disputes) -> None:
     _, case_id = await ds.open(due_in=-timedelta(hours=1))
     v = await ds.until(case_id, lambda v: v.status == "closed")
     assert v.outcome == "expired" and ds.requests(case_id) == []
+
+
+async def test_a_long_dispute_continues_as_new_with_its_state(ds: Disputes) -> None:
+    """The kind's state goes whole to the next run: round, due time, evidence (texts held
+    by reference), money moved, the submission; the case acts on after it as before."""
+    ds.policy = with_section(ds.policy, "dispute", history_limit=20)
+    dispute_id, case_id = await ds.open(funds="withdrawn", funds_amount=Decimal("120.00"))
+    await ds.act(case_id, {"type": "add_evidence", "items": DELIVERY[:2]})
+    due = (await ds.env.get_current_time()).replace(microsecond=0) + 12 * DAY
+    await ds.event(dispute_id, "charge.dispute.updated", stage="needs_response", due_by=due)
+    await ds.act(case_id, {"type": "add_evidence", "items": DELIVERY[2:]})
+    v = await ds.until(case_id, lambda v: "continued" in kinds_of(v))
+    assert v.round == 1 and v.deadlines["respond_by"] == due
+    assert v.packet is not None and v.packet["missing"] == [] and v.packet["items"] == 4
+    assert v.details["money"]["withdrawn"] == "120.00"
+    v = await ds.act(case_id, {"type": "submit_defense"})
+    assert v.status == "submitted"
+    (request,) = ds.requests(case_id)
+    assert request.body["evidence[shipping_tracking_number]"] == "SF1234567890"
+    await ds.refused(case_id, {"type": "submit_defense"}, "Conflict")  # submitted, carried
+    await ds.event(dispute_id, "charge.dispute.closed", stage="won")
+    v = await ds.until(case_id, lambda v: v.status == "closed")
+    assert v.outcome == "won"

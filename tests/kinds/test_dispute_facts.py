@@ -18,8 +18,9 @@ from redress.models.dispute import RULES as DISPUTE_RULES
 from redress.models.dispute import DisputeCaseInput, DisputeEvent, ProviderEvent
 from redress.providers.stripe import StripeProvider
 from redress.store.tables import CaseRecord
-from tests.kinds.test_dispute import KIND, POLICY, Disputes, ds, kinds_of  # noqa: F401
-from tests.providers.test_stripe import EVENT as STRIPE_EVENT
+from tests.kinds.disputes import KIND, POLICY, Disputes
+from tests.kinds.harness import types as kinds_of
+from tests.providers.samples import EVENT as STRIPE_EVENT
 from workflows.dispute import DisputeWorkflow
 
 

@@ -15,16 +15,16 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from redress import search_attributes as sa
-from redress.models import CaseAction, CaseResult, CaseView
+from redress.models import CaseAction, CaseResult
 from redress.notices.renderer import NoticeRenderer
 from redress.policy import load_policy
 from redress.refusals import http_status
-from tests.kinds.conftest import retire
+from tests.kinds import harness as kinds
+from tests.kinds.harness import act, retire
 from tests.kinds.toy_kind import Finish, Poke, ToyInput, ToyWorkflow
 from worker import build_worker
 
@@ -76,16 +76,8 @@ async def toy(
         await retire(ts_env.client, handle)
 
 
-async def act(h: Handle, command: CaseAction) -> CaseView:
-    await h.execute_update(ToyWorkflow.act, command)
-    return await h.query(ToyWorkflow.case)
-
-
 async def refusal(h: Handle, command: CaseAction) -> tuple[int, str]:
-    with pytest.raises(WorkflowUpdateFailedError) as info:
-        await act(h, command)
-    cause = info.value.cause
-    assert isinstance(cause, ApplicationError)
+    cause = await kinds.refusal(h, command)
     return http_status(cause), cause.message
 
 

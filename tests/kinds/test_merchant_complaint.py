@@ -8,23 +8,16 @@ Each test's workflows are terminated on teardown, so no case outlives its worker
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from redress.models import CaseAction, CaseView
+from redress.models import CaseView
 from redress.models.complaint import (
     Appeal,
     AppealDecision,
@@ -35,81 +28,37 @@ from redress.models.complaint import (
     Reply,
     Resolve,
 )
+from redress.models.complaint import rules_of as complaint_rules
 from redress.policy import load_policy
 from redress.store.tables import NoticeRecord
-from tests.conftest import make_complaint, open_complaint_case, running_worker
-from tests.kinds.conftest import Cases, Handle
+from tests.harness import make_complaint, notices, open_complaint_case, running_worker
+from tests.kinds.harness import (
+    Cases,
+    Handle,
+    act,
+    agent,
+    event,
+    platform,
+    refused,
+    sleep_until,
+    types,
+    until,
+    view,
+)
 from workflows.complaint import ComplaintWorkflow
 
 H96 = timedelta(hours=96)
 DAY = timedelta(days=1)
 
 
-def agent(action: Any) -> CaseAction:
-    return CaseAction(actor="agent-1", role="agent", action=action)
-
-
-def platform(action: Any) -> CaseAction:
-    return CaseAction(actor="platform-1", role="platform", action=action)
-
-
 REPLY = agent(Reply(message="Parcel re-sent, tracking SF123"))
 APPEAL = agent(Appeal(penalty_id="P1", statement="We replied by phone", evidence=["call.png"]))
-
-
-async def view(handle: Handle) -> CaseView:
-    return await handle.query(ComplaintWorkflow.case)
-
-
-async def act(handle: Handle, cmd: CaseAction) -> CaseView:
-    await handle.execute_update(ComplaintWorkflow.act, cmd)
-    return await view(handle)
-
-
-async def refused(handle: Handle, cmd: CaseAction, kind: str) -> str:
-    """Send an action that must be refused with `kind`; returns the refusal's message."""
-    with pytest.raises(WorkflowUpdateFailedError) as info:
-        await act(handle, cmd)
-    cause = info.value.cause
-    assert isinstance(cause, ApplicationError)
-    assert cause.type == kind, cause.message
-    return cause.message
-
-
-async def until(handle: Handle, ok: Callable[[CaseView], bool], seconds: float = 10) -> CaseView:
-    """Poll the case (real time, the clock stays put) until `ok` holds."""
-    loop = asyncio.get_running_loop()
-    give_up = loop.time() + seconds
-    v: CaseView | None = None
-    while True:
-        try:
-            v = await view(handle)
-            if ok(v):
-                return v
-        except RPCError:
-            pass  # first workflow task not done yet
-        if loop.time() > give_up:
-            raise AssertionError(f"case never reached the expected state: {v!r}")
-        await asyncio.sleep(0.05)
-
-
-def types(v: CaseView) -> list[str]:
-    return [e.type for e in v.timeline]
 
 
 def soon_after(actual: datetime | None, instant: datetime) -> bool:
     """A timer-driven change happens at its instant, give or take the workflow task's latency
     (the case records `workflow.now()` of the task that woke up)."""
     return actual is not None and instant <= actual < instant + timedelta(seconds=1)
-
-
-def event(v: CaseView, type_: str) -> Any:
-    [found] = [e for e in v.timeline if e.type == type_]
-    return found
-
-
-async def sleep_until(env: WorkflowEnvironment, at: datetime) -> None:
-    await env.sleep(at - await env.get_current_time())
 
 
 # --- M1: handled in time --------------------------------------------------------------
@@ -158,7 +107,7 @@ async def test_resolve_closes_at_once(cases: Cases) -> None:
 async def test_one_reminder_per_offset_at_its_instant(cases: Cases) -> None:
     h, inp = await cases.start()
     respond_by = inp.complaint.created_at + H96
-    offsets = inp.policy.complaint.reminders_before
+    offsets = complaint_rules(inp.policy).reminders_before
     assert offsets == [timedelta(hours=24), timedelta(hours=4)]
     await until(h, lambda v: v.version >= 1)
 
@@ -179,7 +128,11 @@ async def test_one_reminder_per_offset_at_its_instant(cases: Cases) -> None:
     await sleep_until(cases.env, respond_by + timedelta(days=3))  # penalty, nothing repeated
     assert len(reminders()) == 2
     v = await view(h)
-    sent = [e for e in v.timeline if e.type == "notice" and e.template == "deadline_reminder"]
+    sent = [
+        e
+        for e in v.timeline
+        if e.type == "notice" and getattr(e, "template", None) == "deadline_reminder"
+    ]
     assert len(sent) == 2
     assert all(soon_after(e.at, respond_by - off) for e, off in zip(sent, offsets, strict=True))
 
@@ -473,7 +426,7 @@ async def test_case_opened_by_intake_effects_run_beside_the_workflow(
     # One per status change (replied, closed); none at the start.
     assert len(upserts) == 2
     assert all("TemporalChangeVersion" not in u for u in upserts)
-    assert len(cases_notices(engine, opened.case_id)) == 2  # acknowledgement, refund done
+    assert len(notices(engine, opened.case_id)) == 2  # acknowledgement, refund done
 
 
 def markers(events: list[HistoryEvent]) -> list[str]:
@@ -482,8 +435,3 @@ def markers(events: list[HistoryEvent]) -> list[str]:
         for e in events
         if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
     ]
-
-
-def cases_notices(engine: Engine, case_id: str) -> list[NoticeRecord]:
-    with Session(engine) as s:
-        return list(s.exec(select(NoticeRecord).where(NoticeRecord.case_id == case_id)).all())

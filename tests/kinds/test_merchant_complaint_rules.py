@@ -18,12 +18,14 @@ from redress.models import RefundReceipt, RefundRequest
 from redress.models.complaint import PlatformVerdict, Refund, RefuseRefund, Reply, Resolve
 from redress.payments.gateway import SimulatedGateway
 from redress.policy import load_policy
-from tests.kinds.conftest import Cases, Handle, retire
-from tests.kinds.test_merchant_complaint import (
+from tests.kinds.harness import (
+    Cases,
+    Handle,
     act,
     agent,
     platform,
     refused,
+    retire,
     sleep_until,
     view,
 )

@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from sqlalchemy import MetaData, select
@@ -31,23 +31,23 @@ from redress.intake import Opened, open_case
 from redress.kinds import KINDS
 from redress.models import CaseAction, CaseView, RefundReceipt, RefundRequest
 from redress.models.case import INCOMING
-from redress.models.payment_failure import Payment
+from redress.models.payment_failure import KIND as KIND_NAME
+from redress.models.payment_failure import SECTION, Payment, rules_of
 from redress.payments import attempts, failure_rates
 from redress.payments.channel import SimulatedPaymentChannel
-from redress.payments.failure_policy import CAUSES
+from redress.payments.failure_policy import CAUSES, CauseClass
 from redress.payments.failure_rates import AlertsInput, AlertsResult
 from redress.payments.gateway import RefundDeclined, SimulatedGateway
 from redress.policy import Policy, load_policy
 from redress.store import crud
 from redress.store.tables import NoticeRecord, RefundRecord
-from tests.kinds.conftest import retire
+from tests.kinds.harness import retire
 from worker import build_worker
 from workflows.payment_failure_alerts import PaymentFailureAlertsWorkflow
 
-KIND = KINDS["payment_failure"]
+KIND = KINDS[KIND_NAME]
 POLICY = load_policy("default")
-RULES = POLICY.payment_failure
-assert RULES is not None
+RULES = rules_of(POLICY)
 SECOND = timedelta(seconds=1)
 CARD = "4111 1111 1111 1111"  # a test Visa number: passes the Luhn check
 
@@ -55,7 +55,7 @@ CARD = "4111 1111 1111 1111"  # a test Visa number: passes the Luhn check
 # policy data, added without touching code (unusual_time has no bundled code).
 TEST_CODES = {**RULES.codes, "testpay": {c: {"cause": c} for c in CAUSES if c != "unknown"}}
 WITH_TEST_CHANNEL = POLICY.model_copy(
-    update={"payment_failure": RULES.model_validate({**RULES.model_dump(), "codes": TEST_CODES})}
+    update={SECTION.name: RULES.model_validate({**RULES.model_dump(), "codes": TEST_CODES})}
 )
 
 
@@ -192,7 +192,6 @@ async def test_each_cause_is_told_at_once_with_its_next_step_in_both_locales(
     fs: Failures,
 ) -> None:
     fs.policy = WITH_TEST_CHANNEL
-    assert fs.policy.payment_failure is not None
     async with fs.worker():
         opened: list[tuple[str, str, str]] = []
         for cause in CAUSES:
@@ -207,7 +206,7 @@ async def test_each_cause_is_told_at_once_with_its_next_step_in_both_locales(
                 opened.append((case_id, cause, locale))
         for case_id, cause, locale in opened:
             v = await fs.view(case_id)
-            rule = fs.policy.payment_failure.causes[cause]
+            rule = rules_of(fs.policy).causes[cast(CauseClass, cause)]
             d = v.details
             assert (d["cause"], d["next_step"], d["retry_safe"]) == (
                 cause,
@@ -349,7 +348,7 @@ async def test_a_retried_refund_refunds_once(fs: Failures) -> None:
 @pytest.mark.rule("F4")
 async def test_a_silent_channel_escalates_then_the_desk_records_the_result(fs: Failures) -> None:
     silent = SimulatedPaymentChannel(fs.engine, silent=True)
-    async with fs.worker(payment_channel=silent):
+    async with fs.worker(parts={"payment_channel": silent}):
         _, case_id = await fs.fail()
         v = await fs.view(case_id)
         assert (
@@ -375,7 +374,7 @@ async def test_a_silent_channel_escalates_then_the_desk_records_the_result(fs: F
 @pytest.mark.rule("F4")
 async def test_the_desk_records_not_captured_and_the_retry_window_runs(fs: Failures) -> None:
     silent = SimulatedPaymentChannel(fs.engine, silent=True)
-    async with fs.worker(payment_channel=silent):
+    async with fs.worker(parts={"payment_channel": silent}):
         _, case_id = await fs.fail()
         await fs.env.sleep(RULES.reconcile_within + SECOND)
         await fs.until(case_id, lambda v: v.status == "escalated")

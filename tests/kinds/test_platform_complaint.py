@@ -7,133 +7,19 @@ later events go through the intake too. Reviewer actions are the Update `act`.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
-from temporalio.testing import WorkflowEnvironment
 
-from redress.intake import Opened, Undeliverable, open_case
-from redress.kinds import KINDS
-from redress.models import CaseAction, CaseView
-from redress.models.case import INCOMING
+from redress.intake import Undeliverable
 from redress.models.platform_intake import sample_event
-from redress.policy import Policy, Span, load_policy
-from redress.store.tables import NoticeRecord, RefundRecord, VerificationRecord
-from tests.conftest import running_worker
-from tests.kinds.conftest import retire
-
-KIND = KINDS["platform_complaint"]
-DEFAULT = load_policy("default")
-RULES = DEFAULT.platform_complaint
-assert RULES is not None
-
-
-def policy_with(**changes: Any) -> Policy:
-    """The default policy with its platform section changed (e.g. manual acceptance)."""
-    assert DEFAULT.platform_complaint is not None
-    section = DEFAULT.platform_complaint.model_copy(update=changes)
-    return DEFAULT.model_copy(update={"platform_complaint": section})
-
-
-MANUAL = policy_with(acceptance=RULES.acceptance.model_copy(update={"manual": True}))
-
-
-@dataclass
-class Platform:
-    env: WorkflowEnvironment
-    engine: Engine
-    task_queue: str
-    handles: list[WorkflowHandle[Any, Any]]
-
-    @property
-    def client(self) -> Client:
-        return self.env.client
-
-    async def intake(self, body: dict[str, Any], policy: Policy = DEFAULT) -> Opened:
-        event = KIND.events[body["type"]].model_validate(body, context=INCOMING)
-        now = await self.env.get_current_time()
-        opened = await open_case(
-            self.client, self.engine, self.task_queue, policy, KIND, "generic", event, now=now
-        )
-        handle = self.client.get_workflow_handle(opened.case_id)
-        if handle.id not in {h.id for h in self.handles}:
-            self.handles.append(handle)
-        return opened
-
-    async def open(self, policy: Policy = DEFAULT, **complaint: Any) -> str:
-        # A trade of its own: the same user and trade would be linked to the first case.
-        body = sample_event(f"PC{uuid.uuid4().hex[:10]}", trade_no=f"T{uuid.uuid4().hex[:12]}")
-        body["complaint"]["created_at"] = (await self.env.get_current_time()).isoformat()
-        body["complaint"].update(complaint)
-        body["complaint"] = {k: v for k, v in body["complaint"].items() if v is not None}
-        return (await self.intake(body, policy)).case_id
-
-    async def user(self, case_id: str, type_: str, **fields: Any) -> Opened:
-        complaint_id = case_id.removeprefix("platform-generic-")
-        body = {
-            "event_id": f"evt-{uuid.uuid4().hex[:12]}",
-            "type": f"platform_complaint.{type_}",
-            "complaint": {"id": complaint_id, **fields.pop("complaint", {})},
-            **fields,
-        }
-        return await self.intake(body)
-
-    async def act(self, case_id: str, role: str, action: dict[str, Any], id: str | None = None):  # type: ignore[no-untyped-def]
-        cmd = CaseAction(actor=f"{role}-1", role=role, action=action)  # type: ignore[arg-type]
-        handle = self.client.get_workflow_handle(case_id)
-        await handle.execute_update("act", cmd, id=id)
-        return await self.view(case_id)
-
-    async def refused(self, case_id: str, role: str, action: dict[str, Any], kind: str) -> str:
-        with pytest.raises(WorkflowUpdateFailedError) as info:
-            await self.act(case_id, role, action)
-        cause = info.value.cause
-        assert isinstance(cause, ApplicationError) and cause.type == kind, cause
-        return cause.message
-
-    async def view(self, case_id: str) -> CaseView:
-        return await self.client.get_workflow_handle(case_id).query("case", result_type=CaseView)
-
-    async def until(self, case_id: str, ok: Callable[[CaseView], bool]) -> CaseView:
-        for _ in range(500):
-            v = await self.view(case_id)
-            if ok(v):
-                return v
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"{case_id}: {v.status} {v.details}")
-
-    def notices(self, case_id: str, template: str | None = None) -> list[NoticeRecord]:
-        with Session(self.engine) as s:
-            q = select(NoticeRecord).where(NoticeRecord.case_id == case_id)
-            if template:
-                q = q.where(NoticeRecord.template == template)
-            return sorted(s.exec(q).all(), key=lambda n: n.delivered_at)
-
-
-@pytest.fixture
-async def pc(
-    ts_env: WorkflowEnvironment, engine: Engine, task_queue: str
-) -> AsyncIterator[Platform]:
-    p = Platform(ts_env, engine, task_queue, [])
-    async with running_worker(ts_env.client, engine, task_queue):
-        yield p
-        for handle in p.handles:
-            await retire(ts_env.client, handle)
-
-
-def types(view: CaseView) -> list[str]:
-    return [e.type for e in view.timeline]
-
+from redress.policy import Span
+from redress.store.tables import RefundRecord, VerificationRecord
+from tests.kinds.harness import types
+from tests.kinds.platforms import DEFAULT, MANUAL, RULES, UPHELD, Platform, policy_with
 
 # --- P1, P2: acceptance ---------------------------------------------------------------
 
@@ -342,13 +228,6 @@ async def test_counterparty_needs_the_users_authorization(pc: Platform) -> None:
 
 
 # --- P7–P9: outcome and confirmation ------------------------------------------------------
-
-UPHELD = {
-    "type": "conclude",
-    "upheld": True,
-    "basis": "duplicate charge confirmed in the ledger",
-    "compensation": {"refund": "20.00"},
-}
 
 
 @pytest.mark.rule("P7", "P8")

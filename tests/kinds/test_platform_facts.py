@@ -13,7 +13,8 @@ from sqlmodel import Session, select
 
 from redress.intake import Undeliverable
 from redress.store.tables import CaseRecord, RefundRecord
-from tests.kinds.test_platform_complaint import UPHELD, Platform, pc, types  # noqa: F401
+from tests.kinds.harness import types
+from tests.kinds.platforms import UPHELD, Platform
 
 OTHER = {
     "amount": "50000.00",

@@ -17,10 +17,8 @@ from redress.models.case import is_verdict, moves_money
 from redress.models.complaint import PlatformVerdict, Refund, RefuseRefund, Reply
 from redress.policy import Policy, PolicySnapshot, SignalsPolicy, load_policy
 from redress.store.tables import AuditEntry
-from tests.kinds.conftest import Cases, Handle
-from tests.kinds.test_dispute import Disputes, ds  # noqa: F401  (the fixture)
-from tests.kinds.test_merchant_complaint import act, event, until, view
-from workflows.complaint import ComplaintWorkflow
+from tests.kinds.disputes import Disputes
+from tests.kinds.harness import Cases, Handle, act, event, send, until, view
 
 
 def claim(role: str, action: Any, request_id: str | None = None) -> dict[str, Any]:
@@ -136,9 +134,7 @@ async def test_a_refund_by_signal_where_allowed_acts_once_per_request_id(cases: 
 async def test_a_signal_repeating_an_update_id_acts_none(cases: Cases) -> None:
     h, inp = await cases.start(policy=allowing(allow_money=True))
     refund = Refund(amount=Decimal("30.00"))
-    await h.execute_update(
-        ComplaintWorkflow.act, CaseAction(actor="a", role="agent", action=refund), id="k-1"
-    )
+    await send(h, CaseAction(actor="a", role="agent", action=refund), id="k-1")
     await signal(h, claim("agent", refund, "k-1"))
     [row] = await audited(cases.engine, inp.case_id, 1)
     assert (row.accepted, row.status_code) == (False, 409)
@@ -248,12 +244,12 @@ def test_one_declaration_says_what_moves_money_and_what_is_a_verdict() -> None:
     complaint, platform, dispute = "complaint-x-1", "platform-x-1", "dispute-stripe-dp_1"
     refund = {"type": "refund", "amount": "10.00"}
     conclude = {"type": "conclude", "upheld": True, "basis": "b"}
-    money = [
+    money: list[tuple[str, dict[str, Any]]] = [
         (complaint, refund),
         (platform, {**conclude, "compensation": {"refund": "10.00"}}),
         (dispute, {"type": "accept_dispute"}),
     ]
-    no_money = [
+    no_money: list[tuple[str, dict[str, Any]]] = [
         (complaint, {"type": "reply", "message": "m"}),
         (platform, {**conclude, "compensation": {"points": 10}}),
         (dispute, {"type": "submit_defense"}),

@@ -21,28 +21,8 @@ from redress import kinds
 from redress.models.dispute import DisputeEvent
 from redress.providers import Rejected, Unhandled
 from redress.providers.antom import AntomProvider
-
-CLIENT_ID = "SANDBOX_5YBZ1K2YCRCS06197"
-PATH = "/webhooks/antom"
-NOTIFY_TIME = "2025-01-06T19:09:17-08:00"
-
-# A notifyDispute body as Antom sends it: every value a string, amounts in minor units.
-CREATED: dict[str, Any] = {
-    "arn": "74987505012345678901234",
-    "defendable": "true",
-    "defenseDueTime": "2025-01-13T19:09:16-08:00",
-    "disputeAmount": {"currency": "KRW", "value": "14204"},
-    "disputeId": "202501061900000000000012345",
-    "disputeNotificationType": "DISPUTE_CREATED",
-    "disputeReasonCode": "13.1",
-    "disputeReasonMsg": "Merchandise/Services Not Received",
-    "disputeSource": "Visa",
-    "disputeTime": "2025-01-06T19:09:16-08:00",
-    "disputeType": "CHARGEBACK",
-    "notifyTime": NOTIFY_TIME,
-    "paymentId": "20250106194010800100188170212345678",
-    "paymentRequestId": "PAY_20250106_0001",
-}
+from tests.providers.samples import ANTOM_CREATED as CREATED
+from tests.providers.samples import CLIENT_ID, NOTIFY_TIME, PATH
 
 
 @pytest.fixture(scope="module")

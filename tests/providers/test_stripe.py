@@ -20,48 +20,7 @@ from redress import kinds
 from redress.models.dispute import DisputeEvent
 from redress.providers import Inbound, Rejected, Unhandled
 from redress.providers.stripe import StripeProvider
-
-SECRET = "whsec_test_4eC39HqLyjWDarjtT1zdp7dc"
-OLD_SECRET = "whsec_test_retired_0123456789abcdef"
-CREATED = 1_700_000_000
-DUE_BY = 1_700_863_999
-
-# A `charge.dispute.created` event as Stripe sends it (fields as in its API reference).
-EVENT: dict[str, Any] = {
-    "id": "evt_1OeCrE2eZvKYlo2CWn5wm5YQ",
-    "object": "event",
-    "api_version": "2024-06-20",
-    "created": CREATED,
-    "data": {
-        "object": {
-            "id": "dp_1OeCrD2eZvKYlo2C5ZkDgiBW",
-            "object": "dispute",
-            "amount": 4999,
-            "balance_transactions": [],
-            "charge": "ch_3OeCr92eZvKYlo2C1Q9rfyNp",
-            "created": CREATED - 5,
-            "currency": "usd",
-            "evidence": {"customer_name": None, "product_description": None, "receipt": None},
-            "evidence_details": {
-                "due_by": DUE_BY,
-                "has_evidence": False,
-                "past_due": False,
-                "submission_count": 0,
-            },
-            "is_charge_refundable": True,
-            "livemode": False,
-            "metadata": {"merchant_id": "M-ACME"},
-            "payment_intent": "pi_3OeCr92eZvKYlo2C1lUcUGFJ",
-            "payment_method_details": {"card": {"brand": "visa", "network_reason_code": "13.1"}},
-            "reason": "product_not_received",
-            "status": "needs_response",
-        }
-    },
-    "livemode": False,
-    "pending_webhooks": 1,
-    "request": {"id": None, "idempotency_key": None},
-    "type": "charge.dispute.created",
-}
+from tests.providers.samples import CREATED, DUE_BY, EVENT, OLD_SECRET, SECRET
 
 
 def event(event_type: str = "charge.dispute.created", **dispute: Any) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
+from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from redress.api.app import create_app
@@ -31,10 +32,8 @@ from redress.api.deps import AppState
 from redress.config import Settings
 from redress.policy import load_policy
 from redress.store.tables import DeliveryRecord, IntakeEvent, IntakeRecord
-from tests.providers.test_antom import CLIENT_ID, PATH
-from tests.providers.test_antom import CREATED as ANTOM_CREATED
-from tests.providers.test_stripe import EVENT as STRIPE_EVENT
-from tests.providers.test_stripe import SECRET
+from tests.providers.samples import ANTOM_CREATED, CLIENT_ID, PATH, SECRET
+from tests.providers.samples import EVENT as STRIPE_EVENT
 
 POLICY = load_policy("default")
 DAY = 86_400
@@ -95,7 +94,11 @@ async def api(engine: Engine, antom_keys: tuple[str, str]) -> AsyncIterator[Api]
     temporal = Engine404()
     app = create_app(settings)
     app.state.redress = AppState(
-        settings=settings, client=temporal, engine=engine, policy=POLICY, signer=None
+        settings=settings,
+        client=cast(Client, temporal),  # a stand-in that must never be called
+        engine=engine,
+        policy=POLICY,
+        signer=None,
     )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:

@@ -22,7 +22,7 @@ from redress.models.complaint import Refund
 from redress.policy import SignalsPolicy, load_policy
 from redress.store.db import make_engine
 from redress.store.tables import CaseRecord, NoticeRecord, RefundRecord
-from tests.conftest import make_complaint, open_complaint_case
+from tests.harness import complaint_handle, make_complaint, open_complaint_case
 from workflows.complaint import ComplaintWorkflow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,12 +95,7 @@ async def test_worker_sigkill_loses_and_doubles_nothing(
             worker.wait()
             worker = start_worker(env, log)
         results = await asyncio.wait_for(
-            asyncio.gather(
-                *(
-                    client.get_workflow_handle_for(ComplaintWorkflow.run, c).result()
-                    for c in case_ids
-                )
-            ),
+            asyncio.gather(*(complaint_handle(client, c).result() for c in case_ids)),
             timeout=240,
         )
     finally:

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 from temporalio.testing import WorkflowEnvironment
 
 from redress.models import RetentionInput
@@ -14,22 +15,22 @@ from redress.policy import load_policy
 from redress.store import crud, transactions
 from redress.store.tables import (
     CaseRecord,
+    DisputeRequestRecord,
     NoticeRecord,
     RefundRecord,
     SettledTransaction,
     TransactionRecord,
 )
-from tests.conftest import running_worker
-from tests.store.test_crud import view
+from tests.harness import case_view, running_worker
 from worker import RETENTION_SCHEDULE_ID, ensure_retention_schedule
 from workflows.retention import RetentionWorkflow
 
 
-def seed(engine, case_id: str, status: str, age_days: int) -> None:  # type: ignore[no-untyped-def]
-    crud.upsert_case(engine, view(case_id, 1, status))
+def seed(engine: Engine, case_id: str, status: str, age_days: int) -> None:
+    crud.upsert_case(engine, case_view(case_id, 1, status))
     at = datetime.now(UTC) - timedelta(days=age_days)
     with Session(engine) as s:
-        s.exec(update(CaseRecord).where(CaseRecord.case_id == case_id).values(updated_at=at))  # type: ignore[call-overload]
+        s.exec(update(CaseRecord).where(col(CaseRecord.case_id) == case_id).values(updated_at=at))  # type: ignore[call-overload]
         s.add(
             RefundRecord(
                 idempotency_key=f"{case_id}:refund:1",
@@ -55,6 +56,18 @@ def seed(engine, case_id: str, status: str, age_days: int) -> None:  # type: ign
                 delivered_at=at,
             )
         )
+        s.add(  # a kind's own table (the registry's `tables`): goes with its case
+            DisputeRequestRecord(
+                idempotency_key=f"{case_id}:defense:1",
+                reference="ref",
+                case_id=case_id,
+                provider="stripe",
+                dispute_id="dp_1",
+                action="submit_defense",
+                body={},
+                at=at,
+            )
+        )
         s.commit()
 
 
@@ -72,7 +85,7 @@ async def test_purge_keeps_360_days_and_open_cases(
         with Session(engine) as s:
             s.exec(
                 update(TransactionRecord)  # type: ignore[call-overload]
-                .where(TransactionRecord.transaction_id == txn)
+                .where(col(TransactionRecord.transaction_id) == txn)
                 .values(updated_at=now - timedelta(days=age))
             )
             s.add(
@@ -101,7 +114,8 @@ async def test_purge_keeps_360_days_and_open_cases(
     with Session(engine) as s:
         left = sorted(r.case_id for r in s.exec(select(CaseRecord)).all())
         refunds = sorted(r.case_id for r in s.exec(select(RefundRecord)).all())
-    assert left == ["old-open", "young-closed"] == refunds
+        requests = sorted(r.case_id for r in s.exec(select(DisputeRequestRecord)).all())
+    assert left == ["old-open", "young-closed"] == refunds == requests
     with Session(engine) as s:
         records = [r.transaction_id for r in s.exec(select(TransactionRecord)).all()]
         settled = [r.transaction_id for r in s.exec(select(SettledTransaction)).all()]

@@ -16,9 +16,15 @@ from redress.policy import load_policy
 from redress.search_attributes import dev_server_flags
 from redress.store import crud
 from redress.store.db import make_engine
-from tests.conftest import binary, make_complaint, open_complaint_case, running_worker
-from tests.e2e.conftest import free_port
-from workflows.complaint import ComplaintWorkflow
+from tests.harness import (
+    binary,
+    complaint_handle,
+    free_port,
+    make_complaint,
+    open_complaint_case,
+    running_worker,
+    with_section,
+)
 
 CASES = 40
 
@@ -57,17 +63,12 @@ async def connect(port: int) -> Client:
 async def test_server_restart_keeps_cases_and_timers(tmp_path: Path, task_queue: str) -> None:
     db, port = tmp_path / "temporal.db", free_port()
     engine = make_engine(f"sqlite:///{tmp_path / 'cases.db'}")
-    policy = load_policy("fast")
-    policy = policy.model_copy(
-        update={
-            "complaint": policy.complaint.model_copy(
-                update={
-                    "handle_within": timedelta(seconds=8),
-                    "reminders_before": [],
-                    "response_appeal_window": timedelta(seconds=3),
-                }
-            )
-        }
+    policy = with_section(
+        load_policy("fast"),
+        "complaint",
+        handle_within=timedelta(seconds=8),
+        reminders_before=[],
+        response_appeal_window=timedelta(seconds=3),
     )
     server = start_server(db, port)
     try:
@@ -88,12 +89,7 @@ async def test_server_restart_keeps_cases_and_timers(tmp_path: Path, task_queue:
         client = await connect(port)
         async with running_worker(client, engine, task_queue):
             results = await asyncio.wait_for(
-                asyncio.gather(
-                    *(
-                        client.get_workflow_handle_for(ComplaintWorkflow.run, i).result()
-                        for i in ids
-                    )
-                ),
+                asyncio.gather(*(complaint_handle(client, i).result() for i in ids)),
                 timeout=120,
             )
     finally:

@@ -19,7 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 from redress.policy import load_policy
 from redress.store import crud
 from redress.store.db import make_engine
-from tests.conftest import make_complaint, open_complaint_case, running_worker
+from tests.harness import make_complaint, open_complaint_case, running_worker, with_section
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 PG_URL = os.environ.get("REDRESS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -79,13 +79,11 @@ async def test_store_outage_delays_but_loses_nothing(
 ) -> None:
     proxy = Proxy()
     await proxy.start()
-    policy = load_policy("fast")
-    policy = policy.model_copy(
-        update={
-            "complaint": policy.complaint.model_copy(
-                update={"handle_within": timedelta(seconds=30), "reminders_before": []}
-            )
-        }
+    policy = with_section(
+        load_policy("fast"),
+        "complaint",
+        handle_within=timedelta(seconds=30),
+        reminders_before=[],
     )
     async with pg_schema() as schema:
         url = PG_URL.replace(f":{PG_PORT}/", f":{proxy.port}/")

@@ -20,15 +20,22 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 
 def test_histories_are_recorded() -> None:
-    kinds = {p.stem.split("_")[0] for p in HISTORIES}
-    # Every kind has some (`payment` for payment_failure).
-    assert kinds == {"complaint", "dispute", "platform", "payment", "retention"}
+    """Every registered kind has some, named by its prefix (and its scenarios' names)."""
+    recorded = {p.stem.split("_")[0] for p in HISTORIES}
+    assert recorded == {kind.prefix for kind in KINDS.values()} | {"retention"}
+    for kind in KINDS.values():
+        for name in kind.load_replay_scenarios():
+            assert name.startswith(f"{kind.prefix}_")
+            assert any(p.stem.startswith(f"{name}-") for p in HISTORIES), f"{name}: none"
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_replay(path: Path) -> None:
     replayer = Replayer(
-        workflows=[*(kind.load_workflow() for kind in KINDS.values()), RetentionWorkflow],
+        workflows=[
+            *(wf for kind in KINDS.values() for wf in kind.load_workflows()),
+            RetentionWorkflow,
+        ],
         data_converter=pydantic_data_converter,
     )
     history = WorkflowHistory.from_json(path.stem, path.read_text())

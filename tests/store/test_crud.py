@@ -2,58 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from redress.models import CaseView, NoticeRequest, Recipient, RefundRequest
+from redress.models import NoticeRequest, Recipient, RefundRequest
 from redress.notices.channels import RecordingChannel
 from redress.notices.renderer import RenderedNotice
 from redress.payments.gateway import SimulatedGateway
 from redress.store import crud
 from redress.store.db import make_engine
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """The same tests on an SQLite file and on a throwaway PostgreSQL database."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'cases.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-
-
-def view(case_id: str, version: int, status: str = "awaiting_response") -> CaseView:
-    return CaseView(
-        case_id=case_id,
-        workflow_id=case_id,
-        kind="merchant_complaint",
-        status=status,  # type: ignore[arg-type]
-        merchant_id="M1",
-        trade_no="T1",
-        amount=Decimal("10.00"),
-        currency="CNY",
-        category="x",
-        locale="en",
-        created_at=datetime.now(UTC),
-        policy="default",
-        version=version,
-    )
+from tests.harness import case_view
 
 
 def test_projection_never_goes_back_in_time(store: Engine) -> None:
-    assert crud.upsert_case(store, view("c1", 1))
-    assert crud.upsert_case(store, view("c1", 3, "awaiting_outcome"))
+    assert crud.upsert_case(store, case_view("c1", 1))
+    assert crud.upsert_case(store, case_view("c1", 3, "awaiting_outcome"))
     # A late retry of version 2 arrives after version 3: ignored.
-    assert not crud.upsert_case(store, view("c1", 2, "overdue"))
+    assert not crud.upsert_case(store, case_view("c1", 2, "overdue"))
     got = crud.get_case(store, "c1")
     assert got is not None and got.status == "awaiting_outcome" and got.version == 3
     total, rows = crud.list_cases(store, status="awaiting_outcome", merchant_id="M1")
@@ -111,7 +78,7 @@ def test_concurrent_table_creation_on_a_fresh_file(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     with ThreadPoolExecutor(8) as pool:
         engines = list(pool.map(lambda _: make_engine(url), range(8)))
-    assert crud.upsert_case(engines[0], view("c1", 1))
+    assert crud.upsert_case(engines[0], case_view("c1", 1))
     for engine in engines:
         engine.dispose()
 
@@ -119,9 +86,9 @@ def test_concurrent_table_creation_on_a_fresh_file(tmp_path) -> None:
 def test_a_state_from_a_lost_workflow_task_never_hides_the_next(store: Engine) -> None:
     """A killed worker's task may have written version 5 that its replay never makes; the
     replay's states come from a longer history (`seq`) and replace it, whatever `version`."""
-    lost = view("c9", 5, "awaiting_outcome").model_copy(update={"seq": 40 * 1_000_000 + 5})
+    lost = case_view("c9", 5, "awaiting_outcome").model_copy(update={"seq": 40 * 1_000_000 + 5})
     assert crud.upsert_case(store, lost)
-    replayed = view("c9", 4, "closed").model_copy(update={"seq": 43 * 1_000_000 + 4})
+    replayed = case_view("c9", 4, "closed").model_copy(update={"seq": 43 * 1_000_000 + 4})
     assert crud.upsert_case(store, replayed)
     assert crud.get_case(store, "c9").status == "closed"  # type: ignore[union-attr]
     assert not crud.upsert_case(store, lost)  # a late retry of the lost one changes nothing

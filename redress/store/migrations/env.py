@@ -11,6 +11,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
+from redress import kinds  # noqa: F401  (the registry: the kinds' own tables, too)
 from redress.store import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 config = context.config

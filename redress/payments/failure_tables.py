@@ -1,5 +1,7 @@
 """Payment failures' tables (rules F4, F5): the attempts ledger and the failure-rate
-alerts. Their revisions are the `payment_failure` branch (payment_failure_0001)."""
+alerts. Their revisions are the `payment_failure` branch (payment_failure_0001); the
+registry entry lists them (`tables`), and the kind's models import this module so that
+they are on the metadata wherever the kind is registered."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """A merchant's payment failures (F5): per channel, over a sliding window, the attempts,
-the failures, the rate and the causes, and the alerts of that window."""
+the failures, the rate and the causes, and the alerts of that window. The kind's own
+route: its registry entry names this router (`routers`) and the app mounts it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.concurrency import run_in_threadpool
 
 from redress.api.deps import CurrentPrincipal, State
+from redress.api.errors import error_responses
+from redress.models.payment_failure import rules_of
 from redress.payments import failure_rates
 from redress.payments.failure_rates import FailureFigures
 from redress.policy import format_duration, parse_duration
@@ -17,7 +20,11 @@ from redress.policy import format_duration, parse_duration
 router = APIRouter(tags=["merchants"])
 
 
-@router.get("/merchants/{merchant_id}/payments/failures", response_model=FailureFigures)
+@router.get(
+    "/merchants/{merchant_id}/payments/failures",
+    response_model=FailureFigures,
+    responses=error_responses(401, 404, 422),
+)
 async def payment_failures(
     merchant_id: Annotated[str, Path(max_length=128)],
     state: State,
@@ -27,8 +34,7 @@ async def payment_failures(
         Query(max_length=32, description="a duration: 1h, 30m, 7d; default: the alert's window"),
     ] = None,
 ) -> FailureFigures:
-    rules = state.policy.payment_failure
-    default = rules.alert.window if rules else timedelta(hours=1)
+    default = rules_of(state.policy).alert.window
     try:
         span = parse_duration(window) if window is not None else default
     except ValueError as err:

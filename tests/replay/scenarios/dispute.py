@@ -1,0 +1,114 @@
+"""Disputes' replay scenarios (C1–C6): provider events through the intake, already
+normalized.
+
+Each recorder runs one case to its end and returns its case ID (`tests/replay/record.py`
+writes its history); the kind's registry entry names `SCENARIOS` (`replay_scenarios`)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from temporalio.testing import WorkflowEnvironment
+
+from redress.intake import open_case
+from redress.kinds import KINDS
+from redress.models import CaseAction
+from redress.models.dispute import KIND, DisputeEvent
+from redress.policy import load_policy
+
+
+class DisputeCase:
+    def __init__(self, env: WorkflowEnvironment, engine: Engine, name: str, version: str) -> None:
+        self.env, self.engine = env, engine
+        self.dispute_id = f"dp_REC-{name}-{version}"
+        self.case_id = ""
+        self.n = 0
+
+    async def event(self, type_: str, **fields: Any) -> None:
+        self.n += 1
+        now = await self.env.get_current_time()
+        data: dict[str, Any] = {
+            "event_id": f"evt_{self.dispute_id}_{self.n}",
+            "type": type_,
+            "provider": "stripe",
+            "dispute_id": self.dispute_id,
+            "occurred_at": now,
+            "merchant_id": "M100",
+            "amount": Decimal("120.00"),
+            "currency": "USD",
+            "reason": "product_not_received",
+            "category": "product_not_received",
+            "charge": f"ch_{self.n}",
+            **fields,
+        }
+        kind = KINDS[KIND]
+        opened = await open_case(
+            self.env.client,
+            self.engine,
+            "record",
+            load_policy("default"),
+            kind,
+            "stripe",
+            DisputeEvent.model_validate(data),
+            now=now,
+        )
+        self.case_id = opened.case_id
+
+    async def act(self, role: str, **action: Any) -> None:
+        cmd = CaseAction(actor=f"{role}-1", role=role, action=action)  # type: ignore[arg-type]
+        await self.env.client.get_workflow_handle(self.case_id).execute_update("act", cmd)
+
+
+async def dispute_defended_won_prearb(env: WorkflowEnvironment, d: DisputeCase) -> None:
+    """Defended and won, then pre-arbitration (round 2) that the policy submits by itself."""
+    due = (await env.get_current_time()) + timedelta(days=10)
+    await d.event("charge.dispute.created", stage="needs_response", due_by=due)
+    await d.act(
+        "agent",
+        type="add_evidence",
+        items=[{"kind": "shipping_documentation", "ref": "file_pod", "bytes": 1000}],
+    )
+    await d.act("agent", type="submit_defense")
+    await d.event("charge.dispute.funds_withdrawn", stage="under_review", funds="withdrawn")
+    await d.event("charge.dispute.closed", stage="won")
+    due = (await env.get_current_time()) + timedelta(days=20)
+    await d.event("charge.dispute.updated", stage="needs_response", due_by=due)
+    await env.sleep(timedelta(days=21))
+    await d.event("charge.dispute.closed", stage="lost")
+    await env.sleep(timedelta(days=121))
+
+
+async def dispute_auto_accepted(env: WorkflowEnvironment, d: DisputeCase) -> None:
+    """Small, and nobody acted: accepted by the policy before the due time."""
+    due = (await env.get_current_time()) + timedelta(days=3)
+    await d.event(
+        "charge.dispute.created", stage="needs_response", due_by=due, amount=Decimal("10.00")
+    )
+    await env.sleep(timedelta(days=3))
+    await d.event("charge.dispute.closed", stage="lost")
+    await env.sleep(timedelta(days=121))
+
+
+STEPS: dict[str, Callable[[WorkflowEnvironment, DisputeCase], Awaitable[None]]] = {
+    "dispute_defended_won_prearb": dispute_defended_won_prearb,
+    "dispute_auto_accepted": dispute_auto_accepted,
+}
+
+
+def _recorder(
+    steps: Callable[[WorkflowEnvironment, DisputeCase], Awaitable[None]],
+) -> Callable[[WorkflowEnvironment, Engine, str, str], Awaitable[str]]:
+    async def record(env: WorkflowEnvironment, engine: Engine, name: str, version: str) -> str:
+        d = DisputeCase(env, engine, name, version)
+        await steps(env, d)
+        await env.client.get_workflow_handle(d.case_id).result()
+        return d.case_id
+
+    return record
+
+
+SCENARIOS = {name: _recorder(steps) for name, steps in STEPS.items()}
