@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # providers' common code, worker, CLI and the replay test.
 SHARED = [
     *sorted((ROOT / "redress" / "api").glob("*.py")),
-    *sorted((ROOT / "redress" / "store").glob("*.py")),
+    # the store, its migrations' environment included (the revisions are a kind's branch)
+    *sorted(p for p in (ROOT / "redress" / "store").rglob("*.py") if "versions" not in p.parts),
     ROOT / "redress" / "intake.py",
     ROOT / "redress" / "policy.py",
     ROOT / "redress" / "search_attributes.py",
@@ -57,6 +58,7 @@ def kind_modules() -> set[str]:
     loaded |= {k.input.__module__ for k in KINDS.values()}
     loaded |= {k.open.__module__ for k in KINDS.values()}
     loaded |= {k.activities.partition(":")[0] for k in KINDS.values() if k.activities}
+    loaded |= {k.tables for k in KINDS.values() if k.tables}
     return loaded | KIND_MODULES
 
 
@@ -119,3 +121,24 @@ def test_every_kind_has_its_section_tables_and_scenarios() -> None:
     for kind in KINDS.values():
         assert kind.policy.name in policy.sections
         assert kind.load_replay_scenarios(), f"{kind.name}: no replay scenarios"
+
+
+def test_a_kinds_tables_are_its_own_and_loaded_through_the_registry() -> None:
+    """A kind's tables live in its tables module (the entry's `tables`), on the shared
+    metadata, with their retention; the shared tables module holds none of them."""
+    from sqlmodel import SQLModel
+
+    from redress.kinds import load_tables
+    from redress.store import tables as shared
+
+    load_tables()
+    for kind in KINDS.values():
+        for purge in kind.load_retention():
+            assert purge.table.__table__.name in SQLModel.metadata.tables
+    owned = {
+        p.table.__module__: p.table.__tablename__
+        for k in KINDS.values()
+        for p in k.load_retention()
+        if p.table.__module__ == k.tables
+    }
+    assert owned and shared.__name__ not in owned

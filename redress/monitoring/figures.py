@@ -31,14 +31,14 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import func, literal, select, true
 from sqlalchemy.engine import Connection, Engine
 
-from redress.policy import MonitoringPolicy
-from redress.store.tables import (
-    CaseRecord,
+from redress.models.dispute_tables import (
     FraudReport,
     MerchantTimelineEntry,
     MonitoringAlert,
     SettledTransaction,
 )
+from redress.policy import MonitoringPolicy
+from redress.store.tables import CaseRecord
 
 Programme = Literal["vamp", "ecm", "hecm"]
 Level = Literal["warning", "excessive"]
