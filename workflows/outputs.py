@@ -244,3 +244,13 @@ class CaseOutputs:
             details=self._details(),
             **self._envelope(),
         )
+
+
+def human(td: timedelta) -> str:
+    """'24h', '30m', '45s': a span as a notice or a refusal says it."""
+    seconds = int(td.total_seconds())
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60}m"
+    return f"{seconds}s"
