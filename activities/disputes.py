@@ -12,7 +12,7 @@ from temporalio.exceptions import ApplicationError
 
 from redress.logs import get_logger
 from redress.models import dispute_texts
-from redress.models.case import NoticeRequest, Recipient
+from redress.models.effects import NoticeRequest, Recipient
 from redress.models.evidence import (
     AcceptRequest,
     DefenseRequest,

@@ -17,7 +17,7 @@ from pydantic import BaseModel, TypeAdapter
 from temporalio.common import SearchAttributeKey
 
 from redress import search_attributes as sa
-from redress.models import complaint, dispute, platform_complaint, platform_intake
+from redress.models import complaint, dispute, platform_actions, platform_complaint, platform_intake
 from redress.models.case import CaseInput, Role
 from redress.models.intake import CaseMessage, CaseStart, IntakeContext
 from redress.policy import PolicySection
@@ -156,8 +156,8 @@ KINDS: dict[str, CaseKind] = {
             prefix="platform",
             workflow="workflows.platform_complaint:PlatformComplaintWorkflow",
             input=platform_complaint.PlatformComplaintCaseInput,
-            actions=platform_complaint.ACTIONS,
-            roles=platform_complaint.ROLE_ACTIONS,
+            actions=platform_actions.ACTIONS,
+            roles=platform_actions.ROLE_ACTIONS,
             events=platform_intake.EVENTS,
             open=platform_intake.on_event,
             policy=platform_complaint.SECTION,

@@ -34,6 +34,7 @@ SHARED = [
     ROOT / "workflows" / "penalties.py",
     ROOT / "worker.py",
     ROOT / "redress" / "cli.py",
+    ROOT / "redress" / "stack.py",
     ROOT / "tests" / "replay" / "test_replay.py",
     ROOT / "tests" / "replay" / "record.py",
 ]
@@ -42,6 +43,10 @@ KIND_MODULES = {
     "redress.models.complaint",
     "redress.models.platform_complaint",
     "redress.models.platform_intake",
+    "redress.models.platform_actions",
+    "redress.models.platform_tables",
+    "redress.models.dispute_tables",
+    "redress.models.dispute_texts",
     "redress.models.dispute",
     "workflows.complaint",
     "workflows.platform_complaint",

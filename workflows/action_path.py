@@ -15,7 +15,8 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from pydantic import TypeAdapter, ValidationError
 
-    from redress.models.case import INCOMING, ActionReceipt, CaseAction, CaseView, Role
+    from redress.models.case import ActionReceipt, CaseAction, CaseView, Role
+    from redress.models.values import INCOMING
     from redress.policy import SignalsPolicy
     from redress.refusals import refuse
 

@@ -33,14 +33,8 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel
 
-    from redress.models.case import (
-        ActionAudit,
-        CarriedState,
-        CaseInput,
-        CaseResult,
-        NoticeRequest,
-        TimelineEvent,
-    )
+    from redress.models.case import CarriedState, CaseInput, CaseResult, TimelineEvent
+    from redress.models.effects import ActionAudit, NoticeRequest
     from redress.policy import LimitsPolicy
 
 from workflows.actions import Rule

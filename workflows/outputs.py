@@ -16,17 +16,8 @@ from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributeUp
 with workflow.unsafe.imports_passed_through():
     from activities.cases import CaseActivities
     from redress import search_attributes as sa
-    from redress.models.case import (
-        ActionAudit,
-        Addressee,
-        CaseEffects,
-        CaseInput,
-        CaseUser,
-        CaseView,
-        NoticeRequest,
-        Recipient,
-        TimelineEvent,
-    )
+    from redress.models.case import CaseInput, CaseUser, CaseView, TimelineEvent
+    from redress.models.effects import ActionAudit, Addressee, CaseEffects, NoticeRequest, Recipient
 
 if TYPE_CHECKING:
     from datetime import timedelta

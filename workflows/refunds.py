@@ -12,7 +12,7 @@ from temporalio.exceptions import TimeoutError as ActivityTimeout
 
 with workflow.unsafe.imports_passed_through():
     from activities.cases import CaseActivities
-    from redress.models.case import RefundReceipt, RefundRequest
+    from redress.models.effects import RefundReceipt, RefundRequest
     from redress.refusals import refuse
 
 from workflows.outputs import CaseOutputs, human

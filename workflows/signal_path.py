@@ -16,11 +16,11 @@ with workflow.unsafe.imports_passed_through():
         INTAKE_ROLES,
         ROLES,
         VERDICT_ROLES,
-        ActionAudit,
         CaseAction,
         is_verdict,
         moves_money,
     )
+    from redress.models.effects import ActionAudit
     from redress.policy import SignalsPolicy
     from redress.refusals import http_status, refuse
 

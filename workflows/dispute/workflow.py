@@ -41,8 +41,9 @@ from workflows.kernel import human
 
 with workflow.unsafe.imports_passed_through():
     from redress import search_attributes as sa
-    from redress.models.case import Addressee, CaseResult, Recipient
+    from redress.models.case import CaseResult
     from redress.models.dispute import ACTIONS, KIND, ROLE_ACTIONS, DisputeCaseInput, rules_of
+    from redress.models.effects import Addressee, Recipient
     from redress.models.evidence import EvidenceItem, Packet
 
 

@@ -13,8 +13,10 @@ from workflows.platform_complaint.lifecycle import PlatformLifecycle
 from workflows.platform_complaint.state import BEFORE_ACCEPTANCE, FACTS_FIXED, OPEN, Clock
 
 with workflow.unsafe.imports_passed_through():
-    from redress.models.case import CaseAction, in_minor_units
-    from redress.models.platform_complaint import SUPERVISORS, ComplaintDetails
+    from redress.models.case import CaseAction
+    from redress.models.platform_actions import SUPERVISORS
+    from redress.models.platform_complaint import ComplaintDetails
+    from redress.models.values import in_minor_units
     from redress.refusals import refuse
 
 

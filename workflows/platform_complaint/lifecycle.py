@@ -24,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.verification import VerificationActivities
     from redress.calendar import CalendarSnapshot
     from redress.identity import VerificationRequest, VerificationTicket
-    from redress.models.case import Addressee, Recipient
+    from redress.models.effects import Addressee, Recipient
     from redress.models.platform_complaint import (
         CaseStatus,
         PlatformClocks,

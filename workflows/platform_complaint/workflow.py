@@ -38,13 +38,8 @@ from workflows.platform_complaint.state import NEXT_STEP, PlatformState, facts_o
 with workflow.unsafe.imports_passed_through():
     from redress import search_attributes as sa
     from redress.models.case import CaseResult
-    from redress.models.platform_complaint import (
-        ACTIONS,
-        KIND,
-        ROLE_ACTIONS,
-        PlatformComplaintCaseInput,
-        rules_of,
-    )
+    from redress.models.platform_actions import ACTIONS, ROLE_ACTIONS
+    from redress.models.platform_complaint import KIND, PlatformComplaintCaseInput, rules_of
 
 
 @workflow.defn
