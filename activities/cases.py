@@ -27,7 +27,7 @@ from redress.models import (
 from redress.notices.channels import NoticeChannel
 from redress.notices.renderer import NoticeRenderer, UnknownTemplate
 from redress.payments.gateway import PaymentsGateway, RefundDeclined
-from redress.store import crud
+from redress.store import crud, retention
 from redress.store.tables import AuditEntry
 
 log = get_logger()
@@ -122,6 +122,8 @@ class CaseActivities:
     def purge_expired(self, request: PurgeRequest) -> PurgeResult:
         from redress.kinds import retention_tables
 
-        counts = crud.purge_closed_before(self.engine, request.closed_before, retention_tables())
+        counts = retention.purge_closed_before(
+            self.engine, request.closed_before, retention_tables()
+        )
         log.info("retention purge", closed_before=request.closed_before.isoformat(), **counts)
         return PurgeResult(**counts)

@@ -11,7 +11,8 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from redress.logs import get_logger
-from redress.models.case import NoticeRequest, Recipient
+from redress.models import dispute_texts
+from redress.models.effects import NoticeRequest, Recipient
 from redress.models.evidence import (
     AcceptRequest,
     DefenseRequest,
@@ -137,13 +138,13 @@ class DisputeActivities:
         whatever the texts are (the record's own limits bound the count)."""
         if not request.charge:
             return RecordRefs(items=[])
-        rows = transactions.evidence_refs(self.engine, request.merchant_id, request.charge)
+        rows = dispute_texts.evidence_refs(self.engine, request.merchant_id, request.charge)
         return RecordRefs(items=[HeldEvidence.model_validate(r) for r in rows])
 
     @activity.defn(name="store_evidence_texts")
     def store_evidence_texts(self, request: StoreTexts) -> StoredTexts:
         return StoredTexts(
-            refs=transactions.store_case_texts(self.engine, request.case_id, request.texts)
+            refs=dispute_texts.store_case_texts(self.engine, request.case_id, request.texts)
         )
 
     def _with_body(self, request: DefenseRequest) -> DefenseRequest:
@@ -152,8 +153,8 @@ class DisputeActivities:
         assert request.items is not None
         held = [i.stored for i in request.items if i.stored]
         texts = {
-            **transactions.case_texts(self.engine, request.case_id, held),
-            **transactions.transaction_texts(
+            **dispute_texts.case_texts(self.engine, request.case_id, held),
+            **dispute_texts.transaction_texts(
                 self.engine, request.merchant_id or "", request.charge
             ),
         }

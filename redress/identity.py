@@ -15,8 +15,8 @@ from typing import Literal, Protocol
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 
+from redress.models.platform_tables import VerificationRecord
 from redress.store import crud
-from redress.store.tables import VerificationRecord
 
 Outcome = Literal["manual", "pass", "fail"]
 

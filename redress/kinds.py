@@ -22,20 +22,13 @@ from redress.models import (
     dispute,
     payment_failure,
     payment_failure_intake,
+    platform_actions,
     platform_complaint,
     platform_intake,
 )
 from redress.models.case import CaseInput, Role
 from redress.models.intake import CaseMessage, CaseNews, CaseStart, IntakeContext
-from redress.payments.failure_tables import PaymentAttempt, PaymentFailureAlert
 from redress.policy import Policy, PolicySection
-from redress.store.crud import Purge
-from redress.store.tables import (
-    CaseEvidenceText,
-    DisputeRequestRecord,
-    TransactionRecord,
-    VerificationRecord,
-)
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -45,6 +38,7 @@ if TYPE_CHECKING:
     from redress.config import Settings
     from redress.notices.channels import NoticeChannel
     from redress.notices.renderer import NoticeRenderer
+    from redress.store.retention import Purge
 
 T = TypeVar("T")
 
@@ -93,9 +87,10 @@ class CaseKind:
     activities: str | None = None
     # The kind's other workflows ("module:Class"), started by the API or by its cases.
     other_workflows: tuple[str, ...] = ()
-    # The kind's own store tables and how the retention purge (C1) clears them. The tables
-    # are in redress/store/tables.py, their migrations on the kind's Alembic branch.
-    tables: tuple[Purge, ...] = ()
+    # "module" of the kind's own store tables (SQLModel tables on the shared metadata) and,
+    # as its `RETENTION`, how the retention purge (C1) clears them; their migrations are on
+    # the kind's Alembic branch. Whatever needs every table loads them by `load_tables()`.
+    tables: str | None = None
     # A store made before migrations is stamped on the kind's Alembic branch at the newest
     # revision whose mark (table, column or index) it has: (revision, (what, table, name)).
     legacy_marks: tuple[tuple[str, tuple[str, str, str]], ...] = ()
@@ -154,6 +149,13 @@ class CaseKind:
         for ref in self.schedules:
             await _load(ref)(client, policy, task_queue)
 
+    def load_retention(self) -> tuple[Purge, ...]:
+        """How the retention purge clears the kind's tables (loading them)."""
+        if self.tables is None:
+            return ()
+        found: tuple[Purge, ...] = tuple(importlib.import_module(self.tables).RETENTION)
+        return found
+
     def case_id(self, source: str, source_id: str) -> str:
         return f"{self.prefix}-{source}-{source_id}"
 
@@ -179,8 +181,8 @@ KINDS: dict[str, CaseKind] = {
             prefix="platform",
             workflow="workflows.platform_complaint:PlatformComplaintWorkflow",
             input=platform_complaint.PlatformComplaintCaseInput,
-            actions=platform_complaint.ACTIONS,
-            roles=platform_complaint.ROLE_ACTIONS,
+            actions=platform_actions.ACTIONS,
+            roles=platform_actions.ROLE_ACTIONS,
             events=platform_intake.EVENTS,
             open=platform_intake.on_event,
             policy=platform_complaint.SECTION,
@@ -189,7 +191,7 @@ KINDS: dict[str, CaseKind] = {
             activities="activities.verification:for_worker",
             search_attributes=(sa.PRIORITY, sa.ESCALATED),
             replay_scenarios="tests.replay.scenarios.platform_complaint:SCENARIOS",
-            tables=(Purge(VerificationRecord),),
+            tables="redress.models.platform_tables",
             legacy_marks=(("platform_complaint_0001", ("table", "simulated_verifications", "")),),
         ),
         CaseKind(
@@ -213,13 +215,7 @@ KINDS: dict[str, CaseKind] = {
                 ("dispute_0001", ("table", "simulated_dispute_requests", "")),
                 ("dispute_0002", ("table", "case_evidence_texts", "")),
             ),
-            tables=(
-                Purge(DisputeRequestRecord),
-                Purge(CaseEvidenceText),  # the reviewers' evidence texts, by reference
-                # C1: a transaction's records go once untouched for as long as the policy
-                # keeps them, whether or not a case used them.
-                Purge(TransactionRecord, "updated_at", aged=True, count_as="intake_entries"),
-            ),
+            tables="redress.models.dispute_tables",
         ),
         CaseKind(
             name=payment_failure.KIND,
@@ -239,12 +235,7 @@ KINDS: dict[str, CaseKind] = {
             routers=("redress.payments.failure_api:router",),
             schedules=("workflows.payment_failure_alerts:ensure_alert_schedule",),
             legacy_marks=(("payment_failure_0001", ("table", "payment_attempts", "")),),
-            tables=(
-                # F5's ledger and its incidents age out with the records (C1); an open
-                # incident (not cleared) stays, however old.
-                Purge(PaymentAttempt, "at", aged=True, count_as="intake_entries"),
-                Purge(PaymentFailureAlert, "cleared_at", aged=True, count_as="audit_entries"),
-            ),
+            tables="redress.models.payment_failure_tables",
         ),
     ]
 }
@@ -273,7 +264,15 @@ def event_types() -> list[str]:
 
 def retention_tables() -> list[Purge]:
     """Every registered kind's tables, as the retention purge clears them."""
-    return [purge for k in KINDS.values() for purge in k.tables]
+    return [purge for k in KINDS.values() for purge in k.load_retention()]
+
+
+def load_tables() -> None:
+    """Register every kind's store tables on `SQLModel.metadata`, beside the shared ones:
+    what the migrations' environment, the migration and a schema check compare against."""
+    for kind in KINDS.values():
+        if kind.tables is not None:
+            importlib.import_module(kind.tables)
 
 
 def policy_sections() -> list[PolicySection]:

@@ -29,10 +29,10 @@ from pydantic import (
 from sqlalchemy.engine import Engine
 
 from redress.api.errors import printable, validation_detail
-from redress.models.case import Ident, Plain
+from redress.models.dispute_tables import FraudReport, SettledTransaction
+from redress.models.values import Ident, Plain
 from redress.providers import Record, Rejected
 from redress.store.db import INSERT_BY_DIALECT
-from redress.store.tables import FraudReport, SettledTransaction
 
 CSV_COLUMNS = (
     "transaction_id",

@@ -44,10 +44,11 @@ from redress.models.complaint import (
     ComplaintPolicy,
 )
 from redress.models.dispute import DisputePolicy
+from redress.models.dispute_tables import FraudReport, SettledTransaction
 from redress.models.platform_complaint import PlatformComplaintPolicy
 from redress.policy import Policy, PolicySnapshot, load_policy
 from redress.store.db import make_engine
-from redress.store.tables import CaseRecord, FraudReport, NoticeRecord, SettledTransaction
+from redress.store.tables import CaseRecord, NoticeRecord
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from redress.models.case import INCOMING
 from redress.models.complaint import Complaint
+from redress.models.values import INCOMING
 from tests.harness import make_complaint
 
 LOOSE = {"category": "a\x1bb", "amount": "0.50", "currency": "JPY",

@@ -22,18 +22,18 @@ from temporalio.worker import Worker
 
 from activities.monitoring import MonitoringActivities
 from redress import cli, monitoring
+from redress.models.dispute_tables import (
+    MerchantTimelineEntry,
+    MonitoringAlert,
+    SettledTransaction,
+)
 from redress.monitoring import Counts, MonitoringInput, NetworkCounts, assess
 from redress.notices.channels import RecordingChannel
 from redress.notices.renderer import get_renderer
 from redress.policy import MonitoringPolicy, load_policy
 from redress.settlements import import_csv
 from redress.store.db import make_engine
-from redress.store.tables import (
-    MerchantTimelineEntry,
-    MonitoringAlert,
-    NoticeRecord,
-    SettledTransaction,
-)
+from redress.store.tables import NoticeRecord
 from tests.harness import FEB, MARCH, section, seed_disputes, seed_fraud, seed_settled
 from workflows.monitoring import (
     MONITORING_SCHEDULE_ID,

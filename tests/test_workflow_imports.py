@@ -22,12 +22,20 @@ def imports_of(path: Path) -> set[str]:
             names = [a.name for a in node.names]
         else:
             continue
-        found.update(n for n in names if n.startswith("workflows.") and n.count(".") == 1)
+        found.update(n for n in names if n.startswith("workflows."))
     return found
 
 
+def module_name(path: Path) -> str:
+    """`workflows.kernel`, `workflows.dispute.events`; a package's `__init__` is the package."""
+    parts = path.relative_to(WORKFLOWS.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
 def graph() -> dict[str, set[str]]:
-    modules = {f"workflows.{p.stem}": p for p in WORKFLOWS.glob("*.py") if p.stem != "__init__"}
+    """Modules and packages alike (a kind's workflow may be a package of modules)."""
+    modules = {module_name(p): p for p in WORKFLOWS.rglob("*.py")}
+    modules.pop("workflows")
     return {name: imports_of(path) & modules.keys() for name, path in modules.items()}
 
 
@@ -37,6 +45,7 @@ def test_no_import_cycles_in_workflows() -> None:
     except CycleError as err:
         raise AssertionError(f"an import cycle in workflows/: {err.args[1]}") from err
     assert "workflows.kernel" in order
+    assert "workflows.dispute.events" in order  # the packages' modules are in the graph
 
 
 def test_penalties_do_not_import_the_kernel() -> None:

@@ -29,7 +29,7 @@ from workflows.kernel import CaseFacts, CaseWorkflow, KindState, Rule, human
 from workflows.penalties import PENALTY_ACTIONS, PenaltyBook
 
 with workflow.unsafe.imports_passed_through():
-    from redress.models.case import CaseAction, CaseResult, in_minor_units
+    from redress.models.case import CaseAction, CaseResult
     from redress.models.complaint import (
         ACTIONS,
         KIND,
@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         ComplaintCaseInput,
         rules_of,
     )
+    from redress.models.values import in_minor_units
     from redress.refusals import refuse
 
 HANDLING: tuple[CaseStatus, ...] = ("awaiting_response", "overdue")

@@ -16,17 +16,8 @@ from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributeUp
 with workflow.unsafe.imports_passed_through():
     from activities.cases import CaseActivities
     from redress import search_attributes as sa
-    from redress.models.case import (
-        ActionAudit,
-        Addressee,
-        CaseEffects,
-        CaseInput,
-        CaseUser,
-        CaseView,
-        NoticeRequest,
-        Recipient,
-        TimelineEvent,
-    )
+    from redress.models.case import CaseInput, CaseUser, CaseView, TimelineEvent
+    from redress.models.effects import ActionAudit, Addressee, CaseEffects, NoticeRequest, Recipient
 
 if TYPE_CHECKING:
     from datetime import timedelta
@@ -244,3 +235,13 @@ class CaseOutputs:
             details=self._details(),
             **self._envelope(),
         )
+
+
+def human(td: timedelta) -> str:
+    """'24h', '30m', '45s': a span as a notice or a refusal says it."""
+    seconds = int(td.total_seconds())
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60}m"
+    return f"{seconds}s"

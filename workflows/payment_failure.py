@@ -35,7 +35,8 @@ from workflows.kernel import RETRY, CaseFacts, CaseWorkflow, KindState, Rule, hu
 with workflow.unsafe.imports_passed_through():
     from activities.payment_failures import PaymentFailureActivities
     from redress import search_attributes as sa
-    from redress.models.case import Addressee, CaseAction, CaseResult, Recipient
+    from redress.models.case import CaseAction, CaseResult
+    from redress.models.effects import Addressee, Recipient
     from redress.models.payment_failure import (
         ACTIONS,
         KIND,

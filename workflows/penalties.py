@@ -24,7 +24,8 @@ from workflows.alarms import Alarm
 
 with workflow.unsafe.imports_passed_through():
     from redress.calendar import CalendarSnapshot
-    from redress.models.case import Addressee, AppealRecord, CaseAction, Penalty
+    from redress.models.case import AppealRecord, CaseAction, Penalty
+    from redress.models.effects import Addressee
     from redress.policy import Span
     from redress.refusals import refuse
 

@@ -21,8 +21,8 @@ from redress.api.deps import AppState, CurrentPrincipal, Principal, State
 from redress.api.errors import error_responses, has_lone_surrogates, printable, validation_detail
 from redress.logs import get_logger
 from redress.models import ActionReceipt, CaseAction, CaseView
-from redress.models.case import INCOMING
 from redress.models.case import moves_money as action_moves_money
+from redress.models.values import INCOMING
 from redress.refusals import http_status
 from redress.store import crud
 from redress.store.tables import AuditEntry

@@ -12,7 +12,7 @@ from redress import monitoring
 from redress.api.deps import AppState, CurrentPrincipal, State
 from redress.api.errors import error_responses
 from redress.monitoring import AlertView, DisputeOutcomes, MerchantMetrics
-from redress.monitoring.figures import MONTH_PATTERN, MONTH_RANGE
+from redress.monitoring.months import MONTH_PATTERN, MONTH_RANGE
 from redress.policy import MonitoringPolicy
 
 router = APIRouter(tags=["merchants"])

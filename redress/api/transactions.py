@@ -19,7 +19,6 @@ from temporalio.service import RPCError
 from redress.api.cases import bind_key
 from redress.api.deps import CurrentPrincipal, Principal, State
 from redress.api.errors import error_responses
-from redress.models.case import Ident
 from redress.models.evidence import (
     EvidenceKind,
     PreventionNotice,
@@ -27,6 +26,7 @@ from redress.models.evidence import (
     ShortText,
     TransactionRecordIn,
 )
+from redress.models.values import Ident
 from redress.store import transactions as records
 from redress.store.tables import TransactionRecord
 

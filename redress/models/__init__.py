@@ -2,34 +2,34 @@
 penalties, notices, refunds); each kind has a module of its own (`complaint`, …)."""
 
 from redress.models.case import (
-    CURRENCIES,
     ROLES,
-    ActionAudit,
     ActionReceipt,
-    Amount,
     AppealRecord,
     CaseAction,
-    CaseEffects,
     CaseInput,
     CaseResult,
     CaseUser,
     CaseView,
     Contact,
-    EffectsDone,
-    Ident,
     Locale,
+    Penalty,
+    Role,
+    TimelineEvent,
+)
+from redress.models.effects import (
+    ActionAudit,
+    CaseEffects,
+    EffectsDone,
     NoticeReceipt,
     NoticeRequest,
-    Penalty,
     PurgeRequest,
     PurgeResult,
     Recipient,
     RefundReceipt,
     RefundRequest,
     RetentionInput,
-    Role,
-    TimelineEvent,
 )
+from redress.models.values import CURRENCIES, Amount, Ident
 
 __all__ = [
     "ActionAudit",

@@ -1,5 +1,7 @@
 """What every kind of case shares: the case envelope, the timeline, penalties, reviewer
-commands, notices, refunds, and the value types (IDs, money, currencies).
+commands, the workflow's input and result. The value types (IDs, money, currencies) are in
+`values.py`, what a case asks of its activities (notices, refunds, projection) in
+`effects.py`.
 
 These pydantic models are the workflows' and activities' inputs and outputs (through
 temporalio's pydantic data converter) and the API's request/response bodies, so a field
@@ -14,7 +16,6 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -24,123 +25,9 @@ from pydantic import (
     model_validator,
 )
 
+from redress.models.values import Ident, Plain, incoming
 from redress.policy import PolicySnapshot
 
-# Characters no notice, log line or screen should carry: C0/C1 controls (ANSI escapes start
-# with one), DEL, and the bidi overrides and isolates that make text read other than it is.
-_HIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_HIDDEN_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-# The validation context of what arrives over HTTP (webhooks, actions, new Updates). The
-# stricter checks below apply to it alone: a payload already in a running case's history
-# must still read back on replay, whatever rules came later.
-INCOMING: dict[str, bool] = {"incoming": True}
-
-
-def incoming(info: ValidationInfo) -> bool:
-    return bool(info.context and info.context.get("incoming"))
-
-
-def _refuse_hidden(pattern: re.Pattern[str]) -> AfterValidator:
-    def check(value: str, info: ValidationInfo) -> str:
-        found = pattern.search(value) if incoming(info) else None
-        if found:
-            raise ValueError(
-                f"holds a control or bidi character (U+{ord(found.group()):04X}) "
-                f"at position {found.start()}"
-            )
-        return value
-
-    return AfterValidator(check)
-
-
-Plain = _refuse_hidden(_HIDDEN)  # one line: no controls at all
-Prose = _refuse_hidden(_HIDDEN_IN_TEXT)  # free text: tabs and line breaks allowed
-
-# IDs become workflow IDs and URL path segments: keep them plain.
-Ident = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")]
-Text = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000), Prose
-]
-Note = Annotated[str, StringConstraints(max_length=1000), Prose]
-EvidenceRef = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=512), Plain
-]
-Evidence = Annotated[list[EvidenceRef], Field(min_length=1, max_length=20)]
-
-
-def _plain_decimal(value: Decimal) -> Decimal:
-    # "1e2" parses as Decimal("1E+2"): the same number, written as people write it.
-    return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value  # type: ignore[operator]
-
-
-# Money: positive, at most two decimals, at most 12 integer digits; how many decimals a
-# currency allows is checked where the currency is known (`in_minor_units`).
-Amount = Annotated[
-    Decimal, Field(gt=0, max_digits=14, decimal_places=2), AfterValidator(_plain_decimal)
-]
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-
-# ISO 4217 codes a case may carry; others are refused with a clear message.
-CURRENCIES = frozenset(
-    [
-        "CNY",
-        "HKD",
-        "MOP",
-        "TWD",
-        "USD",
-        "EUR",
-        "GBP",
-        "JPY",
-        "KRW",
-        "SGD",
-        "AUD",
-        "CAD",
-        "NZD",
-        "CHF",
-        "SEK",
-        "NOK",
-        "DKK",
-        "THB",
-        "MYR",
-        "IDR",
-        "PHP",
-        "VND",
-        "INR",
-        "AED",
-        "SAR",
-        "BRL",
-        "MXN",
-        "RUB",
-        "TRY",
-        "ZAR",
-    ]
-)
-
-
-# ISO 4217 minor units of the currencies above that have none; every other one has two.
-ZERO_DECIMAL = frozenset({"JPY", "KRW", "VND"})
-
-
-def known_currency(value: str) -> str:
-    if value not in CURRENCIES:
-        raise ValueError(f"unknown currency {value!r}")
-    return value
-
-
-def in_minor_units(amount: Decimal, currency: str) -> Decimal:
-    """`amount` with exactly the currency's decimals; finer amounts are refused."""
-    exponent = Decimal(1) if currency in ZERO_DECIMAL else Decimal("0.01")
-    quantized = amount.quantize(exponent)
-    if quantized != amount:
-        digits = 0 if currency in ZERO_DECIMAL else 2
-        raise ValueError(f"{amount} has more decimals than {currency} allows ({digits})")
-    return quantized
-
-
-# Reviewer roles come with API tokens; `user` is the person the case is about, whose own
-# events (a supplement, a confirmation) arrive by signed webhook, never with a token.
 Role = Literal["agent", "supervisor", "platform", "user"]
 ROLES: tuple[Role, ...] = ("agent", "supervisor", "platform")
 # Roles only the verified intake carries (the user's and the providers' events, delivered
@@ -350,98 +237,3 @@ class CaseResult(BaseModel):
     outcome: str | None
     points: int
     refunded: Decimal
-
-
-# --- effects: notices, refunds, projection ----------------------------------------------
-
-
-# Whom a case's notice is for, as its kind names them (`_notify(template, to, …)`): the
-# kernel knows `user` and `merchant`, a kind the others it sends to (`desk`, `supervisor`,
-# `bank`, `result`: the way the complaint came); a name its kind does not know is an error.
-Addressee = Literal["user", "merchant", "desk", "supervisor", "bank", "result"]
-
-
-class Recipient(BaseModel):
-    # desk: the platform's own complaint desk (assignees, supervisors); bank: a counterparty
-    kind: Literal["user", "merchant", "desk", "bank"]
-    channel: str  # sms | email | app for users; desk for a queue
-    address: str
-
-
-class NoticeRequest(BaseModel):
-    idempotency_key: str
-    case_id: str
-    template: str
-    locale: Locale
-    recipient: Recipient
-    context: dict[str, Any]
-    kind: str = "merchant_complaint"  # templates/<kind>/<locale>/<template>.txt.j2
-
-
-class NoticeReceipt(BaseModel):
-    idempotency_key: str
-    delivered_at: datetime
-    duplicate: bool
-
-
-class ActionAudit(BaseModel):
-    """A signalled action, taken or refused, as the audit log keeps it: what it claimed and
-    what the case made of it. `key` makes writing it twice write one row."""
-
-    key: str
-    at: datetime
-    request_id: str
-    actor: str
-    role: str
-    action: str
-    accepted: bool
-    status_code: int
-    reason: str = ""
-    via: Literal["signal"] = "signal"
-
-
-class CaseEffects(BaseModel):
-    """One state change's effects: the projection to write, the notices it queued and the
-    audit entries of the signals it took or refused."""
-
-    view: CaseView
-    notices: list[NoticeRequest] = Field(default_factory=list)
-    audit: list[ActionAudit] = Field(default_factory=list)
-
-
-class EffectsDone(BaseModel):
-    projected: bool
-    receipts: list[NoticeReceipt]
-
-
-class RefundRequest(BaseModel):
-    idempotency_key: str
-    case_id: str
-    merchant_id: str
-    trade_no: str
-    amount: Decimal
-    currency: str
-
-
-class RefundReceipt(BaseModel):
-    idempotency_key: str
-    refund_id: str
-    amount: Decimal
-    issued_at: datetime
-    duplicate: bool
-
-
-class RetentionInput(BaseModel):
-    keep_for_seconds: float
-
-
-class PurgeRequest(BaseModel):
-    closed_before: datetime
-
-
-class PurgeResult(BaseModel):
-    cases: int
-    refunds: int
-    notices: int
-    audit_entries: int
-    intake_entries: int = 0  # ledger rows, provider events, action keys

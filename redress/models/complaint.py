@@ -20,23 +20,21 @@ from pydantic import (
     model_validator,
 )
 
-from redress.models.case import (
+from redress.models.case import CaseInput, CaseUser, Role
+from redress.models.intake import CaseStart, IntakeContext
+from redress.models.values import (
     Amount,
-    CaseInput,
-    CaseUser,
     Currency,
     Evidence,
     Ident,
     Note,
     Plain,
     Prose,
-    Role,
     Text,
     in_minor_units,
     incoming,
     known_currency,
 )
-from redress.models.intake import CaseStart, IntakeContext
 from redress.policy import Duration, Policy, PolicySection, PolicySnapshot, Span
 
 KIND = "merchant_complaint"

@@ -26,16 +26,10 @@ from pydantic import (
     TypeAdapter,
 )
 
-from redress.models.case import (
-    CaseInput,
-    CaseUser,
-    Contact,
-    Ident,
-    Note,
-    Role,
-)
+from redress.models.case import CaseInput, CaseUser, Contact, Role
 from redress.models.evidence import Category, EvidenceItem, Provider
 from redress.models.intake import CaseStart, IntakeContext, IntakeRefused
+from redress.models.values import Ident, Note
 from redress.policy import (
     Duration,
     MonitoringPolicy,

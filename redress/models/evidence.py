@@ -18,7 +18,8 @@ from pydantic import (
     model_validator,
 )
 
-from redress.models.case import CaseUser, Ident, Note, Plain, Prose
+from redress.models.case import CaseUser
+from redress.models.values import Ident, Note, Plain, Prose
 from redress.policy import LimitsPolicy
 
 Provider = Literal["stripe", "antom"]

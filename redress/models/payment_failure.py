@@ -2,7 +2,7 @@
 causes): the payment events as they arrive, the reviewer actions, the workflow input.
 How the intake takes them is `payment_failure_intake.py`; the policy section's model is
 `redress/payments/failure_policy.py` (`SECTION` here is what the registry carries), and the
-kind's store tables are `redress/payments/failure_tables.py`.
+kind's store tables are `payment_failure_tables.py`.
 
 F6: a card number never goes past these models. The intake keeps its last four digits
 and drops the rest (and the expiry) before anything is stored, started or logged; a
@@ -29,22 +29,19 @@ from pydantic import (
 )
 
 from redress.logs import redact
-from redress.models.case import (
+from redress.models.case import CaseInput, CaseUser, Role
+from redress.models.values import (
     Amount,
-    CaseInput,
-    CaseUser,
     Currency,
     Ident,
     Note,
     Plain,
     Prose,
-    Role,
     Text,
     in_minor_units,
     incoming,
     known_currency,
 )
-from redress.payments import failure_tables  # noqa: F401  (the kind's tables on the metadata)
 from redress.payments.failure_policy import CAUSES, ChannelName, PaymentFailurePolicy
 from redress.policy import Policy, PolicySection, PolicySnapshot
 

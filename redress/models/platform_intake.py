@@ -14,19 +14,16 @@ from pydantic import BaseModel
 
 from redress import search_attributes as sa
 from redress.models.intake import CaseMessage, CaseStart, IntakeContext
+from redress.models.platform_actions import Confirm, Link, Object, Supplemented
 from redress.models.platform_complaint import (
     RULES,
     SECTION,
-    Confirm,
-    Link,
-    Object,
     PlatformComplaint,
     PlatformComplaintCaseInput,
     PlatformComplaintConfirmed,
     PlatformComplaintCreated,
     PlatformComplaintObjected,
     PlatformComplaintSupplemented,
-    Supplemented,
     rules_of,
 )
 

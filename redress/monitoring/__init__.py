@@ -29,10 +29,10 @@ from redress.monitoring.figures import (
     figures,
     known_merchant,
     month_bounds,
-    month_of,
     parse_month,
     previous_month,
 )
+from redress.monitoring.months import month_of
 
 __all__ = [
     "PROGRAMMES",

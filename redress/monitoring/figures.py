@@ -21,9 +21,7 @@ a zero denominator has no ratio and crosses no threshold.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from datetime import UTC, datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, Literal
 
@@ -31,14 +29,15 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import func, literal, select, true
 from sqlalchemy.engine import Connection, Engine
 
-from redress.policy import MonitoringPolicy
-from redress.store.tables import (
-    CaseRecord,
+from redress.models.dispute_tables import (
     FraudReport,
     MerchantTimelineEntry,
     MonitoringAlert,
     SettledTransaction,
 )
+from redress.monitoring.months import month_bounds, parse_month, previous_month
+from redress.policy import MonitoringPolicy
+from redress.store.tables import CaseRecord
 
 Programme = Literal["vamp", "ecm", "hecm"]
 Level = Literal["warning", "excessive"]
@@ -59,51 +58,7 @@ _FRAUD: Any = FraudReport.__table__  # type: ignore[attr-defined]
 _ALERTS: Any = MonitoringAlert.__table__  # type: ignore[attr-defined]
 _TIMELINE: Any = MerchantTimelineEntry.__table__  # type: ignore[attr-defined]
 
-# --- months ------------------------------------------------------------------------------
-
-# The months the figures answer for: 1970-01 (the epoch) to 9998-12 (the month after still
-# has a first instant). The API documents this pattern as the `month` parameter's.
-MONTH_PATTERN = (
-    r"^(19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-(0[1-9]|1[0-2])$"
-)
-MONTH_RANGE = "1970-01 to 9998-12"
-_MONTH = re.compile(MONTH_PATTERN)
-_ANY_MONTH = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
 _SHOWN = Decimal("0.00000001")  # ratios are shown truncated to 8 places
-
-
-def parse_month(value: str) -> str:
-    """`YYYY-MM` within MONTH_RANGE, or ValueError saying what was expected."""
-    if not isinstance(value, str) or not _MONTH.fullmatch(value):
-        raise ValueError(f"expected a month as YYYY-MM ({MONTH_RANGE}), got {value!r}")
-    return value
-
-
-def _year_month(month: str) -> tuple[int, int]:
-    # Format only, not the range: the month before the first accepted one (1969-12) is
-    # still read for the figures' "last month" (a month every year 1..9998 can bound).
-    match = _ANY_MONTH.fullmatch(month)
-    if match is None or not 1 <= int(match[1]) <= 9998:
-        raise ValueError(f"expected a month as YYYY-MM, got {month!r}")
-    return int(match[1]), int(match[2])
-
-
-def month_of(at: datetime) -> str:
-    """The UTC month of an aware instant."""
-    return at.astimezone(UTC).strftime("%Y-%m")
-
-
-def month_bounds(month: str) -> tuple[datetime, datetime]:
-    """[first instant, first instant of the next month) in UTC."""
-    year, mon = _year_month(month)
-    start = datetime(year, mon, 1, tzinfo=UTC)
-    end = datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=UTC)
-    return start, end
-
-
-def previous_month(month: str) -> str:
-    year, mon = _year_month(month)
-    return f"{year - 1:04d}-12" if mon == 1 else f"{year:04d}-{mon - 1:02d}"
 
 
 # --- the figures ---------------------------------------------------------------------------

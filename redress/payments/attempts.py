@@ -11,7 +11,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from redress.payments.failure_tables import PaymentAttempt
+from redress.models.payment_failure_tables import PaymentAttempt
 from redress.store.db import INSERT_BY_DIALECT
 from redress.store.tables import CaseRecord
 

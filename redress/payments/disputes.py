@@ -15,9 +15,9 @@ from typing import Protocol
 
 from sqlalchemy.engine import Engine
 
+from redress.models.dispute_tables import DisputeRequestRecord
 from redress.models.evidence import AcceptRequest, DefenseRequest, ProviderReceipt
 from redress.store import crud
-from redress.store.tables import DisputeRequestRecord
 
 
 class DisputeRefused(Exception):

@@ -20,8 +20,8 @@ from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.engine import Engine
 
+from redress.models.payment_failure_tables import PaymentAttempt, PaymentFailureAlert
 from redress.payments.failure_policy import AlertPolicy, PaymentFailurePolicy
-from redress.payments.failure_tables import PaymentAttempt, PaymentFailureAlert
 
 _ATTEMPTS: Any = PaymentAttempt.__table__  # type: ignore[attr-defined]
 _ALERTS: Any = PaymentFailureAlert.__table__  # type: ignore[attr-defined]

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from redress import kinds, settlements
 from redress.api.errors import validation_detail
 from redress.api.signing import WebhookSigner, WebhookVerificationError
-from redress.models.case import INCOMING
+from redress.models.values import INCOMING
 from redress.providers import Inbound, Rejected
 
 SIGNED = ("webhook-id", "webhook-timestamp", "webhook-signature")

@@ -24,9 +24,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from redress.api.errors import printable, validation_detail
-from redress.models.case import INCOMING
 from redress.models.dispute import DisputeEvent, Stage
 from redress.models.evidence import Category
+from redress.models.values import INCOMING
 from redress.providers import Inbound, Rejected, Unhandled, kind_for, single_header
 
 HEADER = "stripe-signature"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -20,14 +20,10 @@ from redress.store.tables import (
     AuditEntry,
     CaseLink,
     CaseRecord,
-    DeadlineAlert,
     DeliveryRecord,
-    FraudReport,
     IntakeEvent,
     IntakeRecord,
     NoticeRecord,
-    RefundRecord,
-    SettledTransaction,
 )
 
 
@@ -157,73 +153,6 @@ def record_audit_once(engine: Engine, entry: AuditEntry) -> bool:
     """Write an entry keyed by `effect_key` unless it is there; whether this call wrote it."""
     values = entry.model_dump(exclude={"id"})
     return _insert_ignore(engine, AuditEntry.__table__, **values)  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True)
-class Purge:
-    """How the retention purge (C1) clears one of a kind's tables: the rows of the closed
-    cases it purges (`column` holds their case ID), or, with `aged`, the rows whose time
-    `column` is older than the cutoff. `count_as`: the `PurgeResult` count it adds to."""
-
-    table: Any  # a SQLModel table class
-    column: str = "case_id"
-    aged: bool = False
-    count_as: str | None = None
-
-
-def purge_closed_before(
-    engine: Engine, cutoff: datetime, kind_tables: Sequence[Purge] = ()
-) -> dict[str, int]:
-    """Delete closed cases last touched before `cutoff`, with their refunds, notices and
-    audit entries, and the kinds' own rows (`kind_tables`, from the registry: each kind's
-    `tables`). Open cases are never purged, however old."""
-    from sqlmodel import delete
-
-    with Session(engine) as session:
-        ids = list(
-            session.exec(
-                select(CaseRecord.case_id).where(
-                    CaseRecord.status == "closed", col(CaseRecord.updated_at) < cutoff
-                )
-            ).all()
-        )
-        counts = dict.fromkeys(("refunds", "notices", "audit_entries", "intake_entries"), 0)
-        counts["cases"] = len(ids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            for table, key in (
-                (RefundRecord, "refunds"),
-                (NoticeRecord, "notices"),
-                (AuditEntry, "audit_entries"),
-                (IntakeRecord, "intake_entries"),
-                (IntakeEvent, "intake_entries"),
-                (ActionKey, "intake_entries"),
-                (DeadlineAlert, "audit_entries"),  # the watchdog's alerts go with their case
-            ):
-                res = session.exec(delete(table).where(col(table.case_id).in_(chunk)))  # type: ignore[call-overload]
-                counts[key] += res.rowcount or 0
-            res = session.exec(delete(CaseLink).where(col(CaseLink.target_case_id).in_(chunk)))  # type: ignore[call-overload]
-            counts["intake_entries"] += res.rowcount or 0
-            for purge in (p for p in kind_tables if not p.aged):
-                column = col(getattr(purge.table, purge.column))
-                res = session.exec(delete(purge.table).where(column.in_(chunk)))  # type: ignore[call-overload]
-                if purge.count_as:
-                    counts[purge.count_as] += res.rowcount or 0
-            session.exec(delete(CaseRecord).where(col(CaseRecord.case_id).in_(chunk)))  # type: ignore[call-overload]
-        # C5's inputs age out with the records: settled transactions and fraud reports.
-        aged: list[Any] = [
-            delete(SettledTransaction).where(col(SettledTransaction.settled_at) < cutoff),
-            delete(FraudReport).where(col(FraudReport.reported_at) < cutoff),
-        ]
-        for stmt in aged:
-            counts["intake_entries"] += session.exec(stmt).rowcount or 0
-        for purge in (p for p in kind_tables if p.aged):
-            column = col(getattr(purge.table, purge.column))
-            res = session.exec(delete(purge.table).where(column < cutoff))  # type: ignore[call-overload]
-            if purge.count_as:
-                counts[purge.count_as] += res.rowcount or 0
-        session.commit()
-        return counts
 
 
 # --- intake ledger, deliveries, action keys ---------------------------------------------

@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import create_engine
 
-from redress.store import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from redress.store import tables  # noqa: F401  (registers the shared tables on SQLModel.metadata)
 
 # The case store runs on SQLite or PostgreSQL; both speak INSERT … ON CONFLICT, and crud
 # builds its upserts with the dialect's own insert.
@@ -147,6 +147,9 @@ def migrate(engine: Engine) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Upgrade the store to the newest revision of every branch, and say which revisions
     it was at before and is at after. The worker and the API may start together on a
     fresh store: one migrates while the other waits, then finds nothing left to do."""
+    from redress.kinds import load_tables  # the registry (it imports the store)
+
+    load_tables()  # every kind's tables on the metadata, as the migrations' environment has
     with _migration_lock(engine), engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})

@@ -19,8 +19,9 @@ from redress.intake import Opened, open_case
 from redress.kinds import KINDS
 from redress.models import CaseAction, CaseView
 from redress.models.dispute import DisputeEvent
+from redress.models.dispute_tables import DisputeRequestRecord
 from redress.policy import Policy, load_policy
-from redress.store.tables import DisputeRequestRecord, NoticeRecord
+from redress.store.tables import NoticeRecord
 from tests import harness
 from tests.harness import section
 from tests.kinds import harness as kinds

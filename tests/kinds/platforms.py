@@ -15,8 +15,8 @@ from temporalio.testing import WorkflowEnvironment
 from redress.intake import Opened, open_case
 from redress.kinds import KINDS
 from redress.models import CaseAction, CaseView
-from redress.models.case import INCOMING
 from redress.models.platform_intake import sample_event
+from redress.models.values import INCOMING
 from redress.policy import Policy, load_policy
 from redress.store.tables import NoticeRecord
 from tests import harness

@@ -30,9 +30,9 @@ from temporalio.testing import WorkflowEnvironment
 from redress.intake import Opened, open_case
 from redress.kinds import KINDS
 from redress.models import CaseAction, CaseView, RefundReceipt, RefundRequest
-from redress.models.case import INCOMING
 from redress.models.payment_failure import KIND as KIND_NAME
 from redress.models.payment_failure import SECTION, Payment, rules_of
+from redress.models.values import INCOMING
 from redress.payments import attempts, failure_rates
 from redress.payments.channel import SimulatedPaymentChannel
 from redress.payments.failure_policy import CAUSES, CauseClass

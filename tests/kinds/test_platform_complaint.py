@@ -16,8 +16,9 @@ from sqlmodel import Session, select
 
 from redress.intake import Undeliverable
 from redress.models.platform_intake import sample_event
+from redress.models.platform_tables import VerificationRecord
 from redress.policy import Span
-from redress.store.tables import RefundRecord, VerificationRecord
+from redress.store.tables import RefundRecord
 from tests.kinds.harness import types
 from tests.kinds.platforms import DEFAULT, MANUAL, RULES, UPHELD, Platform, policy_with
 

@@ -11,16 +11,10 @@ from sqlmodel import Session, col, select
 from temporalio.testing import WorkflowEnvironment
 
 from redress.models import RetentionInput
+from redress.models.dispute_tables import DisputeRequestRecord, SettledTransaction
 from redress.policy import load_policy
 from redress.store import crud, transactions
-from redress.store.tables import (
-    CaseRecord,
-    DisputeRequestRecord,
-    NoticeRecord,
-    RefundRecord,
-    SettledTransaction,
-    TransactionRecord,
-)
+from redress.store.tables import CaseRecord, NoticeRecord, RefundRecord, TransactionRecord
 from tests.harness import case_view, running_worker
 from worker import RETENTION_SCHEDULE_ID, ensure_retention_schedule
 from workflows.retention import RetentionWorkflow

@@ -19,6 +19,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
+from redress.kinds import load_tables
 from redress.store.db import MIGRATIONS, make_engine, migrate, revisions
 from redress.store.tables import RefundRecord
 
@@ -44,6 +45,7 @@ def heads() -> tuple[str, ...]:
 
 
 def drift(engine: Engine) -> list[Any]:
+    load_tables()  # every kind's tables, through the registry, beside the shared ones
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         return list(compare_metadata(context, SQLModel.metadata))
@@ -183,6 +185,7 @@ def test_a_store_from_before_migrations_keeps_its_rows(empty: Engine) -> None:
 
 def test_a_store_the_last_version_made_is_only_stamped(empty: Engine) -> None:
     """`create_all` and the start-time patches gave a full store: nothing is re-created."""
+    load_tables()
     SQLModel.metadata.create_all(empty)
     _refund(empty, "kept")
     before, after = migrate(empty)

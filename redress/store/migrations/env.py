@@ -11,9 +11,10 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-from redress import kinds  # noqa: F401  (the registry: the kinds' own tables, too)
-from redress.store import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from redress.kinds import load_tables
+from redress.store import tables  # noqa: F401  (registers the shared tables on SQLModel.metadata)
 
+load_tables()  # and every registered kind's, through the registry
 config = context.config
 target_metadata = SQLModel.metadata
 

@@ -14,8 +14,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from redress.intake import open_case
 from redress.kinds import KINDS
-from redress.models.case import INCOMING, CaseAction
+from redress.models.case import CaseAction
 from redress.models.payment_failure import KIND
+from redress.models.values import INCOMING
 from redress.policy import load_policy
 
 

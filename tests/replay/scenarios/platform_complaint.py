@@ -15,9 +15,9 @@ from temporalio.testing import WorkflowEnvironment
 from redress.intake import open_case
 from redress.kinds import KINDS
 from redress.models import CaseAction
-from redress.models.case import INCOMING
 from redress.models.platform_complaint import KIND
 from redress.models.platform_intake import sample_event
+from redress.models.values import INCOMING
 from redress.policy import Policy, load_policy
 
 

@@ -1,7 +1,7 @@
-"""Payment failures' tables (rules F4, F5): the attempts ledger and the failure-rate
-alerts. Their revisions are the `payment_failure` branch (payment_failure_0001); the
-registry entry lists them (`tables`), and the kind's models import this module so that
-they are on the metadata wherever the kind is registered."""
+"""Payment failures' own store tables (rules F4, F5): the attempts ledger and the
+failure-rate alerts, on the same metadata as the shared ones (the registry's `tables` names
+this module), their migrations on the kind's Alembic branch (payment_failure_0001), and how
+the retention purge clears them (`RETENTION`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlalchemy import JSON, Column, Index, text
 from sqlmodel import Field, SQLModel
+
+from redress.store.retention import Purge
 
 
 class PaymentAttempt(SQLModel, table=True):
@@ -67,3 +69,11 @@ class PaymentFailureAlert(SQLModel, table=True):
     figures: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     raise_noticed_at: datetime | None = None
     clear_noticed_at: datetime | None = None
+
+
+# F5's ledger and its incidents age out with the records (C1); an open incident (not
+# cleared) stays, however old.
+RETENTION = (
+    Purge(PaymentAttempt, "at", aged=True, count_as="intake_entries"),
+    Purge(PaymentFailureAlert, "cleared_at", aged=True, count_as="audit_entries"),
+)

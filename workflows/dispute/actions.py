@@ -1,0 +1,123 @@
+"""A dispute's reviewer actions (add evidence, submit the defence, accept the dispute) and
+the provider's events as an action, with their checks: the table the kernel dispatches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio import workflow
+
+from workflows.actions import Rule
+from workflows.dispute.effects import DisputeEffects
+
+with workflow.unsafe.imports_passed_through():
+    from activities.disputes import DisputeActivities
+    from redress.models.case import CaseAction
+    from redress.models.dispute import SUPERVISORS
+    from redress.models.evidence import HeldEvidence, StoredTexts, StoreTexts, text_size
+    from redress.refusals import refuse
+
+
+class DisputeActions(DisputeEffects):
+    def _check_evidence(self, cmd: CaseAction, a: Any) -> None:
+        cap = self._rules.max_evidence_items
+        if len(self.state.evidence) + len(a.items) > cap:
+            raise refuse(
+                "Conflict",
+                f"case {self._in.case_id} would hold more than {cap} evidence items "
+                "(dispute.max_evidence_items)",
+            )
+        if self._by_reference:
+            limit = self._rules.max_evidence_bytes
+            total = sum(text_size(i) for i in self.state.evidence) + sum(
+                text_size(i) for i in a.items
+            )
+            if total > limit:
+                raise refuse(
+                    "Invalid",
+                    f"case {self._in.case_id} would hold {total:,} bytes of evidence text, "
+                    f"{total - limit:,} over the {limit:,}-byte limit (dispute.max_evidence_bytes)",
+                )
+
+    async def _add_evidence(self, cmd: CaseAction, a: Any) -> None:
+        items = [i.model_copy(update={"source": "reviewer"}) for i in a.items]
+        if self._by_reference:
+            items = await self._stored(items)
+        self.state.evidence = [*self.state.evidence, *items]
+        self.event(
+            "evidence_added",
+            cmd.actor,
+            kinds=[i.kind for i in items],
+            bytes=sum(i.bytes for i in items),
+        )
+
+    async def _stored(self, items: list[Any]) -> list[Any]:
+        """The items as the case holds them: texts kept in the case store, only their digest
+        and size here."""
+        texts = [i.text for i in items if i.text]
+        refs: list[str] = []
+        if texts:
+            stored: StoredTexts = await workflow.execute_activity_method(
+                DisputeActivities.store_evidence_texts,
+                StoreTexts(case_id=self._in.case_id, texts=texts),
+                start_to_close_timeout=self.ACTIVITY_TIMEOUT,
+                retry_policy=self.RETRY,
+            )
+            refs = list(stored.refs)
+        held = []
+        for i in items:
+            fields = i.model_dump()
+            if i.text:
+                fields.update(text=None, stored=refs.pop(0), text_bytes=len(i.text.encode()))
+            held.append(HeldEvidence.model_validate(fields))
+        return held
+
+    def _check_submit(self, cmd: CaseAction, a: Any) -> None:
+        if self.state.round in self.state.submitted:
+            raise refuse(
+                "Conflict", f"the defence of round {self.state.round} was submitted already"
+            )
+        limit = self._rules.supervisor_above.get(self.facts.currency)
+        if limit is not None and self.facts.amount > limit and cmd.role not in SUPERVISORS:
+            raise refuse(
+                "Forbidden",
+                f"a defence of {self.facts.amount} {self.facts.currency} is a supervisor's to "
+                f"submit (above {limit}, policy dispute.supervisor_above)",
+            )
+        over = self._packet().over_limit
+        if over:
+            raise refuse("Invalid", f"the evidence exceeds the provider's limits: {over}")
+
+    async def _submit_defense(self, cmd: CaseAction, a: Any) -> None:
+        await self._collect_records()  # the transaction's records as they are now
+        packet = self._packet()
+        if packet.over_limit:
+            raise refuse(
+                "Invalid", f"the evidence exceeds the provider's limits: {packet.over_limit}"
+            )
+        receipt = await self._submit(packet)
+        self.state.escalated = False
+        self.event(
+            "defense_submitted",
+            cmd.actor,
+            reference=receipt.reference,
+            items=len(packet.items),
+            missing=packet.missing,
+            note=a.note,
+        )
+
+    async def _accept_dispute(self, cmd: CaseAction, a: Any) -> None:
+        receipt = await self._accept_at_provider()
+        self.event("dispute_accepted", cmd.actor, reference=receipt.reference, note=a.note)
+        self._close("accepted", cmd.actor)
+        self._after_close()
+
+    def _provider_event(self, cmd: CaseAction, a: Any) -> None:
+        self._apply(a.event)
+
+    ACTIONS = {
+        "add_evidence": Rule(_add_evidence, ("needs_response",), _check_evidence),
+        "submit_defense": Rule(_submit_defense, ("needs_response",), _check_submit),
+        "accept_dispute": Rule(_accept_dispute, ("needs_response",)),
+        "provider_event": Rule(_provider_event, None),
+    }

@@ -1,0 +1,113 @@
+"""A dispute's state (`DisputeState`, carried whole to a continued run), its alarms and
+effects, and the facts an event gives the case."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+
+from temporalio import workflow
+
+from workflows.kernel import CaseFacts, KindState
+
+with workflow.unsafe.imports_passed_through():
+    from pydantic import BaseModel, BeforeValidator, Field
+
+    from redress.models.dispute import DESK_USER, DisputeEvent
+    from redress.models.evidence import EvidenceItem, HeldEvidence
+
+CLOSING = {"won": "won", "lost": "lost", "accepted": "accepted", "withdrawn": "withdrawn"}
+# Behaviour changes, each taken where the new code would first act differently (so a case
+# already running takes it from its next such event, and a recorded history replays):
+# a later event no longer moves the merchant, the charge, the currency, or the amount
+# except by the provider's documented events; a provider date the case cannot count on
+# is recorded and left out instead of raising in the workflow task.
+FACTS_FIXED = "dispute-facts-fixed"
+DATES_CHECKED = "dispute-dates-checked"
+
+
+class DisputeAlarm(StrEnum):
+    RESPOND_BY = "respond_by"  # the provider's due time: no response, the case expires
+    SUBMIT_BY = "submit_by"  # the due time less the safety margin: the policy acts
+    REMINDER = "reminder"  # before the due time, about the round
+    REOPEN_WINDOW = "reopen_window"  # a closed case's wait for a new round ends
+
+
+class DisputeEffect(StrEnum):
+    RECORDS = "records"  # the transaction's stored records, for the packet (C1)
+    AUTO_ACCEPT = "auto_accept"  # nobody acted, below the policy's amount: accept
+    AUTO_SUBMIT = "auto_submit"  # nobody acted: submit the packet as it stands
+
+
+class Amount(BaseModel):
+    amount: Decimal
+    currency: str
+
+
+def _held_or_inline(items: Any) -> Any:
+    """Items are read back as they were held: a held item (its text in the case store,
+    rules 2) carries `stored`, an item held inline does not."""
+    if not isinstance(items, list):
+        return items
+    return [
+        (HeldEvidence if "stored" in i else EvidenceItem).model_validate(i)
+        if isinstance(i, dict)
+        else i
+        for i in items
+    ]
+
+
+HeldItems = Annotated[list[HeldEvidence | EvidenceItem], BeforeValidator(_held_or_inline)]
+
+
+class DisputeState(KindState):
+    """What the provider's events and the desk change as the case goes; a continued run
+    reads it back from the JSON the run before handed over (the same names)."""
+
+    round: int = 1  # a pre-arbitration or second chargeback is the next round
+    due_by: datetime | None = None  # the provider's due time, to the second
+    latest: datetime | None = None  # the newest provider timestamp applied
+    raw_status: str | None = None
+    seen: list[str] = Field(default_factory=list)  # event IDs applied (the last few hundred)
+    evidence: HeldItems = Field(default_factory=list)  # the desk's (replaced, not changed)
+    submitted: dict[int, str] = Field(default_factory=dict)  # round → provider's reference
+    money: dict[str, Decimal] = Field(
+        default_factory=lambda: {
+            "withdrawn": Decimal(0),
+            "reinstated": Decimal(0),
+            "fees": Decimal(0),
+        }
+    )
+    escalated: bool = False
+    reopen_until: datetime | None = None
+    network: str | None = None
+    facts: Amount  # as the newest event that may change them left them
+    amount_known: bool = True
+    trade_no: str | None = None  # the charge, once an event named it
+
+
+def facts_of(e: DisputeEvent, before: CaseFacts | None = None) -> CaseFacts:
+    return CaseFacts(
+        merchant_id=e.merchant_id,
+        amount=e.amount if e.amount is not None else (before.amount if before else Decimal(0)),
+        currency=e.currency or (before.currency if before else "USD"),
+        created_at=before.created_at if before else e.occurred_at,
+        user=DESK_USER,
+        trade_no=e.charge or (before.trade_no if before else None),
+        category=e.category,
+    )
+
+
+def representable(at: datetime) -> bool:
+    """An instant that has a UTC time (year 9999 at -08:00 has none)."""
+    try:
+        at.astimezone(UTC)
+    except OverflowError:
+        return False
+    return True
+
+
+def iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None
