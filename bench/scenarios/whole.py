@@ -32,7 +32,7 @@ Steps = Callable[[Api, CaseStore, str, str, int], Awaitable[tuple[bool, str]]]
 
 @dataclass(frozen=True)
 class Driver:
-    path: str  # what one whole case is, for the table
+    path: str  # what one whole case is, for the table (every path ends `closed`)
     source: str  # the webhook provider the case IDs name
     tag: str  # in the source IDs (and the merchant), so each kind's cases are its own
     steps: Steps
@@ -153,14 +153,10 @@ async def _payment_failure(
 DRIVERS: dict[str, Driver] = {
     "merchant_complaint": Driver("webhook → reply → closed", "generic", "wc", _merchant_complaint),
     "platform_complaint": Driver(
-        "created → conclude → confirmed → closed", "generic", "wp", _platform_complaint
+        "created → conclude → confirmed", "generic", "wp", _platform_complaint
     ),
-    "dispute": Driver(
-        "stripe dispute.created → accept_dispute → closed", "stripe", "wd", _dispute, "dp_"
-    ),
-    "payment_failure": Driver(
-        "failed → notice → reconciled → succeeded → closed", "generic", "wf", _payment_failure
-    ),
+    "dispute": Driver("dispute.created → accept_dispute", "stripe", "wd", _dispute, "dp_"),
+    "payment_failure": Driver("failed → reconciled → succeeded", "generic", "wf", _payment_failure),
 }
 
 
