@@ -38,7 +38,13 @@ class Ctx:
     @asynccontextmanager
     async def api(self, connections: int) -> AsyncIterator[Api]:
         async with lean_client(self.stack.api_url, connections) as http:
-            yield Api(http, WebhookSigner(self.stack.secret), self.stack.tokens["agent"], self.run)
+            yield Api(
+                http,
+                WebhookSigner(self.stack.secret),
+                self.stack.tokens["agent"],
+                self.run,
+                self.stack.stripe_secret,
+            )
 
     def cpu(self) -> CpuMeter:
         names = ("temporal", "worker", "api", "skeleton-worker")

@@ -6,6 +6,8 @@ Every loop is bounded by a count and by a time cap; latencies are in seconds.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import math
 import time
@@ -137,6 +139,7 @@ class Api:
     signer: WebhookSigner
     agent_token: str
     run: str  # keeps complaint IDs unique across runs
+    stripe_secret: str = ""  # Stripe's endpoint secret (disputes)
 
     def complaint_id(self, kind: str, i: int) -> str:
         return f"B{self.run}{kind}{i}"
@@ -167,6 +170,34 @@ class Api:
             {"authorization": f"Bearer {self.agent_token}", "content-type": "application/json"},
         )
         return status == 200, f"http {status}"
+
+    async def event(self, event: dict[str, Any]) -> int:
+        """Any generic event, signed like the merchant complaints' webhooks; the status."""
+        body = json.dumps(event).encode()
+        headers = self.signer.headers(f"msg_{uuid.uuid4().hex}", body)
+        headers["content-type"] = "application/json"
+        status, _ = await self.http.post("/webhooks/generic", body, headers)
+        return status
+
+    async def stripe(self, event: dict[str, Any]) -> int:
+        """A Stripe event, signed as Stripe signs it: `t=…,v1=HMAC-SHA256(t.body)`."""
+        body = json.dumps(event).encode()
+        at = int(time.time())
+        v1 = hmac.new(self.stripe_secret.encode(), b"%d." % at + body, hashlib.sha256)
+        headers = {"stripe-signature": f"t={at},v1={v1.hexdigest()}"}
+        headers["content-type"] = "application/json"
+        status, _ = await self.http.post("/webhooks/stripe", body, headers)
+        return status
+
+    async def act(self, case_id: str, action: dict[str, Any], key: str | None = None) -> int:
+        """A reviewer action (with an Idempotency-Key where it moves money); the status."""
+        headers = {"authorization": f"Bearer {self.agent_token}"}
+        headers["content-type"] = "application/json"
+        if key:
+            headers["idempotency-key"] = key
+        body = json.dumps(action).encode()
+        status, _ = await self.http.post(f"/cases/{case_id}/actions", body, headers)
+        return status
 
 
 _REPLY = json.dumps({"type": "reply", "message": "Refund on its way"}).encode()

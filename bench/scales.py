@@ -13,7 +13,7 @@ class Scale:
     probe_requests: int
     skeleton_cases: int  # 1: bench skeleton cases end to end
     open_loop_s: float  # 2: seconds per open-loop step
-    whole_cases: int  # 3: complaint → reply → closed
+    whole_cases: int  # 3: whole cases of each kind (opened → … → closed)
     open_cases: int  # 4: open complaint cases (with long timers) to reach
     deadline_cases: int  # 5: cases whose handle_within fires during the run (at most)
     deadline_window_s: float  # 5: ... arriving over at most this long

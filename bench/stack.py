@@ -1,8 +1,10 @@
 """The system under test: dev server, redress worker, redress API, and the bench worker.
 
 Each is its own process with REDRESS_* settings pointing at a temporary data folder.
-One policy file serves every scenario: the default rules with a 1 s outcome wait. The
-deadline scenario backdates `created_at` instead (clocks count from it), so its cases'
+One policy file serves every scenario: the default rules with a 1 s outcome wait (every
+other kind's whole case closes on its last request, so its sections are the default's). The
+Stripe endpoint secret is the bench's own, for disputes' `Stripe-Signature`. The deadline
+scenario backdates `created_at` instead (clocks count from it), so its cases'
 96 h deadline falls a few seconds after they arrive.
 """
 
@@ -63,6 +65,7 @@ class Stack:
     temporal_address: str
     api_url: str
     secret: str
+    stripe_secret: str  # the Stripe endpoint secret, for disputes' `Stripe-Signature`
     tokens: dict[str, str]  # role → bearer token
     task_queue: str
     bench_queue: str
@@ -132,6 +135,7 @@ async def start_stack(procs: ProcessSet, data_dir: Path, server_args: Sequence[s
         temporal_address=address,
         api_url=f"http://127.0.0.1:{api_port}",
         secret=generate_secret(),
+        stripe_secret=f"whsec_bench_{secrets.token_hex(16)}",
         tokens=tokens,
         task_queue="redress-bench",
         bench_queue="bench-skeleton",
@@ -145,6 +149,7 @@ async def start_stack(procs: ProcessSet, data_dir: Path, server_args: Sequence[s
         "REDRESS_TEMPORAL_ADDRESS": address,
         "REDRESS_TASK_QUEUE": stack.task_queue,
         "REDRESS_WEBHOOK_SECRET": stack.secret,
+        "REDRESS_STRIPE_WEBHOOK_SECRET": stack.stripe_secret,
         "REDRESS_API_TOKENS": ",".join(f"{t}:{r}" for r, t in tokens.items()),
         "REDRESS_API_HOST": "127.0.0.1",
         "REDRESS_API_PORT": str(api_port),

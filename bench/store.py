@@ -29,6 +29,11 @@ class CaseStore:
         )
         return {str(s): int(n) for s, n in rows}
 
+    def status(self, case_id: str) -> str | None:
+        """One case's status as the store shows it; None until it is projected."""
+        rows = self._query("SELECT status FROM cases WHERE case_id = ?", (case_id,))
+        return str(rows[0][0]) if rows else None
+
     def count(self, merchant: str) -> int:
         return sum(self.statuses(merchant).values())
 

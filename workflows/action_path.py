@@ -57,8 +57,10 @@ class CaseActionPath(CaseRefunds):
     @act.validator
     def validate_act(self, cmd: CaseAction) -> None:
         # Validators never run on replay: new Updates get the incoming checks, while the
-        # handler's own `_check` reads what history holds.
-        self._check(cmd, incoming=True)
+        # handler's own `_check` reads what history holds. An Update delivered with the
+        # case's first task is validated before the opening set the case's status: its state
+        # checks wait for the handler, which runs them once the case is open.
+        self._check(cmd, incoming=True, stateless=not self._received)
 
     def _remember(self, request_id: str) -> None:
         rules = self._in.policy.signals or SignalsPolicy()
@@ -74,6 +76,7 @@ class CaseActionPath(CaseRefunds):
         cmd: CaseAction,
         incoming: bool = False,
         gate: Callable[[CaseAction, Any], None] | None = None,
+        stateless: bool = False,
     ) -> Any:
         """The parsed action, or a refusal: roles, then the `gate` (the signal path's),
         then statuses, then the rule's check."""
@@ -86,6 +89,8 @@ class CaseActionPath(CaseRefunds):
             raise refuse("Forbidden", f"role {cmd.role!r} may not take action {action.type!r}")
         if gate:
             gate(cmd, action)
+        if stateless:
+            return action
         rule = self.ACTIONS[action.type]
         if rule.states is not None:
             if self._status == "closed":

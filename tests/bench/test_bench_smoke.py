@@ -10,6 +10,7 @@ from pathlib import Path
 from bench.report import dig
 from bench.runner import run_bench
 from bench.scales import SCALES
+from redress.kinds import KINDS
 
 FIGURES = {
     "baseline": ["bare_starts.rate", "skeleton_cases.rate"],
@@ -41,12 +42,24 @@ async def test_bench_small(tmp_path: Path) -> None:
             value = dig(scenarios[scenario], path)
             assert isinstance(value, int | float) and not math.isnan(value), (scenario, path)
             assert value > 0, (scenario, path, value)
+    # A whole case of every registered kind, taken to `closed` over HTTP.
+    kinds = scenarios["whole"]["kinds"]
+    assert set(kinds) == set(KINDS)
+    for kind, body in kinds.items():
+        assert "error" not in body, (kind, body)
+        for path in ("rate", "closed"):
+            assert isinstance(body[path], int | float) and body[path] > 0, (kind, path, body)
+        assert isinstance(body["notices"], int), (kind, body)
+    # Five targets, then one per kind (whole cases ≥ 0.7 × skeleton).
     targets = [t for t in results["targets"] if t["verdict"] != "(ref)"]
-    assert len(targets) == 6
+    assert len(targets) == 5 + len(KINDS)
     assert all(t["verdict"] in ("PASS", "FAIL") for t in targets)
-    # Intake ÷ bare starts pooled; bare arm B ÷ arm A; intake p99 ÷ bare-start p99.
+    for kind in KINDS:
+        assert any(t["target"].startswith(f"{kind} whole cases") for t in targets), kind
+    # Intake ÷ bare starts pooled; bare arm B ÷ arm A; whole merchant complaints against
+    # the earlier 0.5 bound; intake p99 ÷ bare-start p99.
     refs = [t for t in results["targets"] if t["verdict"] == "(ref)"]
-    assert len(refs) == 3 and all(t["ratio"] > 0 for t in refs)
+    assert len(refs) == 4 and all(t["ratio"] > 0 for t in refs)
     # Every arm ran in every position of the rotation once.
     paired = scenarios["intake"]["paired"]
     for arm in ("bare", "intake"):

@@ -7,19 +7,24 @@ later events go through the intake too. Reviewer actions are the Update `act`.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
+from temporalio.testing import WorkflowEnvironment
 
 from redress.intake import Undeliverable
+from redress.models import CaseAction
 from redress.models.platform_intake import sample_event
 from redress.models.platform_tables import VerificationRecord
 from redress.policy import Span
 from redress.store.tables import RefundRecord
-from tests.kinds.harness import types
+from tests.harness import running_worker
+from tests.kinds.harness import retire, send, types
 from tests.kinds.platforms import DEFAULT, MANUAL, RULES, UPHELD, Platform, policy_with
 
 # --- P1, P2: acceptance ---------------------------------------------------------------
@@ -298,3 +303,23 @@ async def test_duplicate_complaint_is_linked_to_the_open_case(pc: Platform) -> N
     # Another trade of the same user is a case of its own.
     other = await pc.open(trade_no="T-DUP-2")
     assert other != first
+
+
+@pytest.mark.rule("P7")
+async def test_an_action_delivered_with_the_first_task_waits_for_the_opening(
+    ts_env: WorkflowEnvironment, engine: Engine, task_queue: str
+) -> None:
+    """An Update that reaches the case in the same task as its start is checked against the
+    state the opening sets (investigating), not the one the workflow is constructed with."""
+    p = Platform(ts_env, engine, task_queue, [])
+    case_id = await p.open()  # no worker yet: the start and the Update share the first task
+    handle = ts_env.client.get_workflow_handle(case_id)
+    conclude = {"type": "conclude", "upheld": False, "basis": "no fault found"}
+    update = asyncio.create_task(
+        send(handle, CaseAction(actor="agent-1", role="agent", action=conclude))
+    )
+    await asyncio.sleep(0.5)  # the Update is admitted and waits for a worker
+    async with running_worker(ts_env.client, engine, task_queue):
+        receipt = await update
+        assert receipt.status == "awaiting_confirmation"
+        await retire(ts_env.client, handle)
