@@ -77,7 +77,8 @@ class WatchdogActivities:
         raised = sum(c.action == "raise" for c in changes)
         cleared = sum(c.action == "clear" for c in changes)
         still = watchdog.open_alerts(self.engine)
-        log.info(
+        # A sweep runs every few seconds under the fast policy: a quiet one is a debug line.
+        (log.info if raised or cleared or sent else log.debug)(
             "deadline watchdog swept", raised=raised, cleared=cleared, notices=sent, open=still
         )
         return WatchdogResult(raised=raised, cleared=cleared, notices=sent, open=still)
