@@ -31,7 +31,13 @@ async def payment_failures(
     principal: CurrentPrincipal,
     window: Annotated[
         str | None,
-        Query(max_length=32, description="a duration: 1h, 30m, 7d; default: the alert's window"),
+        Query(
+            max_length=32,
+            pattern=r"^([0-9]+(\.[0-9]+)?(ms|w|d|h|m|s))+$",
+            description="a duration in the policy's grammar (1h, 30m, 7d, 1h30m), above 0 and "
+            "at most the ledger's retention (`retention.records_for`; 422 otherwise); "
+            "default: the alert's window",
+        ),
     ] = None,
 ) -> FailureFigures:
     default = rules_of(state.policy).alert.window

@@ -51,6 +51,14 @@ include-path = "/transactions/{{transaction_id}}/notices"
 checks.positive_data_acceptance.expected-statuses = [
     "2xx", "3xx", 401, 403, 404, 409, 422, 428, 429, "5xx"
 ]
+
+# A window of zero, or longer than the attempts ledger keeps, matches the duration grammar
+# and is refused with the documented 422 (its bounds are the policy's, not the schema's).
+[[operations]]
+include-path = "/merchants/{{merchant_id}}/payments/failures"
+checks.positive_data_acceptance.expected-statuses = [
+    "2xx", "3xx", 401, 403, 404, 409, 422, 428, 429, "5xx"
+]
 """.replace("'", '"')
 
 
