@@ -167,6 +167,8 @@ async def open_case(
     # Written once the start is certain (one transaction); a crash before it leaves a
     # start that the next delivery finds in Temporal (duplicate) and records then.
     await asyncio.to_thread(record, first_run_id=run_id, link_key=start.link_key)
+    if start.record is not None:
+        await asyncio.to_thread(start.record, engine, source)
     return Opened(case_id=start.case_id, workflow_id=start.case_id, duplicate=known)
 
 

@@ -60,6 +60,10 @@ class CaseStart:
     # The case exists already (a later event of the same source case): deliver this `user`
     # action to it instead of answering "duplicate".
     existing_action: dict[str, Any] | None = None
+    # A row the kind keeps about the event in its own tables, `(engine, source) → None`,
+    # written (idempotently) once the start is certain and before the answer, so the next
+    # event the provider sends finds it (a payment's success finds its failure case).
+    record: Callable[[Any, str], None] | None = None
 
 
 @dataclass(frozen=True)

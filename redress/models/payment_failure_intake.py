@@ -24,6 +24,7 @@ from redress.models.payment_failure import (
     PaymentFailureCaseInput,
     PaymentSucceeded,
     Succeeded,
+    rules_of,
 )
 from redress.payments import attempts
 
@@ -32,6 +33,7 @@ def open_case(event: PaymentFailed, ctx: IntakeContext) -> CaseStart:
     p = event.payment
     ctx.created_at(p.occurred_at, "payment.occurred_at")
     case_id = ctx.case_id(p.id)
+    cause, _, _ = rules_of(ctx.policy).classify(p.channel, p.return_code)
     return CaseStart(
         case_id=case_id,
         merchant_id=p.merchant_id,
@@ -51,7 +53,14 @@ def open_case(event: PaymentFailed, ctx: IntakeContext) -> CaseStart:
             rules=RULES,
         ),
         search_attributes=sa.priority_pairs("regular"),
+        # The failure in the attempts ledger before the answer: a success or a capture the
+        # provider sends next finds this case (the workflow's reconciliation records it too).
+        record=functools.partial(_failed, payment=p, cause=cause, case_id=case_id),
     )
+
+
+def _failed(engine: Any, source: str, payment: Any, cause: str, case_id: str) -> None:
+    attempts.record(engine, source, payment, "failed", cause=cause, case_id=case_id)
 
 
 def on_event(event: BaseModel, ctx: IntakeContext) -> CaseStart | CaseNews:

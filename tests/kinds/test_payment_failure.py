@@ -23,8 +23,7 @@ from sqlalchemy import MetaData, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from sqlmodel import select as sm_select
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from redress.intake import Opened, open_case
@@ -41,7 +40,10 @@ from redress.payments.gateway import RefundDeclined, SimulatedGateway
 from redress.policy import Policy, load_policy
 from redress.store import crud
 from redress.store.tables import NoticeRecord, RefundRecord
+from tests import harness
+from tests.kinds import harness as kinds
 from tests.kinds.harness import retire
+from tests.kinds.harness import types as kinds_of
 from worker import build_worker
 from workflows.payment_failure_alerts import PaymentFailureAlertsWorkflow
 
@@ -105,30 +107,19 @@ class Failures:
 
     async def act(self, case_id: str, action: dict[str, Any], role: str = "agent") -> CaseView:
         cmd = CaseAction(actor=f"{role}-1", role=role, action=action)  # type: ignore[arg-type]
-        await self.env.client.get_workflow_handle(case_id).execute_update("act", cmd)
-        return await self.view(case_id)
+        return await kinds.act(self.env.client.get_workflow_handle(case_id), cmd)
 
     async def refused(self, case_id: str, action: dict[str, Any], kind: str) -> str:
-        with pytest.raises(WorkflowUpdateFailedError) as info:
-            await self.act(case_id, action)
-        cause = info.value.cause
-        assert isinstance(cause, ApplicationError) and cause.type == kind, cause
-        return cause.message
+        cmd = CaseAction(actor="agent-1", role="agent", action=action)
+        return await kinds.refused(self.env.client.get_workflow_handle(case_id), cmd, kind)
 
     async def view(self, case_id: str) -> CaseView:
-        return await self.env.client.get_workflow_handle(case_id).query(
-            "case", result_type=CaseView
-        )
+        return await kinds.view(self.env.client.get_workflow_handle(case_id))
 
     async def until(
         self, case_id: str, ok: Callable[[CaseView], bool], seconds: float = 20
     ) -> CaseView:
-        for _ in range(int(seconds / 0.02)):
-            v = await self.view(case_id)
-            if ok(v):
-                return v
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"{case_id}: {v.status} {v.outcome} {v.details} {kinds_of(v)}")
+        return await kinds.until(self.env.client.get_workflow_handle(case_id), ok, seconds)
 
     async def stored(self, case_id: str, ok: Callable[[CaseView], bool]) -> CaseView:
         """The case as the store shows it, once `ok` holds (up to a minute)."""
@@ -140,11 +131,7 @@ class Failures:
         raise AssertionError(f"{case_id}: {v}")
 
     def notices(self, case_id: str, template: str | None = None) -> list[NoticeRecord]:
-        with Session(self.engine) as s:
-            q = sm_select(NoticeRecord).where(NoticeRecord.case_id == case_id)
-            if template:
-                q = q.where(NoticeRecord.template == template)
-            return list(s.exec(q).all())
+        return harness.notices(self.engine, case_id, template)
 
     def refunds(self, case_id: str) -> list[RefundRecord]:
         with Session(self.engine) as s:
@@ -165,10 +152,6 @@ async def fs(
     async with f.worker():
         for handle in f.handles:
             await retire(ts_env.client, handle)
-
-
-def kinds_of(v: CaseView) -> list[str]:
-    return [e.type for e in v.timeline]
 
 
 # --- F1–F3: the cause, the user told at once ----------------------------------------------
@@ -400,6 +383,23 @@ async def test_succeeded_on_a_retry_recovers(fs: Failures) -> None:
         await fs.post("payment.captured", payment_id)
         v = await fs.until(case_id, lambda v: v.outcome == "refunded")
         assert len(fs.refunds(case_id)) == 1
+
+
+@pytest.mark.rule("F4")
+async def test_a_success_sent_straight_after_the_failure_recovers_the_case(fs: Failures) -> None:
+    """The failure is in the attempts ledger when its webhook is answered: a success the
+    provider sends next, before any worker touched the case, still finds and closes it."""
+    payment_id = f"P{uuid.uuid4().hex[:10]}"
+    opened = await fs.post("payment.failed", payment_id)
+    # Its delivery to the case waits for a worker: none has run the case yet.
+    success = asyncio.create_task(
+        fs.post("payment.succeeded", f"{payment_id}-2", order_no=f"O-{payment_id}")
+    )
+    await asyncio.sleep(0.5)
+    async with fs.worker():
+        await success
+        v = await fs.until(opened.case_id, lambda v: v.status == "closed")
+    assert v.outcome == "recovered" and not fs.refunds(opened.case_id)
 
 
 @pytest.mark.rule("F4")
