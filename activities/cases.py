@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.notices import send_once
 from redress.logs import get_logger
 from redress.models import (
     ActionAudit,
@@ -25,7 +26,7 @@ from redress.models import (
     RefundRequest,
 )
 from redress.notices.channels import NoticeChannel
-from redress.notices.renderer import NoticeRenderer, UnknownTemplate
+from redress.notices.renderer import NoticeRenderer
 from redress.payments.gateway import PaymentsGateway, RefundDeclined
 from redress.store import crud, retention
 from redress.store.tables import AuditEntry
@@ -86,16 +87,9 @@ class CaseActivities:
         return written
 
     def send_notice(self, request: NoticeRequest) -> NoticeReceipt:
-        sent = self.channel.already_sent(request.idempotency_key)
-        if sent is not None:
-            return sent
-        try:
-            notice = self.renderer.render(
-                request.template, request.locale, request.context, kind=request.kind
-            )
-        except UnknownTemplate as err:
-            raise ApplicationError(str(err), type="InvalidNotice", non_retryable=True) from err
-        receipt = self.channel.deliver(request, notice)
+        receipt, delivered = send_once(self.channel, self.renderer, request)
+        if not delivered:
+            return receipt
         _log(request.case_id).info(
             "notice delivered",
             template=request.template,

@@ -15,14 +15,14 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
+from activities.notices import send_once
 from redress import monitoring
 from redress.logs import get_logger
 from redress.models import NoticeRequest, Recipient
 from redress.monitoring import AlertChange, MonitoringInput, MonitoringResult
 from redress.notices.channels import NoticeChannel
-from redress.notices.renderer import DEFAULT_LOCALE, NoticeRenderer, UnknownTemplate
+from redress.notices.renderer import DEFAULT_LOCALE, NoticeRenderer
 
 log = get_logger()
 
@@ -91,15 +91,9 @@ class MonitoringActivities:
             context=notice_context(change),
             kind="monitoring",
         )
-        if self.channel.already_sent(request.idempotency_key) is not None:
+        _, delivered = send_once(self.channel, self.renderer, request)
+        if not delivered:
             return
-        try:
-            notice = self.renderer.render(
-                request.template, request.locale, request.context, kind=request.kind
-            )
-        except UnknownTemplate as err:
-            raise ApplicationError(str(err), type="InvalidNotice", non_retryable=True) from err
-        self.channel.deliver(request, notice)
         log.info(
             "monitoring notice delivered",
             merchant_id=change.merchant_id,

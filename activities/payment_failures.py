@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
+from activities.notices import send_once
 from redress.logs import get_logger
 from redress.models import NoticeRequest, Recipient
 from redress.models.payment_failure import ReconcileRequest, ReconcileResult
 from redress.notices.channels import NoticeChannel
-from redress.notices.renderer import NoticeRenderer, UnknownTemplate
+from redress.notices.renderer import NoticeRenderer
 from redress.payments import attempts, failure_rates
 from redress.payments.channel import ChannelUnavailable, PaymentChannel
 from redress.payments.failure_rates import AlertChange, AlertsInput, AlertsResult
@@ -107,15 +107,9 @@ class PaymentFailureActivities:
             context=_context(change, inp),
             kind="payment_failure",
         )
-        if self.notices.already_sent(request.idempotency_key) is not None:
+        _, delivered = send_once(self.notices, self.renderer, request)
+        if not delivered:
             return
-        try:
-            notice = self.renderer.render(
-                request.template, request.locale, request.context, kind=request.kind
-            )
-        except UnknownTemplate as err:
-            raise ApplicationError(str(err), type="InvalidNotice", non_retryable=True) from err
-        self.notices.deliver(request, notice)
         log.info(
             "payment failure alert notice delivered",
             merchant_id=change.merchant_id,

@@ -13,13 +13,13 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
+from activities.notices import send_once
 from redress import watchdog
 from redress.logs import get_logger
 from redress.models import NoticeRequest, Recipient
 from redress.notices.channels import NoticeChannel
-from redress.notices.renderer import NoticeRenderer, UnknownTemplate
+from redress.notices.renderer import NoticeRenderer
 from redress.policy import WatchdogPolicy, format_duration
 from redress.watchdog import StallChange, WatchdogInput, WatchdogResult
 
@@ -93,12 +93,6 @@ class WatchdogActivities:
             context=notice_context(change, policy),
             kind="watchdog",
         )
-        if self.channel.already_sent(request.idempotency_key) is not None:
+        _, delivered = send_once(self.channel, self.renderer, request)
+        if not delivered:
             return
-        try:
-            notice = self.renderer.render(
-                request.template, request.locale, request.context, kind=request.kind
-            )
-        except UnknownTemplate as err:
-            raise ApplicationError(str(err), type="InvalidNotice", non_retryable=True) from err
-        self.channel.deliver(request, notice)
