@@ -30,7 +30,13 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 from workflows.alarms import Alarm, unknown
-from workflows.kernel import RETRY, CaseFacts, CaseWorkflow, KindState, Rule, human
+from workflows.kernel import RETRY, CaseFacts, CaseWorkflow, Rule, human
+from workflows.payment_failure_state import (
+    MAX_SEEN,
+    FailureAlarm,
+    FailureEffect,
+    PaymentFailureState,
+)
 
 with workflow.unsafe.imports_passed_through():
     from activities.payment_failures import PaymentFailureActivities
@@ -42,7 +48,6 @@ with workflow.unsafe.imports_passed_through():
         KIND,
         ROLE_ACTIONS,
         CaseStatus,
-        ChannelState,
         PaymentFailureCaseInput,
         ReconcileRequest,
         ReconcileResult,
@@ -51,31 +56,6 @@ with workflow.unsafe.imports_passed_through():
     from redress.refusals import refuse
 
 OPEN: tuple[CaseStatus, ...] = ("reconciling", "awaiting_retry", "escalated")
-MAX_SEEN = 50  # the channel's event IDs a case remembers
-
-
-class FailureAlarm(StrEnum):
-    RECONCILE_BY = "reconcile_by"  # F4: the channel could not say by then: escalated
-    RETRY_BY = "retry_by"  # F4: nothing taken, no retry by then: abandoned
-    CHECK = "check"  # ask the channel again (subject: the checks so far)
-    LATE_CAPTURE = "late_capture_window"  # closed: a capture reported until then is refunded
-
-
-class FailureEffect(StrEnum):
-    RECONCILE = "reconcile"  # ask the channel whether it took the money (F4)
-
-
-class PaymentFailureState(KindState):
-    """What reconciliation changes as the case goes (the rest follows from the input)."""
-
-    channel_state: ChannelState = "unknown"
-    checked_at: datetime | None = None
-    checks: int = 0
-    next_check: datetime | None = None
-    taken: bool = False  # the channel took the money (it said so, or the desk did)
-    late_until: datetime | None = None
-    seen: list[str] = []  # the channel's event IDs applied, newest last (MAX_SEEN)
-    notes: int = 0
 
 
 @workflow.defn

@@ -133,6 +133,17 @@ class Failures:
     def notices(self, case_id: str, template: str | None = None) -> list[NoticeRecord]:
         return harness.notices(self.engine, case_id, template)
 
+    async def notified(self, case_id: str, template: str) -> list[NoticeRecord]:
+        """The notices of `template`, once there is one (the effects write them after the
+        state change a query already shows)."""
+
+        async def sent() -> list[NoticeRecord]:
+            found = self.notices(case_id, template)
+            assert found, f"{case_id}: no {template} notice yet"
+            return found
+
+        return await harness.eventually(sent)
+
     def refunds(self, case_id: str) -> list[RefundRecord]:
         with Session(self.engine) as s:
             return list(s.exec(sm_select(RefundRecord).where(RefundRecord.case_id == case_id)))
@@ -198,7 +209,7 @@ async def test_each_cause_is_told_at_once_with_its_next_step_in_both_locales(
             )
             assert d["retry_after"] == int(rule.retry_after.total_seconds())
             assert d["needs_verification"] == rule.needs_verification
-            (notice,) = fs.notices(case_id, cause)  # at once, by the user's own contact
+            (notice,) = await fs.notified(case_id, cause)  # at once, by the user's contact
             assert (notice.recipient_kind, notice.channel, notice.locale) == (
                 "user",
                 "email",
@@ -271,7 +282,7 @@ async def test_captured_before_the_failure_is_refunded_once(fs: Failures) -> Non
             Decimal("88.00"),
             "captured",
         )
-        assert fs.notices(case_id, "refunded")
+        await fs.notified(case_id, "refunded")  # written just after the state that sends it
         # A late duplicate capture (another event of the channel) changes nothing: the
         # case is over, nothing more is owed.
         again = await fs.post("payment.captured", payment_id)
@@ -343,7 +354,7 @@ async def test_a_silent_channel_escalates_then_the_desk_records_the_result(fs: F
         assert v.details["reconciliation"]["attempts"] > 2  # asked again, with backoff
         escalated = next(e for e in v.timeline if e.type == "escalated")
         assert escalated.at >= reconcile_by
-        (desk,) = fs.notices(case_id, "escalation")
+        (desk,) = await fs.notified(case_id, "escalation")
         assert desk.recipient_kind == "merchant" and desk.channel == "desk"
         # Nothing recorded as taken: the desk may not refund yet.
         await fs.refused(case_id, {"type": "refund", "amount": "88.00"}, "Conflict")
@@ -351,7 +362,7 @@ async def test_a_silent_channel_escalates_then_the_desk_records_the_result(fs: F
             case_id, {"type": "record_reconciliation", "channel_state": "captured", "note": "T+1"}
         )
         assert (v.status, v.outcome, v.refunded) == ("closed", "refunded", Decimal("88.00"))
-        assert len(fs.refunds(case_id)) == 1 and fs.notices(case_id, "refunded")
+        assert len(fs.refunds(case_id)) == 1 and await fs.notified(case_id, "refunded")
 
 
 @pytest.mark.rule("F4")
@@ -438,7 +449,7 @@ async def test_the_desk_closes_and_refunds_only_what_was_taken(fs: Failures) -> 
         await fs.post("payment.captured", payment_id)
         opened = await fs.post("payment.failed", payment_id)
         v = await fs.until(opened.case_id, lambda v: v.status == "escalated")
-        assert "refund_failed" in kinds_of(v) and fs.notices(opened.case_id, "escalation")
+        assert "refund_failed" in kinds_of(v) and await fs.notified(opened.case_id, "escalation")
         gateway.closed = False
         msg = await fs.refused(opened.case_id, {"type": "refund", "amount": "88.01"}, "Invalid")
         assert "88.00" in msg
