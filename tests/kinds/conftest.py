@@ -9,9 +9,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
-from tests.harness import running_worker
 from tests.kinds.disputes import Disputes
-from tests.kinds.harness import Cases, retire
+from tests.kinds.harness import Cases, serving
 from tests.kinds.platforms import Platform
 
 
@@ -19,30 +18,23 @@ from tests.kinds.platforms import Platform
 async def cases(
     ts_env: WorkflowEnvironment, engine: Engine, task_queue: str
 ) -> AsyncIterator[Cases]:
-    c = Cases(ts_env, engine, task_queue)
-    async with running_worker(ts_env.client, engine, task_queue):
-        yield c
-        for handle in c.handles:
-            await retire(ts_env.client, handle)
+    async with serving(ts_env, engine, task_queue, Cases(ts_env, engine, task_queue)) as support:
+        yield support
 
 
 @pytest.fixture
 async def ds(
     ts_env: WorkflowEnvironment, engine: Engine, task_queue: str
 ) -> AsyncIterator[Disputes]:
-    d = Disputes(ts_env, engine, task_queue)
-    async with running_worker(ts_env.client, engine, task_queue):
-        yield d
-        for handle in d.handles:
-            await retire(ts_env.client, handle)
+    async with serving(ts_env, engine, task_queue, Disputes(ts_env, engine, task_queue)) as support:
+        yield support
 
 
 @pytest.fixture
 async def pc(
     ts_env: WorkflowEnvironment, engine: Engine, task_queue: str
 ) -> AsyncIterator[Platform]:
-    p = Platform(ts_env, engine, task_queue, [])
-    async with running_worker(ts_env.client, engine, task_queue):
-        yield p
-        for handle in p.handles:
-            await retire(ts_env.client, handle)
+    async with serving(
+        ts_env, engine, task_queue, Platform(ts_env, engine, task_queue, [])
+    ) as support:
+        yield support

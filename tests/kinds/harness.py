@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -181,3 +181,24 @@ def event(v: CaseView, type_: str) -> Any:
     """The one timeline entry of this type."""
     [found] = [e for e in v.timeline if e.type == type_]
     return found
+
+
+class HoldsHandles(Protocol):
+    """A kind's test support: the cases it started, retired when the test ends."""
+
+    handles: list[WorkflowHandle[Any, Any]]
+
+
+S = TypeVar("S", bound=HoldsHandles)
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    env: WorkflowEnvironment, engine: Engine, task_queue: str, support: S
+) -> AsyncIterator[S]:
+    """`support` with a worker on the test's own task queue; every case it started is
+    retired when the test ends (the fixtures of each kind's tests)."""
+    async with harness.running_worker(env.client, engine, task_queue):
+        yield support
+        for handle in support.handles:
+            await retire(env.client, handle)
