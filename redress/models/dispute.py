@@ -52,7 +52,23 @@ Stage = Literal[
     "accepted",  # the merchant accepted liability
     "withdrawn",  # the cardholder or issuer withdrew it (or an inquiry closed)
 ]
-CaseStatus = Literal["needs_response", "submitted", "closed"]
+# not_answerable: the provider says no response is possible (Stripe `evidence_details.due_by`
+# 0, or none while the status asks for one: "the bank does not allow a response"); the case
+# has no timers and waits for the provider's verdict.
+CaseStatus = Literal["needs_response", "submitted", "not_answerable", "closed"]
+# Which response stage an event is about (`DisputeEvent.phase`). A round whose phase ranks
+# higher than the current one's is the next round (an appeal after a chargeback, a
+# chargeback after an inquiry or a retrieval request); the policy's automatic action acts
+# only on `AUTO_PHASES`, anywhere else it escalates to a supervisor.
+Phase = Literal["inquiry", "retrieval", "chargeback", "compliance", "appeal"]
+PHASE_RANK: dict[str, int] = {
+    "inquiry": 0,
+    "retrieval": 0,
+    "chargeback": 1,
+    "compliance": 1,
+    "appeal": 2,
+}
+AUTO_PHASES = frozenset({"inquiry", "chargeback"})
 Outcome = Literal["won", "lost", "accepted", "expired", "withdrawn"]
 
 
@@ -146,10 +162,14 @@ class DisputeEvent(BaseModel):
     due_by: AwareDatetime | None = None  # the provider's instant, to the second
     charge: str | None = None  # the disputed payment: Stripe charge / Antom paymentId
     network: str | None = None  # the card network (visa, mastercard, …), when the provider says
-    # Money the provider moved for this dispute (funds_withdrawn / _reinstated, fees).
-    funds: Literal["withdrawn", "reinstated"] | None = None
+    # Money the provider moved for this dispute (funds_withdrawn / _reinstated, fees; Antom's
+    # disputeJudgedAmount: deducted), in `funds_currency` (None: the dispute's currency).
+    funds: Literal["withdrawn", "reinstated", "deducted"] | None = None
     funds_amount: Decimal | None = None
     fee: Decimal | None = None
+    funds_currency: str | None = None
+    phase: Phase | None = None  # the response stage it is about; None: the event does not say
+    no_response: bool = False  # the provider says no response is possible (Stripe due_by 0)
     # As the provider reports them.
     has_evidence: bool | None = None
     submission_count: int | None = None

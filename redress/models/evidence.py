@@ -32,6 +32,8 @@ Category = Literal[
     "subscription_canceled",
     "duplicate",
     "consumer_dispute",
+    "check_returned",  # Stripe `check_returned`: a returned check or bank debit
+    "noncompliant",  # Stripe `noncompliant`: the payment broke a network rule (compliance)
     "general",
 ]
 # Where the provider says the dispute stands, normalized.

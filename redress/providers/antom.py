@@ -20,7 +20,7 @@ import hashlib
 import re
 import time
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote
@@ -31,10 +31,10 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from pydantic import ValidationError
 
 from redress.api.errors import printable, validation_detail
-from redress.models.dispute import DisputeEvent, Stage
-from redress.models.evidence import Category
+from redress.models.dispute import DisputeEvent, Phase, Stage
 from redress.models.values import INCOMING
 from redress.providers import Inbound, Rejected, Unhandled, kind_for, single_header
+from redress.providers.antom_reasons import category
 
 ACK: dict[str, Any] = {
     "result": {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "success"}
@@ -52,24 +52,30 @@ STAGES: dict[str, Stage | None] = {
     "RDR_RESOLVED": "accepted",  # settled by Visa's Rapid Dispute Resolution: refunded
     "DEFENSE_DUE_ALERT": None,  # a reminder that the defence is due within 24 h
 }
-# disputeJudgedResult: ACCEPT_BY_CUSTOMER, the customer bears it; VALIDATE_SUCCESS/_FAIL
-# judge a retrieval request's documents, not the dispute.
-JUDGED: dict[str, Stage] = {"ACCEPT_BY_CUSTOMER": "won", "ACCEPT_BY_MERCHANT": "lost"}
+# disputeJudgedResult (global-open-sdk-python `DisputeJudgedResult`): ACCEPT_BY_CUSTOMER,
+# the customer bears it; ACCEPT_BY_MERCHANT, the merchant does (disputeJudgedAmount is
+# deducted); VALIDATE_SUCCESS / VALIDATE_FAIL judge the materials uploaded for a retrieval
+# (or compliance) request, not the dispute: accepted, the request waits on the network;
+# refused, they must be supplied again (a person decides: never the policy on its own).
+JUDGED: dict[str, Stage] = {
+    "ACCEPT_BY_CUSTOMER": "won",
+    "ACCEPT_BY_MERCHANT": "lost",
+    "VALIDATE_SUCCESS": "under_review",
+    "VALIDATE_FAIL": "needs_response",
+}
+VALIDATION = frozenset({"VALIDATE_SUCCESS", "VALIDATE_FAIL"})
+# disputeType (global-open-sdk-python `DisputeType`) → the response stage it is about.
+PHASES: dict[str, Phase] = {
+    "CHARGEBACK": "chargeback",
+    "RETRIEVAL_REQUEST": "retrieval",
+    "COMPLIANCE_REQUEST": "compliance",
+}
 # The notification's own time, where its type has one; every other type: disputeTime.
 OWN_TIME = {
     "DISPUTE_JUDGED": "disputeJudgedTime",
     "DISPUTE_CANCELLED": "disputeCancelledTime",
     "DEFENSE_SUPPLIED": "defenseSuppliedTime",
     "DISPUTE_ACCEPTED": "disputeAcceptTime",
-}
-
-MASTERCARD: dict[str, Category] = {
-    **dict.fromkeys(("4837", "4840", "4849", "4863", "4870", "4871"), "fraud"),
-    **dict.fromkeys(("4808", "4812"), "authorization"),
-    "4834": "duplicate",
-    "4855": "product_not_received",
-    "4841": "subscription_canceled",
-    **dict.fromkeys(("4853", "4860"), "consumer_dispute"),
 }
 
 # ISO 4217 minor units (Antom amounts are in the currency's smallest unit); others: 2.
@@ -104,31 +110,6 @@ def exponent(currency: str) -> int:
     if currency in THREE_DECIMAL:
         return 3
     return 4 if currency in FOUR_DECIMAL else 2
-
-
-def category(code: str | None) -> Category:
-    """The evidence category of a Visa (`10.4`, `12.6.1`, `13.1`) or Mastercard (`4837`)
-    reason code."""
-    code = (code or "").strip()
-    if code in MASTERCARD:
-        return MASTERCARD[code]
-    parts = code.split(".")
-    if len(parts) < 2 or not all(p.isascii() and p.isdigit() for p in parts):
-        return "general"
-    group, sub = parts[0], parts[1]
-    if group == "10":
-        return "fraud"
-    if group == "11":
-        return "authorization"
-    if group == "12":
-        return "duplicate" if sub == "6" else "processing_error"
-    if group == "13":
-        if len(parts) == 2 and sub == "1":
-            return "product_not_received"
-        if len(parts) == 2 and sub == "2":
-            return "subscription_canceled"
-        return "consumer_dispute"
-    return "general"
 
 
 def load_public_key(text: str) -> rsa.RSAPublicKey:
@@ -223,10 +204,13 @@ class AntomProvider:
         notify_time = _text(payload, "notifyTime")
         own_field = OWN_TIME.get(kind, "disputeTime")
         own_time = _text(payload, own_field)
+        result = _text(payload, "disputeJudgedResult") if kind == "DISPUTE_JUDGED" else None
         if notify_time:
             event_id = f"{dispute_id}:{notify_time}"
-        else:
-            event_id = f"{dispute_id}:{kind}" + (f":{own_time}" if own_time else "")
+        elif own_time:
+            event_id = f"{dispute_id}:{kind}:{own_time}"
+        else:  # a judged notification need not say when (its time is not required)
+            event_id = f"{dispute_id}:{kind}" + (f":{result}" if result else "")
         if not EVENT_ID.fullmatch(event_id):
             shown = printable(repr(event_id)[:80])
             raise Rejected(422, f"disputeId, notifyTime: no usable event ID from them ({shown})")
@@ -237,15 +221,23 @@ class AntomProvider:
             occurred_at = _instant(notify_time, "notifyTime")
         elif own_time:
             occurred_at = _instant(own_time, own_field)
+        elif kind == "DISPUTE_JUDGED":  # dated when it reached us: the newest word on it
+            occurred_at = datetime.now(UTC).replace(microsecond=0)
         else:
             raise Rejected(422, f"{own_field}: required for {kind} when there is no notifyTime")
         stage = STAGES[kind]
         raw_status = kind
         if kind == "DISPUTE_JUDGED":
-            result = _text(payload, "disputeJudgedResult")
             stage = JUDGED.get(result or "")
             raw_status = result or kind
-        amount, currency = _amount(payload)
+        amount, currency = _amount(payload, "disputeAmount")
+        deducted, deducted_in = _amount(payload, "disputeJudgedAmount")
+        dispute_type = _text(payload, "disputeType")
+        phase: Phase | None = PHASES.get(dispute_type or "")
+        if result in VALIDATION and phase is None:
+            phase = "retrieval"
+        elif kind == "DISPUTE_CREATED" and dispute_type is None:
+            phase = "chargeback"  # a notification of chargeback (NoC) unless it says else
         code = _text(payload, "disputeReasonCode")
         due = _text(payload, "defenseDueTime")
         fields: dict[str, Any] = {
@@ -264,7 +256,10 @@ class AntomProvider:
             "due_by": _instant(due, "defenseDueTime") if due else None,
             "charge": _text(payload, "paymentId"),
             "defendable": _boolean(payload.get("defendable")),
+            "phase": phase,
         }
+        if deducted is not None:  # what the judgement took: money moved, not the disputed sum
+            fields.update(funds="deducted", funds_amount=deducted, funds_currency=deducted_in)
         try:
             event = DisputeEvent.model_validate(fields, context=INCOMING)
         except ValidationError as err:
@@ -354,10 +349,9 @@ def _instant(value: str, name: str) -> datetime:
     return when
 
 
-def _amount(payload: dict[str, Any]) -> tuple[Decimal | None, str | None]:
-    """disputeAmount (judged notifications may carry only disputeJudgedAmount), in major
-    units, and its currency."""
-    name = "disputeAmount" if payload.get("disputeAmount") is not None else "disputeJudgedAmount"
+def _amount(payload: dict[str, Any], name: str) -> tuple[Decimal | None, str | None]:
+    """An Amount field (disputeAmount: what is disputed; disputeJudgedAmount: what the
+    judgement deducted), in major units, and its currency."""
     raw = payload.get(name)
     if raw is None:
         return None, None

@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from redress.api.errors import printable, validation_detail
-from redress.models.dispute import DisputeEvent, Stage
+from redress.models.dispute import DisputeEvent, Phase, Stage
 from redress.models.evidence import Category
 from redress.models.values import INCOMING
 from redress.providers import Inbound, Rejected, Unhandled, kind_for, single_header
@@ -65,16 +65,36 @@ THREE_DECIMAL = frozenset(["BHD", "JOD", "KWD", "OMR", "TND"])
 # The Stripe field each normalized date came from, for a refusal to name it.
 SOURCES = {"occurred_at": "created", "due_by": "data.object.evidence_details.due_by"}
 
+# Every `status` the Dispute object documents (stripe-python `_dispute.py`, 16.x): the stage
+# it reports and the response stage it is about (warning_*: an inquiry; appeal_*: the
+# appeal after a lost chargeback). A status Stripe adds later maps to no stage: recorded,
+# not acted on.
 STAGES: dict[str, Stage] = {
     "warning_needs_response": "needs_response",
     "needs_response": "needs_response",
+    "appeal_needs_response": "needs_response",
     "warning_under_review": "under_review",
     "under_review": "under_review",
+    "appeal_under_review": "under_review",
     "won": "won",
     "lost": "lost",
     "warning_closed": "withdrawn",  # an inquiry closed without becoming a chargeback
     "prevented": "withdrawn",  # resolved before it became a chargeback
 }
+PHASES: dict[str, Phase] = {
+    "warning_needs_response": "inquiry",
+    "warning_under_review": "inquiry",
+    "appeal_needs_response": "appeal",
+    "appeal_under_review": "appeal",
+}
+# needs_response / under_review: the card's `case_type` says which (absent: a chargeback);
+# `block` and `resolution` are no response stage redress knows to be defendable.
+CASE_TYPES: dict[str, Phase] = {
+    "chargeback": "chargeback",
+    "inquiry": "inquiry",
+    "compliance": "compliance",
+}
+ANSWERS = frozenset(s for s, stage in STAGES.items() if stage == "needs_response")
 
 CATEGORIES: dict[str, Category] = {
     "fraudulent": "fraud",
@@ -89,6 +109,9 @@ CATEGORIES: dict[str, Category] = {
     "bank_cannot_process": "authorization",
     "incorrect_account_details": "processing_error",
     "insufficient_funds": "processing_error",
+    "check_returned": "check_returned",
+    "noncompliant": "noncompliant",
+    "general": "general",
 }
 
 
@@ -201,6 +224,13 @@ class StripeProvider:
         status = dispute.get("status")
         reason = dispute.get("reason")
         due_by = details.get("due_by")
+        if due_by is not None:
+            due_by = _integer(due_by, f"{where}.evidence_details.due_by")
+        # due_by 0 ("the customer's bank doesn't allow a response"), or none while the status
+        # asks for one: nothing can be answered, no deadline to count.
+        answers = isinstance(status, str) and status in ANSWERS
+        no_response = answers and not due_by
+        card = _card(dispute.get("payment_method_details"))
         fields: dict[str, Any] = {
             "event_id": event_id,
             "type": event_type,
@@ -215,13 +245,11 @@ class StripeProvider:
             "reason": reason,
             "category": CATEGORIES.get(reason, "general") if isinstance(reason, str) else "general",
             "due_by": (
-                None
-                if due_by is None
-                else _instant(
-                    _integer(due_by, f"{where}.evidence_details.due_by"),
-                    f"{where}.evidence_details.due_by",
-                )
+                None if not due_by else _instant(due_by, f"{where}.evidence_details.due_by")
             ),
+            "no_response": no_response,
+            "defendable": (not no_response) if answers else None,
+            "phase": _phase(status, card),
             "charge": dispute.get("charge"),
             "has_evidence": details.get("has_evidence"),
             "submission_count": details.get("submission_count"),
@@ -231,7 +259,7 @@ class StripeProvider:
         funds = FUNDS.get(event_type)
         if funds is not None:
             fields["funds"] = funds
-            fields["funds_amount"], fields["fee"] = _moved(
+            fields["funds_amount"], fields["fee"], fields["funds_currency"] = _moved(
                 dispute.get("balance_transactions"), funds, currency
             )
         return fields
@@ -285,16 +313,19 @@ def _instant(seconds: int, where: str) -> datetime:
         raise Rejected(422, f"{where}: {seconds} is not a Unix time") from err
 
 
-def _moved(transactions: Any, funds: str, currency: str) -> tuple[Decimal | None, Decimal | None]:
+def _moved(
+    transactions: Any, funds: str, currency: str
+) -> tuple[Decimal | None, Decimal | None, str | None]:
     """What a funds_withdrawn / funds_reinstated event moved, in major units: the amount and
-    the fees of its balance transactions.
+    the fees of its balance transactions, and their currency (the balance's, which may not
+    be the dispute's).
 
     The dispute lists zero, one or two of them: the withdrawal (amount < 0) and, once funds
     come back, the reinstatement (amount > 0). A reinstatement event counts the positive
     one, a withdrawal event the negative one (if the list holds only the other direction,
     all of it): summing both would give 0."""
     if transactions is None or transactions == []:
-        return None, None
+        return None, None, None
     if not isinstance(transactions, list):
         raise Rejected(422, "data.object.balance_transactions: expected a list")
     rows: list[tuple[int, int, str]] = []
@@ -307,9 +338,11 @@ def _moved(transactions: Any, funds: str, currency: str) -> tuple[Decimal | None
         cur = txn.get("currency")
         rows.append((amount, fee, cur.upper() if isinstance(cur, str) and cur else currency))
     wanted = [r for r in rows if (r[0] < 0 if funds == "withdrawn" else r[0] > 0)] or rows
+    moved = wanted[0][2]  # one balance, one currency: rows in another are not summed in
+    wanted = [r for r in wanted if r[2] == moved]
     total = sum((major(a, c) for a, _, c in wanted), Decimal(0))
     fees = sum((major(f, c) for _, f, c in wanted), Decimal(0))
-    return abs(total), fees
+    return abs(total), fees, moved
 
 
 def _shown(value: Any) -> str:
@@ -322,3 +355,23 @@ def _brand(details: Any) -> str | None:
     card = details.get("card") if isinstance(details, dict) else None
     brand = card.get("brand") if isinstance(card, dict) else None
     return brand.lower()[:32] if isinstance(brand, str) and brand.isascii() else None
+
+
+def _card(details: Any) -> dict[str, Any]:
+    card = details.get("card") if isinstance(details, dict) else None
+    return card if isinstance(card, dict) else {}
+
+
+def _phase(status: Any, card: dict[str, Any]) -> Phase | None:
+    """The response stage a status is about: its own (warning_*, appeal_*), else the card's
+    `case_type` for needs_response / under_review (absent: a chargeback)."""
+    if not isinstance(status, str):
+        return None
+    if status in PHASES:
+        return PHASES[status]
+    if status not in ("needs_response", "under_review"):
+        return None
+    case_type = card.get("case_type")
+    if case_type is None:
+        return "chargeback"
+    return CASE_TYPES.get(case_type) if isinstance(case_type, str) else None

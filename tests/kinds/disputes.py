@@ -93,6 +93,9 @@ class Disputes:
         dispute_id = f"dp_{uuid.uuid4().hex[:10]}"
         due = (await self.env.get_current_time()).replace(microsecond=0) + due_in
         fields.setdefault("stage", "needs_response")
+        # A chargeback the provider lets the merchant defend, unless a test says otherwise.
+        fields.setdefault("phase", "chargeback")
+        fields.setdefault("defendable", True)
         opened = await self.event(dispute_id, due_by=due, **fields)
         await self.until(opened.case_id, lambda v: v.version >= 1)
         return dispute_id, opened.case_id

@@ -70,6 +70,8 @@ async def test_nobody_acted_the_policy_acts_before_the_due_time(
     ds: Disputes, amount: str, done: str, status: str
 ) -> None:
     _, case_id = await ds.open(due_in=3 * DAY, amount=Decimal(amount))
+    # Something to submit (an empty packet is a supervisor's: tests/kinds/test_dispute_rounds.py)
+    await ds.act(case_id, {"type": "add_evidence", "items": DELIVERY[:1]})
     due = datetime.fromisoformat((await ds.view(case_id)).details["due_by"])
     await ds.env.sleep(3 * DAY - RULES.safety_margin + timedelta(seconds=5))
     v = await ds.until(case_id, lambda v: done in kinds_of(v))

@@ -73,6 +73,12 @@ class DisputeActions(DisputeEffects):
         return held
 
     def _check_submit(self, cmd: CaseAction, a: Any) -> None:
+        if self.state.defendable is False:
+            raise refuse(
+                "Conflict",
+                f"dispute {self._dispute_id}: {self._provider} says it cannot be defended "
+                "(not defendable): accept it, or take it up with the provider",
+            )
         if self.state.round in self.state.submitted:
             raise refuse(
                 "Conflict", f"the defence of round {self.state.round} was submitted already"

@@ -9,7 +9,7 @@ from enum import StrEnum
 from temporalio import workflow
 
 from workflows.dispute.events import DisputeEvents
-from workflows.dispute.state import DisputeEffect
+from workflows.dispute.state import LIFECYCLE, DisputeEffect
 from workflows.kernel import RETRY
 
 with workflow.unsafe.imports_passed_through():
@@ -66,6 +66,9 @@ class DisputeEffects(DisputeEvents):
             self._close("accepted", "system")
             self._after_close()
             self.notify("auto_action", "merchant", f"auto:{self.state.round}", action="accepted")
+            return
+        if not packet.items and workflow.patched(LIFECYCLE):
+            self._escalate("empty_packet")  # nothing to submit: never an empty defence
             return
         if packet.over_limit:
             # Nothing can be submitted as it stands: a supervisor must cut it down now.
@@ -126,16 +129,18 @@ class DisputeEffects(DisputeEvents):
     def _packet(self) -> Packet:
         # A view shows the packet twice (`packet`, `details.packet`): built once per state
         # of the evidence (both lists are replaced, never changed in place).
-        memo = self._packet_memo
-        if memo and memo[0] is self._records and memo[1] is self.state.evidence:
-            return memo[2]
+        # A round after a submitted one has its own packet: the evidence added since.
+        memo, start = self._packet_memo, self.state.round_from
+        fresh = memo and memo[0] is self._records and memo[1] is self.state.evidence
+        if memo and fresh and memo[2] == start:
+            return memo[3]
         limits = self._rules.limits.get(self._provider)
         packet = build_packet(
             self._category,
-            [*self._records, *self.state.evidence],
+            [*self._records, *self.state.evidence[start:]],
             self._rules.required,
             self._provider,
             limits.model_dump() if limits else {},
         )
-        self._packet_memo = (self._records, self.state.evidence, packet)
+        self._packet_memo = (self._records, self.state.evidence, start, packet)
         return packet

@@ -15,6 +15,7 @@ from workflows.dispute.state import (
     CLOSING,
     DATES_CHECKED,
     FACTS_FIXED,
+    LIFECYCLE,
     Amount,
     DisputeEffect,
     DisputeState,
@@ -27,6 +28,7 @@ from workflows.kernel import CaseFacts, CaseWorkflow
 with workflow.unsafe.imports_passed_through():
     from redress.models.dispute import (
         AMOUNT_EVENTS,
+        PHASE_RANK,
         CaseStatus,
         DisputeEvent,
         DisputePolicy,
@@ -48,7 +50,7 @@ class DisputeEvents(CaseWorkflow):
     _dispute_id: str
     _category: Category
     _records: list[EvidenceItem]
-    _packet_memo: tuple[list[EvidenceItem], list[EvidenceItem], Packet] | None
+    _packet_memo: tuple[list[EvidenceItem], list[EvidenceItem], int, Packet] | None
     _by_reference: bool
 
     def _open(self) -> None:
@@ -77,11 +79,15 @@ class DisputeEvents(CaseWorkflow):
             # The merchant is the one the first event named: whatever a later event says
             # (another Connect account, or none and a fallback), the case stays on its desk.
             self._conflict(e, "merchant_id", e.merchant_id, self.facts.merchant_id)
+        new = workflow.patched(LIFECYCLE)
         if e.funds:  # money moved: a fact whatever the order it arrives in
             amount, fee = e.funds_amount or Decimal(0), e.fee or Decimal(0)
-            self.state.money[e.funds] += amount
+            self.state.money[e.funds] = self.state.money.get(e.funds, Decimal(0)) + amount
             self.state.money["fees"] += fee
-            self.event(f"funds_{e.funds}", e.provider, amount=str(amount), fee=str(fee))
+            if new:
+                self._moved(e, amount, fee)
+            else:
+                self.event(f"funds_{e.funds}", e.provider, amount=str(amount), fee=str(fee))
         if self.state.latest is not None and e.occurred_at < self.state.latest:
             self.event(
                 "stale_event",
@@ -107,8 +113,14 @@ class DisputeEvents(CaseWorkflow):
                 self._move_due(e.due_by, e)
             return
         self.state.raw_status = e.raw_status
+        if new and e.defendable is not None:
+            self.state.defendable = e.defendable
         if e.stage == "needs_response":
-            self._needs_response(e)
+            self._needs_response(e, new)
+        elif e.stage == "under_review" and new and self._advances(e):
+            # The next stage is already under review (its needs_response came late or not
+            # at all, e.g. an appeal submitted at the provider): its round, submitted.
+            self._next_round(e, "submitted")
         elif e.stage == "under_review" and self._status == "needs_response":
             self._status = "submitted"
             self.event("under_review", e.provider, status=e.raw_status)
@@ -193,26 +205,90 @@ class DisputeEvents(CaseWorkflow):
             event_id=e.event_id,
         )
 
-    def _needs_response(self, e: DisputeEvent) -> None:
+    def _needs_response(self, e: DisputeEvent, new: bool = False) -> None:
         new_round = self._status == "closed" or (
             self._status == "submitted"
             and e.due_by is not None
             and self.state.due_by is not None
             and e.due_by > self.state.due_by
         )
+        if new and not new_round:
+            # A later stage (an appeal, a chargeback after an inquiry), or the materials of
+            # a submitted request refused (Antom VALIDATE_FAIL): the next round too.
+            again = self._status == "submitted" and e.raw_status == "VALIDATE_FAIL"
+            new_round = self._advances(e) or again
         if new_round:
             # Pre-arbitration or a second chargeback: the same case, its next round.
-            self.state.round += 1
-            self._status, self._outcome, self._closed_at = "needs_response", None, None
-            self.state.reopen_until = None
-            self.state.escalated = False
-            self.event("new_round", e.provider, round=self.state.round, status=e.raw_status)
-            self.notify(
-                "new_round", "merchant", f"round:{self.state.round}", round=self.state.round
-            )
-            self._ask(DisputeEffect.RECORDS)
+            self._next_round(e, "needs_response", new)
+        elif new and e.phase and self.state.phase is None:
+            self.state.phase = e.phase
+        if new and e.raw_status == "VALIDATE_FAIL":  # a person decides what to supply now
+            self._escalate("validation_failed")
+        if new and self._unanswerable(e):
+            return
         if e.due_by:
             self._move_due(e.due_by, e)
+
+    def _next_round(self, e: DisputeEvent, status: CaseStatus, new: bool = True) -> None:
+        if new:
+            if self.state.round in self.state.submitted:  # its packet went: a fresh one
+                self.state.round_from = len(self.state.evidence)
+            self.state.phase = e.phase or self.state.phase
+        self.state.round += 1
+        self._status, self._outcome, self._closed_at = status, None, None
+        self.state.reopen_until = None
+        self.state.escalated = False
+        self.event("new_round", e.provider, round=self.state.round, status=e.raw_status)
+        self.notify("new_round", "merchant", f"round:{self.state.round}", round=self.state.round)
+        self._ask(DisputeEffect.RECORDS)
+
+    def _advances(self, e: DisputeEvent) -> bool:
+        """The event is about a later response stage than the round's (an appeal after a
+        chargeback; a chargeback after an inquiry or a retrieval request)."""
+        now, then = e.phase, self.state.phase
+        return now is not None and then is not None and PHASE_RANK[now] > PHASE_RANK[then]
+
+    def _unanswerable(self, e: DisputeEvent) -> bool:
+        """True when the provider allows no response (the case waits, no timers); a later
+        event that gives a due time makes it answerable again."""
+        if e.no_response and self._status != "closed":
+            if self._status != "not_answerable":
+                self._status = "not_answerable"
+                self.state.due_by = None
+                self.event(
+                    "not_answerable",
+                    e.provider,
+                    status=e.raw_status,
+                    reason="the provider allows no response to this dispute (no due time)",
+                )
+            return True
+        if self._status == "not_answerable" and e.due_by:
+            self._status = "needs_response"
+        return False
+
+    def _escalate(self, reason: str, **detail: Any) -> None:
+        """What a person should decide: a supervisor's, now (timeline, notice, flag)."""
+        self.state.escalated = True
+        self.event("escalated", "system", reason=reason, round=self.state.round, **detail)
+        self.notify("auto_action", "supervisor", f"auto:{self.state.round}", action="escalated")
+
+    def _moved(self, e: DisputeEvent, amount: Decimal, fee: Decimal) -> None:
+        """Money the provider moved, by its currency (the balance's may not be the case's)."""
+        currency = e.funds_currency or e.currency or self.facts.currency
+        assert e.funds is not None
+        book = dict(self.state.moved.get(currency, {}))
+        book[e.funds] = book.get(e.funds, Decimal(0)) + amount
+        if fee:
+            book["fees"] = book.get("fees", Decimal(0)) + fee
+        self.state.moved = {**self.state.moved, currency: book}
+        self.event(
+            f"funds_{e.funds}",
+            e.provider,
+            amount=str(amount),
+            fee=str(fee),
+            currency=currency,
+            event_type=e.type,
+        )
 
     def _move_due(self, due_by: datetime, e: DisputeEvent) -> None:
         if due_by == self.state.due_by:

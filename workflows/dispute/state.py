@@ -26,6 +26,13 @@ CLOSING = {"won": "won", "lost": "lost", "accepted": "accepted", "withdrawn": "w
 # is recorded and left out instead of raising in the workflow task.
 FACTS_FIXED = "dispute-facts-fixed"
 DATES_CHECKED = "dispute-dates-checked"
+# Every status the providers document: response stages (`phase`: an appeal, a retrieval
+# request's materials refused, an inquiry becoming a chargeback) open the next round
+# whatever order they arrive in, with their own due time and packet; a dispute the
+# provider allows no response to waits as `not_answerable` with no timers; the policy's
+# automatic action acts only on a stage it knows to be defendable and escalates to a
+# supervisor elsewhere (and on an empty packet); money moved is kept by its currency.
+LIFECYCLE = "dispute-lifecycle"
 
 
 class DisputeAlarm(StrEnum):
@@ -82,6 +89,12 @@ class DisputeState(KindState):
     )
     escalated: bool = False
     reopen_until: datetime | None = None
+    phase: str | None = None  # the round's response stage (`Phase`), as the provider said
+    defendable: bool | None = None  # as the provider said (None: it did not say)
+    round_from: int = 0  # the round's packet: the evidence from this index (and the records)
+    # Money moved by currency (the balance's may not be the dispute's): currency → kind →
+    # amount (withdrawn, reinstated, fees, deducted).
+    moved: dict[str, dict[str, Decimal]] = Field(default_factory=dict)
     network: str | None = None
     facts: Amount  # as the newest event that may change them left them
     amount_known: bool = True

@@ -29,6 +29,7 @@ from temporalio import workflow
 from workflows.alarms import Alarm, unknown
 from workflows.dispute.actions import DisputeActions
 from workflows.dispute.state import (
+    LIFECYCLE,
     Amount,
     DisputeAlarm,
     DisputeEffect,
@@ -42,7 +43,14 @@ from workflows.kernel import human
 with workflow.unsafe.imports_passed_through():
     from redress import search_attributes as sa
     from redress.models.case import CaseResult
-    from redress.models.dispute import ACTIONS, KIND, ROLE_ACTIONS, DisputeCaseInput, rules_of
+    from redress.models.dispute import (
+        ACTIONS,
+        AUTO_PHASES,
+        KIND,
+        ROLE_ACTIONS,
+        DisputeCaseInput,
+        rules_of,
+    )
     from redress.models.effects import Addressee, Recipient
     from redress.models.evidence import EvidenceItem, Packet
 
@@ -73,7 +81,7 @@ class DisputeWorkflow(DisputeActions):
             amount_known=e.amount is not None and bool(e.currency),
         )
         self._records: list[EvidenceItem] = []  # from the transaction's stored records
-        self._packet_memo: tuple[list[EvidenceItem], list[EvidenceItem], Packet] | None = None
+        self._packet_memo: tuple[list[EvidenceItem], list[EvidenceItem], int, Packet] | None = None
         # Rules 2: evidence texts live in the case store and the transaction's records are
         # held as references and sizes; cases opened before hold them inline, as recorded.
         self._by_reference = inp.rules >= 2
@@ -131,7 +139,12 @@ class DisputeWorkflow(DisputeActions):
                     round=self.state.round,
                 )
         elif name == DisputeAlarm.SUBMIT_BY and now < due:
-            # Nobody acted: the policy acts before the due time, never after.
+            # Nobody acted: the policy acts before the due time, never after; only on a stage
+            # it knows to be defendable (elsewhere a supervisor decides).
+            why = self._not_for_policy()
+            if why and workflow.patched(LIFECYCLE):
+                self._escalate(why)
+                return
             limit = self._rules.auto_accept_below.get(self.facts.currency)
             if limit is not None and self.facts.amount < limit:
                 self._ask(DisputeEffect.AUTO_ACCEPT)
@@ -143,6 +156,15 @@ class DisputeWorkflow(DisputeActions):
             self.notify(
                 "outcome", "merchant", f"outcome:{self.state.round}:expired", outcome="expired"
             )
+
+    def _not_for_policy(self) -> str | None:
+        """Why the automatic action must leave this round to a person (None: it may act)."""
+        phase = self.state.phase
+        if phase not in AUTO_PHASES:
+            return f"{phase or 'unknown'}_stage"
+        if self.state.defendable is not True:
+            return "not_defendable" if self.state.defendable is False else "defendable_unknown"
+        return None
 
     # --- the case as shown ----------------------------------------------------------------
 
@@ -177,10 +199,13 @@ class DisputeWorkflow(DisputeActions):
             "network": self.state.network,
             "due_by": iso(self.state.due_by),
             "provider_status": self.state.raw_status,
+            "phase": self.state.phase,
+            "defendable": self.state.defendable,
             "escalated": self.state.escalated,
             "submitted": {str(k): v for k, v in self.state.submitted.items()},
             "packet": self._packet_view(),
             "money": {k: str(v) for k, v in self.state.money.items()},
+            "moved": {c: {k: str(v) for k, v in m.items()} for c, m in self.state.moved.items()},
         }
 
     def _history_limit(self) -> int | None:
