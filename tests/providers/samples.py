@@ -74,3 +74,99 @@ ANTOM_CREATED: dict[str, Any] = {
     "paymentId": "20250106194010800100188170212345678",
     "paymentRequestId": "PAY_20250106_0001",
 }
+
+
+# --- the dispute's later stages, as the providers publish them ------------------------
+
+APPEAL_DUE_BY = DUE_BY + 20 * 86_400
+
+# Stripe: the Dispute after a lost chargeback, in its appeal stage (stripe-python 16.x
+# `_dispute.py`: `status` "appeal_needs_response", `evidence.appeal.card` with
+# `reason_for_filing` / `supporting_files`, `payment_method_details.card.case_type`).
+APPEAL_EVENT: dict[str, Any] = {
+    **EVENT,
+    "id": "evt_1OgAppE2eZvKYlo2C0appeal1",
+    "created": CREATED + 15 * 86_400,
+    "type": "charge.dispute.updated",
+    "data": {
+        "object": {
+            **EVENT["data"]["object"],
+            "status": "appeal_needs_response",
+            "evidence": {
+                **EVENT["data"]["object"]["evidence"],
+                "appeal": {"card": {"reason_for_filing": None, "supporting_files": []}},
+            },
+            "evidence_details": {
+                "due_by": APPEAL_DUE_BY,
+                "enhanced_eligibility": {},
+                "has_evidence": False,
+                "past_due": False,
+                "submission_count": 1,
+            },
+            "payment_method_details": {
+                "type": "card",
+                "card": {
+                    "brand": "visa",
+                    "case_type": "chargeback",
+                    "network": "visa",
+                    "network_reason_code": "13.1",
+                },
+            },
+        }
+    },
+}
+
+# Stripe: `evidence_details.due_by` 0, "if the customer's bank or credit card company
+# doesn't allow a response for this particular dispute" (`_dispute.py`).
+NO_RESPONSE_EVENT: dict[str, Any] = {
+    **EVENT,
+    "id": "evt_1OgNoRE2eZvKYlo2C0noresp1",
+    "data": {
+        "object": {
+            **EVENT["data"]["object"],
+            "evidence_details": {
+                "due_by": 0,
+                "enhanced_eligibility": {},
+                "has_evidence": False,
+                "past_due": False,
+                "submission_count": 0,
+            },
+        }
+    },
+}
+
+# Antom: a retrieval request whose uploaded materials were checked (notifyDispute
+# `disputeType` RETRIEVAL_REQUEST; `disputeJudgedResult` VALIDATE_FAIL / VALIDATE_SUCCESS,
+# global-open-sdk-python `DisputeJudgedResult`, `DisputeType`).
+ANTOM_RETRIEVAL: dict[str, Any] = {
+    **ANTOM_CREATED,
+    "disputeType": "RETRIEVAL_REQUEST",
+    "disputeReasonCode": "2006",
+    "disputeReasonMsg": "Other Fraud",
+    "disputeSource": "Other card scheme",
+}
+ANTOM_VALIDATE_FAIL: dict[str, Any] = {
+    "disputeId": ANTOM_CREATED["disputeId"],
+    "paymentId": ANTOM_CREATED["paymentId"],
+    "paymentRequestId": ANTOM_CREATED["paymentRequestId"],
+    "disputeNotificationType": "DISPUTE_JUDGED",
+    "disputeJudgedResult": "VALIDATE_FAIL",
+    "disputeType": "RETRIEVAL_REQUEST",
+    "defenseDueTime": "2025-01-16T19:09:16-08:00",
+    "notifyTime": "2025-01-09T10:00:00-08:00",
+}
+ANTOM_VALIDATE_SUCCESS: dict[str, Any] = {
+    **ANTOM_VALIDATE_FAIL,
+    "disputeJudgedResult": "VALIDATE_SUCCESS",
+    "notifyTime": "2025-01-12T10:00:00-08:00",
+}
+# DISPUTE_JUDGED with the merchant liable: disputeJudgedAmount is what was deducted; the
+# notification need not carry disputeJudgedTime (not required) nor notifyTime.
+ANTOM_JUDGED_MERCHANT: dict[str, Any] = {
+    "disputeId": ANTOM_CREATED["disputeId"],
+    "paymentId": ANTOM_CREATED["paymentId"],
+    "paymentRequestId": ANTOM_CREATED["paymentRequestId"],
+    "disputeNotificationType": "DISPUTE_JUDGED",
+    "disputeJudgedResult": "ACCEPT_BY_MERCHANT",
+    "disputeJudgedAmount": {"currency": "KRW", "value": "14204"},
+}

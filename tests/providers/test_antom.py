@@ -238,12 +238,12 @@ def test_same_notification_same_identity(provider: AntomProvider, keys: tuple[st
                 "disputeNotificationType": "DISPUTE_JUDGED",
                 "disputeJudgedResult": "VALIDATE_SUCCESS",
             },
-            None,
+            "under_review",
             "VALIDATE_SUCCESS",
         ),
         (
             {"disputeNotificationType": "DISPUTE_JUDGED", "disputeJudgedResult": "VALIDATE_FAIL"},
-            None,
+            "needs_response",
             "VALIDATE_FAIL",
         ),
         ({"disputeNotificationType": "DISPUTE_CANCELLED"}, "withdrawn", "DISPUTE_CANCELLED"),
@@ -289,11 +289,13 @@ def test_event_id_without_notify_time(
 
 
 def test_no_time_at_all(provider: AntomProvider) -> None:
-    with rejected(422, "disputeJudgedTime"):
-        mapped(provider, notifyTime=None, disputeNotificationType="DISPUTE_JUDGED")
+    with rejected(422, "disputeCancelledTime"):
+        mapped(provider, notifyTime=None, disputeNotificationType="DISPUTE_CANCELLED")
 
 
-def test_judged_amount_when_no_dispute_amount(provider: AntomProvider) -> None:
+def test_judged_amount_is_money_moved(provider: AntomProvider) -> None:
+    """disputeJudgedAmount is "the deduction amount of the dispute" (notifyDispute): money
+    moved in its own currency, never the disputed amount."""
     e = mapped(
         provider,
         disputeNotificationType="DISPUTE_JUDGED",
@@ -301,7 +303,8 @@ def test_judged_amount_when_no_dispute_amount(provider: AntomProvider) -> None:
         disputeAmount=None,
         disputeJudgedAmount={"currency": "USD", "value": "1050"},
     )
-    assert (e.amount, e.currency) == (Decimal("10.50"), "USD")
+    assert (e.amount, e.currency) == (None, None)
+    assert (e.funds, e.funds_amount, e.funds_currency) == ("deducted", Decimal("10.50"), "USD")
 
 
 @pytest.mark.parametrize(
@@ -321,7 +324,15 @@ def test_judged_amount_when_no_dispute_amount(provider: AntomProvider) -> None:
         ("4855", "product_not_received"),
         ("4841", "subscription_canceled"),
         ("4853", "consumer_dispute"),
-        ("F29", "general"),
+        ("F29", "fraud"),
+        ("2006", "fraud"),
+        ("2102", "authorization"),
+        ("2201", "processing_error"),
+        ("548", "fraud"),
+        ("522", "authorization"),
+        ("UA02", "fraud"),
+        ("DA", "authorization"),
+        ("C08", "general"),
     ],
 )
 @pytest.mark.rule("C6")

@@ -209,6 +209,8 @@ def test_merchant(
         ("under_review", "under_review"),
         ("won", "won"),
         ("lost", "lost"),
+        ("appeal_needs_response", "needs_response"),
+        ("appeal_under_review", "under_review"),
         ("warning_closed", "withdrawn"),
         ("prevented", "withdrawn"),
         ("some_new_status", None),
@@ -235,7 +237,8 @@ def test_stage(provider: StripeProvider, status: str, stage: str | None) -> None
         ("incorrect_account_details", "processing_error"),
         ("insufficient_funds", "processing_error"),
         ("general", "general"),
-        ("check_returned", "general"),
+        ("check_returned", "check_returned"),
+        ("noncompliant", "noncompliant"),
     ],
 )
 @pytest.mark.rule("C6")
