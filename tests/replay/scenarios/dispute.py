@@ -52,7 +52,7 @@ class DisputeCase:
             "record",
             load_policy("default"),
             kind,
-            "stripe",
+            data["provider"],
             DisputeEvent.model_validate(data),
             now=now,
         )
@@ -63,20 +63,23 @@ class DisputeCase:
         await self.env.client.get_workflow_handle(self.case_id).execute_update("act", cmd)
 
 
+# A defendable chargeback, as the providers now say (patch `dispute-lifecycle`; the v6
+# histories were recorded before the events carried it).
+CHARGEBACK: dict[str, Any] = {"stage": "needs_response", "phase": "chargeback", "defendable": True}
+EVIDENCE = [{"kind": "shipping_documentation", "ref": "file_pod", "bytes": 1000}]
+
+
 async def dispute_defended_won_prearb(env: WorkflowEnvironment, d: DisputeCase) -> None:
     """Defended and won, then pre-arbitration (round 2) that the policy submits by itself."""
     due = (await env.get_current_time()) + timedelta(days=10)
-    await d.event("charge.dispute.created", stage="needs_response", due_by=due)
-    await d.act(
-        "agent",
-        type="add_evidence",
-        items=[{"kind": "shipping_documentation", "ref": "file_pod", "bytes": 1000}],
-    )
+    await d.event("charge.dispute.created", due_by=due, **CHARGEBACK)
+    await d.act("agent", type="add_evidence", items=EVIDENCE)
     await d.act("agent", type="submit_defense")
     await d.event("charge.dispute.funds_withdrawn", stage="under_review", funds="withdrawn")
     await d.event("charge.dispute.closed", stage="won")
     due = (await env.get_current_time()) + timedelta(days=20)
-    await d.event("charge.dispute.updated", stage="needs_response", due_by=due)
+    await d.event("charge.dispute.updated", due_by=due, **CHARGEBACK)
+    await d.act("agent", type="add_evidence", items=EVIDENCE)  # round 2's own packet
     await env.sleep(timedelta(days=21))
     await d.event("charge.dispute.closed", stage="lost")
     await env.sleep(timedelta(days=121))
@@ -85,17 +88,108 @@ async def dispute_defended_won_prearb(env: WorkflowEnvironment, d: DisputeCase) 
 async def dispute_auto_accepted(env: WorkflowEnvironment, d: DisputeCase) -> None:
     """Small, and nobody acted: accepted by the policy before the due time."""
     due = (await env.get_current_time()) + timedelta(days=3)
-    await d.event(
-        "charge.dispute.created", stage="needs_response", due_by=due, amount=Decimal("10.00")
-    )
+    await d.event("charge.dispute.created", due_by=due, amount=Decimal("10.00"), **CHARGEBACK)
     await env.sleep(timedelta(days=3))
     await d.event("charge.dispute.closed", stage="lost")
+    await env.sleep(timedelta(days=121))
+
+
+async def dispute_appeal_round(env: WorkflowEnvironment, d: DisputeCase) -> None:
+    """Defended and lost, then Stripe's appeal_needs_response: round 2, escalated by the
+    policy before its due time (never accepted), then won on appeal; money withdrawn in
+    the balance's currency."""
+    due = (await env.get_current_time()) + timedelta(days=10)
+    await d.event("charge.dispute.created", due_by=due, **CHARGEBACK)
+    await d.act("agent", type="add_evidence", items=EVIDENCE)
+    await d.act("agent", type="submit_defense")
+    await d.event(
+        "charge.dispute.funds_withdrawn",
+        stage="under_review",
+        phase="chargeback",
+        funds="withdrawn",
+        funds_amount=Decimal("110.00"),
+        fee=Decimal("15.00"),
+        funds_currency="EUR",
+    )
+    await d.event("charge.dispute.closed", stage="lost", raw_status="lost")
+    due = (await env.get_current_time()) + timedelta(days=10)
+    appeal = {"phase": "appeal", "defendable": True, "raw_status": "appeal_needs_response"}
+    await d.event("charge.dispute.updated", stage="needs_response", due_by=due, **appeal)
+    await env.sleep(timedelta(days=9, hours=12))
+    await d.event("charge.dispute.updated", stage="under_review", phase="appeal")
+    await d.event("charge.dispute.closed", stage="won", raw_status="won")
+    await env.sleep(timedelta(days=121))
+
+
+async def dispute_not_answerable(env: WorkflowEnvironment, d: DisputeCase) -> None:
+    """Stripe's due_by 0: no response allowed, no timers; the verdict closes it."""
+    await d.event(
+        "charge.dispute.created",
+        stage="needs_response",
+        phase="chargeback",
+        defendable=False,
+        no_response=True,
+    )
+    await env.sleep(timedelta(days=30))
+    await d.event("charge.dispute.closed", stage="lost", raw_status="lost")
+    await env.sleep(timedelta(days=121))
+
+
+async def dispute_antom_validation(env: WorkflowEnvironment, d: DisputeCase) -> None:
+    """Antom's retrieval stage: materials refused (VALIDATE_FAIL: round 2, escalated),
+    supplied again, accepted (VALIDATE_SUCCESS), then judged with a deduction."""
+    due = (await env.get_current_time()) + timedelta(days=7)
+    antom = {"provider": "antom", "currency": "KRW", "amount": Decimal("14204")}
+    await d.event("DISPUTE_CREATED", stage="needs_response", phase="retrieval", due_by=due, **antom)
+    await d.act("agent", type="add_evidence", items=EVIDENCE)
+    await d.act("agent", type="submit_defense")
+    await d.event(
+        "DISPUTE_JUDGED",
+        stage="needs_response",
+        phase="retrieval",
+        raw_status="VALIDATE_FAIL",
+        due_by=due,
+        **antom,
+    )
+    await d.act("agent", type="add_evidence", items=EVIDENCE)
+    await d.act("agent", type="submit_defense")
+    judged = {"raw_status": "VALIDATE_SUCCESS", "phase": "retrieval"}
+    await d.event("DISPUTE_JUDGED", stage="under_review", **judged, **antom)
+    await d.event(
+        "DISPUTE_JUDGED",
+        stage="lost",
+        raw_status="ACCEPT_BY_MERCHANT",
+        funds="deducted",
+        funds_amount=Decimal("14204"),
+        funds_currency="KRW",
+        **antom,
+    )
+    await env.sleep(timedelta(days=121))
+
+
+async def dispute_not_defendable_expired(env: WorkflowEnvironment, d: DisputeCase) -> None:
+    """Not defendable, nobody acted: escalated before the due time, then expired."""
+    due = (await env.get_current_time()) + timedelta(days=3)
+    await d.event(
+        "DISPUTE_CREATED",
+        provider="antom",
+        stage="needs_response",
+        phase="chargeback",
+        defendable=False,
+        due_by=due,
+        amount=Decimal("10.00"),
+    )
+    await env.sleep(timedelta(days=3, hours=1))
     await env.sleep(timedelta(days=121))
 
 
 STEPS: dict[str, Callable[[WorkflowEnvironment, DisputeCase], Awaitable[None]]] = {
     "dispute_defended_won_prearb": dispute_defended_won_prearb,
     "dispute_auto_accepted": dispute_auto_accepted,
+    "dispute_appeal_round": dispute_appeal_round,
+    "dispute_not_answerable": dispute_not_answerable,
+    "dispute_antom_validation": dispute_antom_validation,
+    "dispute_not_defendable_expired": dispute_not_defendable_expired,
 }
 
 
