@@ -57,7 +57,9 @@ async def test_a_dispute_on_megabytes_of_records_still_acts_before_its_due_time(
     items = [{"kind": "customer_communication", "text": f"{n}:{text}"} for n in range(100)]
     transactions.record_transaction(ds.engine, "M-1", f"ch_{dispute_id}", items)
     due = (await ds.env.get_current_time()).replace(microsecond=0) + 3 * DAY
-    opened = await ds.event(dispute_id, stage="needs_response", due_by=due)
+    opened = await ds.event(
+        dispute_id, stage="needs_response", due_by=due, phase="chargeback", defendable=True
+    )
     v = await ds.until(opened.case_id, lambda v: v.packet is not None and v.packet["items"] >= 100)
     assert v.status == "needs_response"
     await ds.env.sleep(3 * DAY - RULES.safety_margin + timedelta(seconds=5))

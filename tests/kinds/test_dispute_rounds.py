@@ -145,9 +145,14 @@ async def test_materials_refused_then_accepted_then_judged(ds: Disputes) -> None
     )
     await ds.act(case_id, {"type": "add_evidence", "items": DELIVERY[:1]})
     await ds.act(case_id, {"type": "submit_defense"})
-    judged = {"type_": "DISPUTE_JUDGED", "provider": "antom", "amount": None, "currency": None}
+    judged: dict[str, Any] = {"provider": "antom", "amount": None, "currency": None}
     await ds.event(
-        dispute_id, stage="needs_response", raw_status="VALIDATE_FAIL", phase="retrieval", **judged
+        dispute_id,
+        "DISPUTE_JUDGED",
+        stage="needs_response",
+        raw_status="VALIDATE_FAIL",
+        phase="retrieval",
+        **judged,
     )
     v = await ds.until(case_id, lambda v: v.details["round"] == 2)
     assert v.status == "needs_response" and v.details["escalated"] is True
@@ -155,10 +160,16 @@ async def test_materials_refused_then_accepted_then_judged(ds: Disputes) -> None
     await ds.act(case_id, {"type": "add_evidence", "items": DELIVERY[1:2]})
     await ds.act(case_id, {"type": "submit_defense"})  # round 2's own submission
     await ds.event(
-        dispute_id, stage="under_review", raw_status="VALIDATE_SUCCESS", phase="retrieval", **judged
+        dispute_id,
+        "DISPUTE_JUDGED",
+        stage="under_review",
+        raw_status="VALIDATE_SUCCESS",
+        phase="retrieval",
+        **judged,
     )
     await ds.event(
         dispute_id,
+        "DISPUTE_JUDGED",
         stage="lost",
         raw_status="ACCEPT_BY_MERCHANT",
         funds="deducted",

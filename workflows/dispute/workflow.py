@@ -4,12 +4,17 @@
  any first event ──► needs_response ──submit_defense──► submitted ──won / lost──► closed
                        │  │ accept_dispute ──► closed (accepted)      (provider's verdict)
                        │  └ withdrawn by the cardholder ──► closed (withdrawn)
-                       │ nobody acted by due_by − safety_margin (the policy acts, actor system):
-                       │   below auto_accept_below: accept; otherwise submit the packet as it
-                       │   stands and escalate to a supervisor
+                       │ nobody acted by due_by − safety_margin (the policy acts, actor system),
+                       │   on an inquiry or chargeback the provider says is defendable: below
+                       │   auto_accept_below accept; otherwise submit the packet as it stands
+                       │   and escalate; an appeal, a retrieval request, a dispute not
+                       │   defendable or an empty packet: escalate to a supervisor only
                        │ due_by passed with no response ──► closed (expired)
  closed ──a needs_response event (pre-arbitration, a second chargeback)──► needs_response,
-          round + 1, its own due time
+          round + 1, its own due time; so does a later stage (an appeal, a chargeback after
+          an inquiry, Antom's materials refused) in any status, whatever the order
+ the provider allows no answer (Stripe due_by 0) ──► not_answerable: no timers, its verdict
+          closes it
 ```
 
 The deadline is the provider's instant (`respond_by` = `due_by`, to the second). Provider
