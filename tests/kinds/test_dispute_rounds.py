@@ -199,3 +199,28 @@ async def test_money_moved_is_kept_in_its_own_currency(ds: Disputes) -> None:
     v = await ds.until(case_id, lambda v: "funds_withdrawn" in kinds_of(v))
     assert v.details["moved"] == {"EUR": {"withdrawn": "110.50", "fees": "15.00"}}
     assert (v.amount, v.currency) == (Decimal("120.00"), "USD")
+
+
+@pytest.mark.rule("C2")
+async def test_an_inquiry_that_becomes_a_chargeback_keeps_the_unsent_packet(
+    ds: Disputes,
+) -> None:
+    """Stripe `warning_needs_response` then `needs_response`: the next round with its own
+    due time; what the desk gathered and never sent stays in its packet."""
+    dispute_id, case_id = await ds.open(
+        due_in=5 * DAY, phase="inquiry", raw_status="warning_needs_response"
+    )
+    await ds.act(case_id, {"type": "add_evidence", "items": DELIVERY[:2]})
+    due = (await ds.env.get_current_time()).replace(microsecond=0) + 15 * DAY
+    await ds.event(
+        dispute_id,
+        "charge.dispute.updated",
+        stage="needs_response",
+        raw_status="needs_response",
+        phase="chargeback",
+        defendable=True,
+        due_by=due,
+    )
+    v = await ds.until(case_id, lambda v: v.details["round"] == 2)
+    assert v.deadlines["respond_by"] == due and v.details["phase"] == "chargeback"
+    assert v.packet is not None and v.packet["items"] == 2
