@@ -267,7 +267,8 @@ def open_case(event: DisputeEvent, ctx: IntakeContext) -> CaseStart:
     return CaseStart(
         case_id=case_id,
         merchant_id=event.merchant_id,
-        status="needs_response",
+        # The provider allows no answer (Stripe due_by 0): shown so from the start.
+        status="not_answerable" if event.no_response else "needs_response",
         next_deadline=event.due_by,
         summary=(
             f"Dispute {event.dispute_id} · {event.provider} · merchant {event.merchant_id} · "
