@@ -19,7 +19,6 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-import click
 import typer
 
 from redress.cli import cases, demo, digest_cmd, policy_cmd, run, sending
@@ -79,14 +78,18 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as error:
         err.print(f"redress: {error}", markup=False, highlight=False)
         return error.code
-    except click.exceptions.Exit as done:
+    except typer.Exit as done:
         return int(done.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         err.print("redress: aborted")
         return 130
-    except click.ClickException as error:
-        error.show()
-        return error.exit_code
+    except typer.TyperException as error:  # a usage error: the usage and what is wrong
+        show = getattr(error, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(f"redress: {error}", markup=False, highlight=False)
+        return int(getattr(error, "exit_code", 2))
     except BrokenPipeError:
         # `redress policy | head`: the reader left. Nothing more can be written to it.
         devnull = os.open(os.devnull, os.O_WRONLY)
