@@ -108,7 +108,8 @@ def transaction_import(
     return 1 if report.bad else 0
 
 
-for command in (up, worker, api):
-    command.__doc__ = inspect.cleandoc(command.__doc__ or "") + "\n\n" + STACK_ENV
-for command in (migrate, transaction_import):
-    command.__doc__ = inspect.cleandoc(command.__doc__ or "") + "\n\n" + STORE_ENV
+for command, reads in (
+    *((c, STACK_ENV) for c in (up, worker, api)),
+    *((c, STORE_ENV) for c in (migrate, transaction_import)),
+):
+    command.__doc__ = inspect.cleandoc(command.__doc__ or "") + "\n\n" + reads
