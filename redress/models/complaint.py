@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from redress.deadlines import DeadlineRule
 from redress.models.case import CaseInput, CaseUser, Role
 from redress.models.intake import CaseStart, IntakeContext
 from redress.models.values import (
@@ -36,7 +37,6 @@ from redress.models.values import (
     known_currency,
 )
 from redress.policy import (
-    DeadlineRule,
     Duration,
     Policy,
     PolicySection,

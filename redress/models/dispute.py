@@ -26,12 +26,12 @@ from pydantic import (
     TypeAdapter,
 )
 
+from redress.deadlines import DeadlineRule
 from redress.models.case import CaseInput, CaseUser, Contact, Role
 from redress.models.evidence import Category, EvidenceItem, Provider
 from redress.models.intake import CaseStart, IntakeContext, IntakeRefused
 from redress.models.values import Ident, Note
 from redress.policy import (
-    DeadlineRule,
     Duration,
     MonitoringPolicy,
     Policy,

@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from redress.deadlines import DeadlineRule
 from redress.models.case import CaseInput, CaseUser
 from redress.models.values import (
     Amount,
@@ -34,7 +35,6 @@ from redress.models.values import (
     known_currency,
 )
 from redress.policy import (
-    DeadlineRule,
     Duration,
     Policy,
     PolicySection,

@@ -197,7 +197,7 @@ class PaymentFailurePolicy(BaseModel):
 
     def deadline_rules(self) -> list[Any]:
         """The case's deadlines and what each counts from (`redress policy check`)."""
-        from redress.policy import DeadlineRule  # at call time: no import cycle
+        from redress.deadlines import DeadlineRule  # at call time: no import cycle
 
         return [
             DeadlineRule("retry_by", self.retry_window, "the failure's arrival"),
