@@ -23,7 +23,7 @@ from redress.store import crud
 from redress.store.tables import NoticeRecord
 from tests.harness import case_view
 from worker import build_worker
-from workflows.digest import DigestWorkflow
+from workflows.digest import DigestWorkflow, ensure_digest_schedule
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -156,6 +156,26 @@ def test_the_schedule_runs_daily_at_the_policy_time_in_its_time_zone() -> None:
     for bad in ({"at": "25:00"}, {"timezone": "Mars/Base"}, {"due_within": "0s"}):
         with pytest.raises(ValueError, match="digest"):
             DigestPolicy.model_validate(bad)
+
+
+@pytest.mark.rule("M12")
+async def test_the_worker_keeps_a_daily_schedule_in_the_policys_time_zone(
+    local_env: WorkflowEnvironment,
+) -> None:
+    policy = load_policy("default")
+    schedule_id = f"redress-digest-{uuid.uuid4().hex[:8]}"
+    await ensure_digest_schedule(local_env.client, policy, "digest-tq", schedule_id)
+    await ensure_digest_schedule(local_env.client, policy, "digest-tq", schedule_id)  # again
+    handle = local_env.client.get_schedule_handle(schedule_id)
+    try:
+        desc = await handle.describe()
+        assert desc.schedule.spec.time_zone_name == "Asia/Shanghai"
+        # 09:00 in Shanghai is 01:00 UTC, every day.
+        times = desc.info.next_action_times[:2]
+        assert [(t.astimezone(UTC).hour, t.minute) for t in times] == [(1, 0), (1, 0)]
+        assert times[1] - times[0] == timedelta(days=1)
+    finally:
+        await handle.delete()
 
 
 @pytest.mark.rule("M12")

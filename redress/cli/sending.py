@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import typer
 
-from redress.cli.common import CliError, api_url, local_env, out, settings
+from redress.cli.common import CliError, api_url, local_env, out, refusal, settings
 from redress.config import Settings
 
 Provider = Literal["generic", "stripe", "antom"]
@@ -110,7 +110,7 @@ def post(provider: str, event: Any) -> int:
     except httpx.HTTPError as error:
         raise CliError(f"cannot reach the API at {url}: {error} (is the stack up?)") from None
     if response.status_code >= 300:
-        raise CliError(f"{response.status_code} {response.text[:1000]}")
+        raise CliError(f"{response.status_code} {refusal(response)}")
     out.print(f"{response.status_code} {response.text}", markup=False, highlight=False)
     return 0
 
