@@ -35,6 +35,12 @@ def _when(value: str | None) -> datetime | None:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
+def short(value: str | None) -> str:
+    """An instant to the second, in UTC: `2026-12-06 13:44:33Z`."""
+    at = _when(value)
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ") if at else "-"
+
+
 def left(value: str | None, now: datetime | None = None) -> str:
     """Time left until an instant, or how long ago it passed (`overdue 2h 5m`)."""
     at = _when(value)
@@ -110,7 +116,11 @@ def list_cases(
             item.get("merchant_id", "-"),
             f"{amount} {item.get('currency', '')}".strip() if amount is not None else "-",
             item.get("category") or "-",
-            (item.get("next_deadline_name") or "") + " " + (item.get("next_deadline") or "-"),
+            " ".join(
+                part
+                for part in (item.get("next_deadline_name"), short(item.get("next_deadline")))
+                if part
+            ),
             left(item.get("next_deadline")),
             item.get("priority", "-"),
             str(item.get("penalty_points", item.get("points", 0))),
@@ -148,7 +158,7 @@ def show(
     for column in ("deadline", "at", "left"):
         deadlines.add_column(column)
     for name, at in sorted(case.get("deadlines", {}).items(), key=lambda kv: kv[1]):
-        deadlines.add_row(name, at, left(at))
+        deadlines.add_row(name, short(at), left(at))
     out.print(deadlines if case.get("deadlines") else "No running deadlines.")
     if case.get("penalties"):
         penalties = Table(title="Penalties")
@@ -156,7 +166,7 @@ def show(
             penalties.add_column(column)
         for p in case["penalties"]:
             penalties.add_row(
-                p["id"], p["reason"], str(p["points"]), p["state"], p["appeal_deadline"],
+                p["id"], p["reason"], str(p["points"]), p["state"], short(p["appeal_deadline"]),
                 left(p["appeal_deadline"]) if p["state"] == "active" else "-",
             )  # fmt: skip
         out.print(penalties)
@@ -166,7 +176,7 @@ def show(
     for event in case.get("timeline", []):
         extra = {k: v for k, v in event.items() if k not in ("at", "type", "actor")}
         details = json.dumps(extra, ensure_ascii=False) if extra else ""
-        timeline.add_row(event["at"], event["type"], event["actor"], details)
+        timeline.add_row(short(event["at"]), event["type"], event["actor"], details)
     out.print(timeline)
     return 0
 
