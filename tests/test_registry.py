@@ -35,6 +35,8 @@ SHARED = [
     ROOT / "worker.py",
     *sorted((ROOT / "redress" / "cli").glob("*.py")),
     ROOT / "redress" / "digest.py",
+    ROOT / "activities" / "digest.py",
+    ROOT / "workflows" / "digest.py",
     ROOT / "redress" / "stack.py",
     ROOT / "tests" / "replay" / "test_replay.py",
     ROOT / "tests" / "replay" / "record.py",
