@@ -66,9 +66,24 @@ transaction.command("import")(run.transaction_import)
 app.add_typer(transaction, name="transaction", no_args_is_help=True)
 
 
+def quiet_logs() -> None:
+    """A command's own output is stdout; the log lines of the code it runs (a digest sent)
+    are not, unless they warn. `up`, `worker` and `api` configure their own logging."""
+    import logging
+
+    import structlog
+
+    structlog.configure(
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; its exit code. Bad input, a refusal or an unreachable API is one
     line on stderr and a non-zero exit, never a traceback; a closed pipe ends quietly."""
+    if argv is None:  # the console script: what a command logs goes to stderr, warnings up
+        quiet_logs()
     command = typer.main.get_command(app)
     try:
         result = command.main(
