@@ -17,6 +17,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.cases import CaseActivities
+from activities.digest import DigestActivities
 from activities.monitoring import MonitoringActivities
 from activities.watchdog import WatchdogActivities
 from redress import kinds
@@ -33,6 +34,7 @@ from redress.schedules import ensure_schedule
 from redress.search_attributes import ensure_registered
 from redress.store.db import make_engine
 from redress.temporal import connect
+from workflows.digest import DigestWorkflow, ensure_digest_schedule
 from workflows.monitoring import MonitoringWorkflow, ensure_monitoring_schedule
 from workflows.retention import RetentionWorkflow
 from workflows.watchdog import WatchdogWorkflow, ensure_watchdog_schedule
@@ -91,6 +93,7 @@ def build_worker(
             RetentionWorkflow,
             MonitoringWorkflow,
             WatchdogWorkflow,
+            DigestWorkflow,
             *extra_workflows,
         ],
         activities=[
@@ -100,6 +103,7 @@ def build_worker(
             *(act for kind in kinds.KINDS.values() for act in kind.load_activities(shared)),
             MonitoringActivities(engine, acts.channel, acts.renderer).recompute,
             WatchdogActivities(engine, acts.channel, acts.renderer).sweep,
+            DigestActivities(engine, acts.channel, acts.renderer).send,
         ],
         activity_executor=ThreadPoolExecutor(max_workers=max_threads),
         # Sandboxed: keep the checks but import each module once per process, not once per
@@ -128,6 +132,8 @@ async def main() -> None:
     await ensure_retention_schedule(client, policy, settings.task_queue)
     # Every deadline is watched: a case that stalls past one alerts the supervisors.
     await ensure_watchdog_schedule(client, policy, settings.task_queue)
+    # M12: each merchant's daily digest at the policy's time of day.
+    await ensure_digest_schedule(client, policy, settings.task_queue)
     if policy.monitoring() is not None:  # C5: the card networks' monitoring figures
         await ensure_monitoring_schedule(client, policy, settings.task_queue)
     for kind in kinds.KINDS.values():  # the kinds' own Schedules

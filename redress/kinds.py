@@ -77,7 +77,10 @@ class CaseKind:
     # that opens no case (recorded, and told to the open cases it concerns)
     open: Callable[[Any, IntakeContext], CaseStart | CaseMessage | CaseNews]
     policy: PolicySection  # the kind's section of the policy file: name, model, defaults
-    sample: Callable[..., dict[str, Any]]  # an event body for `redress send-sample`
+    # An event body for `redress send-sample` and `redress demo`: (source ID, locale=,
+    # merchant_id=, created_at=, trade_no=, amount=, policy=: the active one, whose clocks
+    # the sample may read).
+    sample: Callable[..., dict[str, Any]]
     # The intake hands the user a token for `GET /progress/{case_id}` (P10).
     user_progress: bool = False
     # The webhook provider whose format `sample` is in (and whose signature it needs).

@@ -26,15 +26,16 @@ async def ensure_schedule(
     arg: Any,
     every: timedelta,
     task_queue: str,
+    spec: ScheduleSpec | None = None,
 ) -> None:
     """Start `run(arg)` every `every` under `schedule_id` (its workflow ID too), skipping a
     run while the previous one is still going. An existing Schedule takes the new action and
     interval: the input carries the policy as it is now, so a changed policy file applies
-    from the next run."""
+    from the next run. `spec` (a calendar, say) takes the place of the interval."""
     action = ScheduleActionStartWorkflow(run, arg, id=schedule_id, task_queue=task_queue)
     schedule = Schedule(
         action=action,
-        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
+        spec=spec or ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
     )
     try:

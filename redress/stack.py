@@ -4,7 +4,6 @@ in the data folder; the parts die with it."""
 
 from __future__ import annotations
 
-import argparse
 import os
 import secrets
 import shutil
@@ -104,7 +103,7 @@ def _lock_data_dir(data_dir: Path) -> int | None:
     return fd
 
 
-def cmd_up(_: argparse.Namespace) -> int:
+def cmd_up(_: object = None) -> int:
     settings = Settings.from_env()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if _lock_data_dir(settings.data_dir) is None:

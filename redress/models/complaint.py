@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from redress.deadlines import DeadlineRule
 from redress.models.case import CaseInput, CaseUser, Role
 from redress.models.intake import CaseStart, IntakeContext
 from redress.models.values import (
@@ -35,7 +36,13 @@ from redress.models.values import (
     incoming,
     known_currency,
 )
-from redress.policy import Duration, Policy, PolicySection, PolicySnapshot, Span
+from redress.policy import (
+    Duration,
+    Policy,
+    PolicySection,
+    PolicySnapshot,
+    Span,
+)
 
 KIND = "merchant_complaint"
 # The rules new cases run on. 2: a must-refund verdict fixes the amount due and only that
@@ -78,6 +85,17 @@ class ComplaintPolicy(BaseModel):
     history_limit: int = Field(default=10_000, ge=20)  # events before a case continues as new
     # A refund the gateway has not confirmed by then is refused (503) and the case goes on.
     refund_timeout: Duration = Field(default=timedelta(minutes=2))
+
+    def deadline_rules(self) -> list[DeadlineRule]:
+        """The case's deadlines and what each counts from (`redress policy check`)."""
+        return [
+            DeadlineRule("respond_by", self.handle_within, "the complaint's creation"),
+            DeadlineRule("outcome_by", self.outcome_wait, "handling"),
+            DeadlineRule("refund_by", self.refund_within, "a must-refund verdict"),
+            DeadlineRule("appeal_by", self.response_appeal_window, "a response penalty"),
+            DeadlineRule("appeal_by", self.refund_appeal_window, "a refund penalty"),
+            DeadlineRule("review_by", self.appeal_review, "an appeal"),
+        ]
 
 
 SECTION = PolicySection("complaint", ComplaintPolicy)
@@ -244,6 +262,8 @@ def sample_event(
     merchant_id: str = "M-DEMO",
     created_at: datetime | None = None,
     trade_no: str | None = None,
+    amount: str | None = None,
+    policy: Policy | None = None,  # the sample's clocks may read it (unused here)
 ) -> dict[str, Any]:
     """A `complaint.created` body to try the stack with (`redress send-sample`, the bench)."""
     return {
@@ -253,7 +273,7 @@ def sample_event(
             "id": complaint_id,
             "merchant_id": merchant_id,
             "trade_no": trade_no or f"T{int(time.time())}",
-            "amount": "88.00",
+            "amount": amount or "88.00",
             "currency": "CNY",
             "created_at": (created_at or datetime.now(UTC)).isoformat(),
             "category": "not_received",

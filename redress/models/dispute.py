@@ -26,6 +26,7 @@ from pydantic import (
     TypeAdapter,
 )
 
+from redress.deadlines import DeadlineRule
 from redress.models.case import CaseInput, CaseUser, Contact, Role
 from redress.models.evidence import Category, EvidenceItem, Provider
 from redress.models.intake import CaseStart, IntakeContext, IntakeRefused
@@ -110,6 +111,20 @@ class DisputePolicy(BaseModel):
     # A closed or money event may come months after its due time passed; one due further
     # back than this is a broken field (year 1).
     due_past_within: Duration = Field(default=timedelta(days=365))
+
+    def deadline_rules(self) -> list[DeadlineRule]:
+        """The case's deadlines and what each counts from (`redress policy check`)."""
+        margin = format_duration(self.safety_margin)
+        return [
+            DeadlineRule("respond_by", None, "the provider's event", "the provider's due time"),
+            DeadlineRule("submit_by", None, "the provider's event", f"due time - {margin}"),
+            DeadlineRule("reopen_window", self.reopen_window, "closing"),
+        ]
+
+    def sample_due_in(self) -> timedelta:
+        """How far ahead a sample dispute is due: past the safety margin by the earliest
+        reminder's lead, so every reminder and the margin are still ahead of it."""
+        return self.safety_margin + max(self.reminders_before, default=self.safety_margin)
 
 
 SECTION = PolicySection("dispute", DisputePolicy)
@@ -336,10 +351,15 @@ def sample_event(
     created_at: datetime | None = None,
     trade_no: str | None = None,
     due_in: timedelta = timedelta(minutes=3),
+    amount: str | None = None,
+    policy: Policy | None = None,
 ) -> dict[str, Any]:
     """A Stripe `charge.dispute.created` event body (unsigned) to try the stack with; due a
-    few minutes ahead, so on the fast policy every clock runs while one watches."""
+    few minutes ahead, or, given a `policy`, after its safety margin and reminders (so the
+    policy's own clocks run while one watches). `amount` in USD (Stripe's minor units)."""
     now = created_at or datetime.now(UTC)
+    if policy is not None:
+        due_in = rules_of(policy).sample_due_in()
     due = now + due_in
     return {
         "id": f"evt_{uuid.uuid4().hex[:24]}",
@@ -353,7 +373,7 @@ def sample_event(
             "object": {
                 "id": dispute_id if dispute_id.startswith("dp_") else f"dp_{dispute_id}",
                 "object": "dispute",
-                "amount": 4999,
+                "amount": int(Decimal(amount) * 100) if amount else 4999,
                 "currency": "usd",
                 "charge": trade_no or f"ch_{int(time.time())}",
                 "payment_intent": f"pi_{uuid.uuid4().hex[:24]}",

@@ -9,7 +9,7 @@ import functools
 import time
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -27,6 +27,9 @@ from redress.models.payment_failure import (
     rules_of,
 )
 from redress.payments import attempts
+
+if TYPE_CHECKING:
+    from redress.policy import Policy
 
 
 def open_case(event: PaymentFailed, ctx: IntakeContext) -> CaseStart:
@@ -107,6 +110,8 @@ def sample_event(
     trade_no: str | None = None,
     return_code: str = "101",
     channel: str = "alipay",
+    amount: str | None = None,
+    policy: Policy | None = None,  # the sample's clocks may read it (unused here)
 ) -> dict[str, Any]:
     """A complete `payment.failed` body (`redress send-sample --kind payment_failure`)."""
     now = created_at or datetime.now(UTC)
@@ -118,7 +123,7 @@ def sample_event(
             "order_no": trade_no or f"O{int(time.time())}",
             "merchant_id": merchant_id,
             "channel": channel,
-            "amount": "268.00",
+            "amount": amount or "268.00",
             "currency": "CNY",
             "return_code": return_code,
             "return_message": "余额不足",

@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from redress.deadlines import DeadlineRule
 from redress.models.case import CaseInput, CaseUser
 from redress.models.values import (
     Amount,
@@ -33,7 +34,13 @@ from redress.models.values import (
     incoming,
     known_currency,
 )
-from redress.policy import Duration, Policy, PolicySection, PolicySnapshot, Span
+from redress.policy import (
+    Duration,
+    Policy,
+    PolicySection,
+    PolicySnapshot,
+    Span,
+)
 
 KIND = "platform_complaint"
 # The rules new cases run on. 2: internal notes and linked complaints are capped by the
@@ -110,6 +117,25 @@ class PlatformComplaintPolicy(BaseModel):
     max_links: int = Field(default=50, ge=1)  # other complaints linked to one case
     history_limit: int = Field(default=10_000, ge=20)
     refund_timeout: Duration = Field(default=timedelta(minutes=2))
+
+    def deadline_rules(self) -> list[DeadlineRule]:
+        """The case's deadlines and what each counts from (`redress policy check`)."""
+        rules = [
+            DeadlineRule("supplement_by", self.supplement_wait, "an incomplete complaint"),
+            DeadlineRule("verify_by", self.verification_wait, "a verification request"),
+        ]
+        for name, clocks in (("regular", self.regular), ("urgent", self.urgent)):
+            rules += [
+                DeadlineRule("accept_by", clocks.acceptance, f"opening ({name}, manual)"),
+                DeadlineRule("target_by", clocks.target, f"acceptance ({name})"),
+                DeadlineRule("investigate_by", clocks.deadline, f"acceptance ({name})"),
+                DeadlineRule("investigate_by", clocks.complex, f"acceptance ({name}, complex)"),
+            ]
+        return [
+            *rules,
+            DeadlineRule("confirm_by", self.confirmation_wait, "a conclusion"),
+            DeadlineRule("review_by", self.escalation_review, "an objection"),
+        ]
 
 
 SECTION = PolicySection("platform_complaint", PlatformComplaintPolicy)

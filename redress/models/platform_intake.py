@@ -26,6 +26,7 @@ from redress.models.platform_complaint import (
     PlatformComplaintSupplemented,
     rules_of,
 )
+from redress.policy import Policy
 
 # --- intake -----------------------------------------------------------------------------
 
@@ -120,6 +121,8 @@ def sample_event(
     merchant_id: str = "M-DEMO",
     created_at: datetime | None = None,
     trade_no: str | None = None,
+    amount: str | None = None,
+    policy: Policy | None = None,  # the sample's clocks may read it (unused here)
 ) -> dict[str, Any]:
     """A complete `platform_complaint.created` body (`redress send-sample --kind`)."""
     now = created_at or datetime.now(UTC)
@@ -133,7 +136,7 @@ def sample_event(
             "merchant_id": merchant_id,
             "trade_no": trade_no or f"T{int(time.time())}",
             "trade_time": now.isoformat(),
-            "amount": "268.00",
+            "amount": amount or "268.00",
             "currency": "CNY",
             "created_at": now.isoformat(),
             "category": "charged_twice",

@@ -195,6 +195,16 @@ class PaymentFailurePolicy(BaseModel):
                 raise ValueError(f"payment_failure.{name} must be positive")
         return self
 
+    def deadline_rules(self) -> list[Any]:
+        """The case's deadlines and what each counts from (`redress policy check`)."""
+        from redress.deadlines import DeadlineRule  # at call time: no import cycle
+
+        return [
+            DeadlineRule("retry_by", self.retry_window, "the failure's arrival"),
+            DeadlineRule("reconcile_by", self.reconcile_within, "an unknown result"),
+            DeadlineRule("late_capture_window", self.late_capture_window, "closing"),
+        ]
+
     def classify(self, channel: str, code: str) -> tuple[str, CauseRule, bool]:
         """(cause class, its rule for this code, whether the code is in the catalogue):
         the channel's own codes first, then the codes of every channel; an unknown code is

@@ -76,6 +76,7 @@ class Stack:
     task_queue: str
     http: httpx.AsyncClient
     signer: WebhookSigner
+    secret: str = ""  # the generic webhooks' secret (what `redress send-event` signs with)
 
     async def post_webhook(self, payload: dict[str, Any], **kw: Any) -> httpx.Response:
         body = json.dumps(payload).encode()

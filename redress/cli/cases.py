@@ -1,0 +1,246 @@
+"""`redress cases list`, `cases show ID`, `act ID TYPE`: the queue and a case over the API,
+as a desk works them (the same filters, refusals and audit as the API)."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import typer
+from rich.table import Table
+
+from redress.cli.common import CliError, new_key, out, print_json, request, token
+from redress.cli.policy_cmd import span
+
+API_ENV = (
+    "Reads REDRESS_API_URL (default http://127.0.0.1:$REDRESS_API_PORT, port 8000) and "
+    "REDRESS_TOKEN (else --token; else the local stack's agent token in REDRESS_DATA_DIR)."
+)
+
+Token = Annotated[
+    str | None, typer.Option("--token", help="an API token (default: $REDRESS_TOKEN)")
+]
+AsJson = Annotated[bool, typer.Option("--json", help="print the API's JSON answer")]
+
+app = typer.Typer(help=f"The case queue over the API. {API_ENV}", no_args_is_help=True)
+
+
+def _when(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def short(value: str | None) -> str:
+    """An instant to the second, in UTC: `2026-12-06 13:44:33Z`."""
+    at = _when(value)
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ") if at else "-"
+
+
+def left(value: str | None, now: datetime | None = None) -> str:
+    """Time left until an instant, or how long ago it passed (`overdue 2h 5m`)."""
+    at = _when(value)
+    if at is None:
+        return "-"
+    delta = at - (now or datetime.now(UTC))
+    return f"overdue {span(-delta)}" if delta.total_seconds() < 0 else span(delta)
+
+
+@app.command("list")
+def list_cases(
+    open_: Annotated[
+        bool | None, typer.Option("--open/--closed", help="open cases only, or closed only")
+    ] = None,
+    status: Annotated[str | None, typer.Option(help="statuses, any of: a,b")] = None,
+    kind: Annotated[str | None, typer.Option(help="kinds, any of: a,b")] = None,
+    merchant: Annotated[str | None, typer.Option(help="a merchant ID")] = None,
+    category: Annotated[str | None, typer.Option(help="a category")] = None,
+    priority: Annotated[str | None, typer.Option(help="regular | urgent")] = None,
+    penalized: Annotated[bool, typer.Option("--penalized", help="with a penalty")] = False,
+    overdue: Annotated[
+        bool, typer.Option("--overdue", help="a deadline passed, still open")
+    ] = False,
+    created_from: Annotated[str | None, typer.Option(help="created at or after (ISO)")] = None,
+    created_to: Annotated[str | None, typer.Option(help="created before (ISO)")] = None,
+    sort: Annotated[
+        str | None,
+        typer.Option(help="next_deadline | created_at | amount, `-` first for descending"),
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="cases per page")] = None,
+    cursor: Annotated[str | None, typer.Option(help="the previous page's next_cursor")] = None,
+    token_: Token = None,
+    as_json: AsJson = False,
+) -> int:
+    """List cases of every kind, urgent first, then by next deadline (the API's queue
+    order unless --sort), with the API's filters; the API refuses unknown values."""
+    params: dict[str, Any] = {
+        "open": None if open_ is None else str(open_).lower(),
+        "status": status,
+        "kind": kind,
+        "merchant_id": merchant,
+        "category": category,
+        "priority": priority,
+        "penalized": "true" if penalized else None,
+        "overdue": "true" if overdue else None,
+        "created_from": created_from,
+        "created_to": created_to,
+        "sort": sort,
+        "limit": limit,
+        "cursor": cursor,
+    }
+    page = request(
+        "GET",
+        "/cases",
+        token_=token(token_),
+        params={k: v for k, v in params.items() if v is not None},
+    )
+    if as_json:
+        print_json(page)
+        return 0
+    items = page.get("items", []) if isinstance(page, dict) else []
+    table = Table(title=f"{len(items)} cases" + (f" of {page['total']}" if "total" in page else ""))
+    for column in ("case", "kind", "status", "merchant", "amount", "category", "next deadline"):
+        table.add_column(column, no_wrap=column in ("case", "next deadline"))
+    for column in ("left", "priority", "points", "assignee"):
+        table.add_column(column)
+    for item in items:
+        amount = item.get("amount")
+        table.add_row(
+            item["case_id"],
+            item.get("kind", "-"),
+            item.get("status", "-"),
+            item.get("merchant_id", "-"),
+            f"{amount} {item.get('currency', '')}".strip() if amount is not None else "-",
+            item.get("category") or "-",
+            " ".join(
+                part
+                for part in (item.get("next_deadline_name"), short(item.get("next_deadline")))
+                if part
+            ),
+            left(item.get("next_deadline")),
+            item.get("priority", "-"),
+            str(item.get("penalty_points", item.get("points", 0))),
+            item.get("assignee") or "-",
+        )
+    out.print(table)
+    if isinstance(page, dict) and page.get("next_cursor"):
+        out.print(f"more: --cursor {page['next_cursor']}", markup=False, highlight=False)
+    return 0
+
+
+@app.command("show")
+def show(
+    case_id: Annotated[str, typer.Argument(help="the case ID", show_default=False)],
+    token_: Token = None,
+    as_json: AsJson = False,
+) -> int:
+    """Show a case: its facts, every deadline with the time left, its penalties and its
+    whole timeline (the negotiation history)."""
+    case = request("GET", f"/cases/{quote(case_id, safe='')}", token_=token(token_))
+    if as_json:
+        print_json(case)
+        return 0
+    facts = Table(title=f"Case {case['case_id']}", show_header=False)
+    facts.add_column("field", style="bold")
+    facts.add_column("value")
+    for name in (
+        "kind", "status", "outcome", "merchant_id", "trade_no", "amount", "refunded",
+        "currency", "category", "priority", "locale", "created_at", "closed_at", "policy",
+    ):  # fmt: skip
+        if case.get(name) not in (None, ""):
+            facts.add_row(name, str(case[name]))
+    out.print(facts)
+    deadlines = Table(title="Deadlines")
+    for column in ("deadline", "at", "left"):
+        deadlines.add_column(column)
+    for name, at in sorted(case.get("deadlines", {}).items(), key=lambda kv: kv[1]):
+        deadlines.add_row(name, short(at), left(at))
+    out.print(deadlines if case.get("deadlines") else "No running deadlines.")
+    if case.get("penalties"):
+        penalties = Table(title="Penalties")
+        for column in ("id", "reason", "points", "state", "appeal by", "left"):
+            penalties.add_column(column)
+        for p in case["penalties"]:
+            penalties.add_row(
+                p["id"], p["reason"], str(p["points"]), p["state"], short(p["appeal_deadline"]),
+                left(p["appeal_deadline"]) if p["state"] == "active" else "-",
+            )  # fmt: skip
+        out.print(penalties)
+    timeline = Table(title="Timeline")
+    for column in ("at", "event", "actor", "details"):
+        timeline.add_column(column)
+    for event in case.get("timeline", []):
+        extra = {k: v for k, v in event.items() if k not in ("at", "type", "actor")}
+        details = json.dumps(extra, ensure_ascii=False) if extra else ""
+        timeline.add_row(short(event["at"]), event["type"], event["actor"], details)
+    out.print(timeline)
+    return 0
+
+
+def fields(pairs: list[str]) -> dict[str, Any]:
+    """`k=v` (a string) and `k:=v` (JSON: numbers, true, lists, objects)."""
+    found: dict[str, Any] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise CliError(f"--field {pair!r}: give key=value (or key:=JSON)", 2)
+        at = pair.index("=")
+        key, raw = pair[:at], pair[at + 1 :]
+        if key.endswith(":"):
+            key = key[:-1]
+            try:
+                found[key] = json.loads(raw)
+            except ValueError:
+                raise CliError(f"--field {pair}: not JSON after :=", 2) from None
+        else:
+            found[key] = raw
+        if not key:
+            raise CliError(f"--field {pair!r}: the key is empty", 2)
+    return found
+
+
+def act(
+    case_id: Annotated[str, typer.Argument(help="the case ID", show_default=False)],
+    action_type: Annotated[
+        str, typer.Argument(metavar="TYPE", help="the action, e.g. reply, refund, appeal")
+    ],
+    field: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--field", "-f", help="key=value (a string) or key:=JSON (repeat for each field)"
+        ),
+    ] = None,
+    key: Annotated[
+        str | None, typer.Option(help="the Idempotency-Key (default: a fresh one)")
+    ] = None,
+    token_: Token = None,
+    as_json: AsJson = False,
+) -> int:
+    """Take an action on a case (POST /cases/{id}/actions) with an Idempotency-Key, as the
+    token's role; a refusal prints the API's message and exits non-zero."""
+    body = {"type": action_type, **fields(field or [])}
+    case = request(
+        "POST",
+        f"/cases/{quote(case_id, safe='')}/actions",
+        token_=token(token_),
+        headers={"Idempotency-Key": key or new_key(), "content-type": "application/json"},
+        content=json.dumps(body),
+    )
+    if as_json:
+        print_json(case)
+        return 0
+    last = case.get("timeline", [{}])[-1] if case.get("timeline") else {}
+    out.print(
+        f"{case['case_id']}: {action_type} taken; status {case['status']}"
+        + (f", last event {last.get('type')}" if last else ""),
+        markup=False,
+        highlight=False,
+    )
+    return 0
+
+
+for command in (list_cases, show, act):
+    command.__doc__ = inspect.cleandoc(command.__doc__ or "") + "\n\n" + API_ENV

@@ -1,0 +1,178 @@
+"""The command line against a running stack (one for the module): `send-sample`,
+`send-event` by provider (a Stripe verdict, Antom's notification), `cases list`,
+`cases show`, `act` and its refusals, and `demo`, each run as `redress` is."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from redress.models.dispute import sample_event
+from tests.e2e.harness import ANTOM_CLIENT_ID, STRIPE_SECRET, TOKENS, Stack, antom_keys
+
+BIN = Path(sys.executable).parent / "redress"
+
+
+def cli_env(stack: Stack, tmp: Path, role: str = "agent") -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REDRESS_")}
+    return {
+        **env,
+        "REDRESS_API_URL": str(stack.http.base_url).rstrip("/"),
+        "REDRESS_TOKEN": TOKENS[role],
+        "REDRESS_WEBHOOK_SECRET": stack.secret,
+        "REDRESS_STRIPE_WEBHOOK_SECRET": STRIPE_SECRET,
+        "REDRESS_ANTOM_PRIVATE_KEY": antom_keys()[0],
+        "REDRESS_ANTOM_CLIENT_ID": ANTOM_CLIENT_ID,
+        "REDRESS_POLICY": "fast",
+        "REDRESS_DATA_DIR": str(tmp),
+        "COLUMNS": "250",
+    }
+
+
+async def redress(
+    stack: Stack, tmp: Path, *args: str, role: str = "agent", stdin: str = ""
+) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        BIN,
+        *args,
+        env=cli_env(stack, tmp, role),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(stdin.encode()), timeout=60)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+def one_line(err: str) -> str:
+    assert "Traceback" not in err, err
+    assert err.count("\n") == 1, err
+    return err.strip()
+
+
+async def test_a_sample_in_the_queue_shown_and_acted_on(
+    module_stack: Stack, tmp_path: Path
+) -> None:
+    stack, merchant = module_stack, f"M-CLI-{uuid.uuid4().hex[:6]}"
+    source = f"C{uuid.uuid4().hex[:10]}"
+    created = (datetime.now(UTC) - timedelta(seconds=5)).isoformat()
+    code, out, err = await redress(
+        stack, tmp_path, "send-sample", "--kind", "merchant_complaint", "--id", source,
+        "--merchant", merchant, "--amount", "120.50", "--created-at", created, "--locale", "en",
+    )  # fmt: skip
+    assert code == 0, err
+    assert '"duplicate":false' in out
+    case_id = f"complaint-generic-{source}"
+    await stack.wait_for(case_id, lambda c: c["penalties"])
+
+    code, out, err = await redress(stack, tmp_path, "cases", "list", "--merchant", merchant)
+    assert code == 0, err
+    assert case_id in out and "merchant_complaint" in out
+    code, out, _ = await redress(stack, tmp_path, "cases", "list", "--merchant", merchant, "--json")
+    [item] = json.loads(out)["items"]
+    assert item["case_id"] == case_id
+
+    code, out, err = await redress(stack, tmp_path, "cases", "show", case_id)
+    assert code == 0, err
+    # Its 4-second clock (the quick policy) has run: penalized, its appeal window open.
+    assert "120.50" in out and "Deadlines" in out and "appeal_by:P1" in out, out
+    assert "Penalties" in out and "Timeline" in out and "response_overdue" in out
+
+    code, out, err = await redress(
+        stack, tmp_path, "act", case_id, "reply", "--field", "message=on its way"
+    )
+    assert code == 0, err
+    assert f"{case_id}: reply taken" in out
+    await stack.wait_for(
+        case_id, lambda c: any(e.get("message") == "on its way" for e in c["timeline"])
+    )
+
+    # The API's refusals, as the API words them: one line, non-zero.
+    code, _, err = await redress(
+        stack, tmp_path, "act", case_id, "refund", "--field", "amount=9999.00"
+    )
+    assert code == 1 and one_line(err) == (
+        "redress: 422 refund of 9999.00 exceeds the refundable amount 120.50 CNY"
+    )
+    code, _, err = await redress(
+        stack, tmp_path, "act", case_id, "platform_verdict", "--field", "verdict=no_refund"
+    )
+    assert code == 1 and "redress: 403" in one_line(err)
+    code, _, err = await redress(stack, tmp_path, "cases", "show", "complaint-generic-nope")
+    assert code == 1 and "404" in one_line(err)
+    code, _, err = await redress(stack, tmp_path, "act", case_id, "reply", "--field", "message")
+    assert code == 2 and "key=value" in one_line(err)
+
+
+async def test_a_stripe_verdict_and_an_antom_notification_sent_by_hand(
+    module_stack: Stack, tmp_path: Path
+) -> None:
+    stack = module_stack
+    dispute_id = f"dp_{uuid.uuid4().hex[:12]}"
+    opened = sample_event(dispute_id, merchant_id="M-CLI-D", due_in=timedelta(days=7))
+    (tmp_path / "opened.json").write_text(json.dumps(opened))
+    code, out, err = await redress(
+        stack, tmp_path, "send-event", "--provider", "stripe", f"@{tmp_path / 'opened.json'}"
+    )
+    assert code == 0, err
+    case_id = f"dispute-stripe-{dispute_id}"
+    await stack.wait_for(case_id, lambda c: c["version"] >= 1)
+    closed = json.loads(json.dumps(opened))
+    closed.pop("id")  # the command gives it one
+    closed["type"] = "charge.dispute.closed"
+    closed["created"] = int(time.time()) + 1
+    closed["data"]["object"]["status"] = "won"
+    code, _, err = await redress(
+        stack, tmp_path, "send-event", "--provider", "stripe", "-", stdin=json.dumps(closed)
+    )
+    assert code == 0, err
+    case = await stack.wait_for(case_id, lambda c: c["status"] == "closed")
+    assert case["outcome"] == "won"
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    antom_id = f"2026{uuid.uuid4().int % 10**16:016d}"
+    notification: dict[str, Any] = {
+        "disputeId": antom_id,
+        "paymentId": f"pay{uuid.uuid4().hex[:20]}",
+        "paymentRequestId": "PAY-CLI",
+        "disputeNotificationType": "DISPUTE_CREATED",
+        "disputeTime": now.isoformat(),
+        "notifyTime": now.isoformat(),
+        "defenseDueTime": (now + timedelta(days=7)).isoformat(),
+        "disputeAmount": {"currency": "KRW", "value": "14204"},
+        "disputeReasonCode": "13.1",
+        "defendable": "true",
+    }
+    code, out, err = await redress(
+        stack, tmp_path, "send-event", "--provider", "antom", json.dumps(notification)
+    )
+    assert code == 0, err
+    assert '"resultStatus":"S"' in out.replace(" ", "")
+    await stack.wait_for(f"dispute-antom-{antom_id}", lambda c: c["version"] >= 1)
+    # A wrong secret: the provider's refusal, one line.
+    code, _, err = await redress(
+        stack, tmp_path, "send-event", "--provider", "bogus", json.dumps(notification)
+    )
+    assert code == 1 and "unknown provider" in one_line(err)
+
+
+async def test_demo_sends_every_kind_and_says_where_to_look(
+    module_stack: Stack, tmp_path: Path
+) -> None:
+    from redress.kinds import KINDS
+
+    code, out, err = await redress(module_stack, tmp_path, "demo", "--per-kind", "1", "--seed", "7")
+    assert code == 0, out + err
+    assert f"{len(KINDS)} cases opened, 0 refused" in out
+    assert "/console" in out and "/docs" in out and "Web UI" in out
+    opened = await module_stack.read("/cases", params={"limit": 500})
+    kinds = {item["kind"] for item in opened.json()["items"]}
+    assert kinds == set(KINDS)
