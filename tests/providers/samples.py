@@ -31,15 +31,25 @@ EVENT: dict[str, Any] = {
             "evidence": {"customer_name": None, "product_description": None, "receipt": None},
             "evidence_details": {
                 "due_by": DUE_BY,
+                "enhanced_eligibility": {},
                 "has_evidence": False,
                 "past_due": False,
                 "submission_count": 0,
             },
+            "enhanced_eligibility_types": [],
             "is_charge_refundable": True,
             "livemode": False,
             "metadata": {"merchant_id": "M-ACME"},
             "payment_intent": "pi_3OeCr92eZvKYlo2C1lUcUGFJ",
-            "payment_method_details": {"card": {"brand": "visa", "network_reason_code": "13.1"}},
+            "payment_method_details": {
+                "card": {
+                    "brand": "visa",
+                    "case_type": "chargeback",
+                    "network": "visa",
+                    "network_reason_code": "13.1",
+                },
+                "type": "card",
+            },
             "reason": "product_not_received",
             "status": "needs_response",
         }
