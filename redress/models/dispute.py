@@ -24,11 +24,13 @@ from pydantic import (
     PrivateAttr,
     StringConstraints,
     TypeAdapter,
+    model_validator,
 )
 
 from redress.models.case import CaseInput, CaseUser, Contact, Role
 from redress.models.evidence import Category, EvidenceItem, Provider
 from redress.models.intake import CaseStart, IntakeContext, IntakeRefused
+from redress.models.stripe_evidence import EnhancedEvidence
 from redress.models.values import Ident, Note
 from redress.policy import (
     Duration,
@@ -60,11 +62,14 @@ Outcome = Literal["won", "lost", "accepted", "expired", "withdrawn"]
 
 
 class ProviderLimits(BaseModel):
-    """What a provider accepts in one submission (C2's packet must fit)."""
+    """What a provider accepts in one submission (C2's packet must fit), checked when
+    evidence is added and again on the body before it goes."""
 
     per_file_bytes: int | None = Field(default=None, ge=1)
     combined_bytes: int | None = Field(default=None, ge=1)
     base64_chars: int | None = Field(default=None, ge=1)  # the encoded document's length
+    text_chars_per_field: int | None = Field(default=None, ge=1)  # Stripe: one text field
+    text_chars_combined: int | None = Field(default=None, ge=1)  # Stripe: all fields together
 
 
 class DisputePolicy(BaseModel):
@@ -155,6 +160,9 @@ class DisputeEvent(BaseModel):
     submission_count: int | None = None
     is_charge_refundable: bool | None = None
     defendable: bool | None = None
+    # Stripe's enhanced evidence programmes this dispute may take, type → eligibility status
+    # (`enhanced_eligibility_types`, `evidence_details.enhanced_eligibility.<type>.status`).
+    enhanced_eligibility: dict[str, str] | None = None
     round_hint: int | None = None  # a provider's own count of rounds, if it has one
     raw_status: str | None = None  # the provider's own status word
     # The provider's own name of each field, for a refusal at the webhook to name it
@@ -190,8 +198,19 @@ class DisputeCaseInput(CaseInput):
 
 
 class AddEvidence(BaseModel):
+    """Evidence items (Stripe's fields: a file `ref` for a file field, a `text` for a text
+    field) and/or Stripe's `enhanced_evidence` (VCE3, compliance), where the dispute is
+    eligible."""
+
     type: Literal["add_evidence"] = "add_evidence"
-    items: Annotated[list[EvidenceItem], Field(min_length=1, max_length=50)]
+    items: Annotated[list[EvidenceItem], Field(max_length=50)] = Field(default_factory=list)
+    enhanced_evidence: EnhancedEvidence | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> AddEvidence:
+        if not self.items and self.enhanced_evidence is None:
+            raise ValueError("items: give at least one item, or enhanced_evidence")
+        return self
 
 
 class SubmitDefense(BaseModel):

@@ -227,6 +227,7 @@ class StripeProvider:
             "submission_count": details.get("submission_count"),
             "is_charge_refundable": dispute.get("is_charge_refundable"),
             "network": _network(dispute.get("payment_method_details")),
+            "enhanced_eligibility": _eligibility(dispute, details),
         }
         funds = FUNDS.get(event_type)
         if funds is not None:
@@ -314,6 +315,28 @@ def _moved(transactions: Any, funds: str, currency: str) -> tuple[Decimal | None
 
 def _shown(value: Any) -> str:
     return printable(repr(value)[:60])
+
+
+def _eligibility(dispute: dict[str, Any], details: dict[str, Any]) -> dict[str, str] | None:
+    """The enhanced evidence programmes the dispute may take: its `enhanced_eligibility_types`
+    (`visa_compelling_evidence_3`, `visa_compliance`, `mastercard_compliance`), each with its
+    `evidence_details.enhanced_eligibility.<type>.status` where Stripe gives one
+    (`qualified`, `requires_action`, `not_qualified`, `fee_acknowledged`, …). None: the
+    event says nothing of it (an older API version)."""
+    types = dispute.get("enhanced_eligibility_types")
+    if not isinstance(types, list):
+        return None
+    statuses = details.get("enhanced_eligibility")
+    statuses = statuses if isinstance(statuses, dict) else {}
+    out: dict[str, str] = {}
+    for kind in types[:10]:
+        if not (isinstance(kind, str) and EVENT_ID.fullmatch(kind) and len(kind) <= 64):
+            continue
+        entry = statuses.get(kind)
+        status = entry.get("status") if isinstance(entry, dict) else None
+        fine = isinstance(status, str) and EVENT_ID.fullmatch(status) and len(status) <= 64
+        out[kind] = status if fine else "eligible"  # type: ignore[assignment]
+    return out
 
 
 def _network(details: Any) -> str | None:

@@ -168,9 +168,12 @@ async def test_packet_takes_in_the_transaction_records(ds: Disputes) -> None:
 async def test_oversize_evidence_is_refused_by_how_much(ds: Disputes) -> None:
     _, case_id = await ds.open()
     big = {"kind": "uncategorized_file", "ref": "file_video", "bytes": 5_000_000}
-    await ds.act(case_id, {"type": "add_evidence", "items": [*DELIVERY, big]})
-    message = await ds.refused(case_id, {"type": "submit_defense"}, "Invalid")
+    # Checked when it is added: 422 naming the field and by how much.
+    add = {"type": "add_evidence", "items": [*DELIVERY, big]}
+    message = await ds.refused(case_id, add, "Invalid")
+    assert "uncategorized_file (file_video)" in message
     assert "500,000 over Stripe's 4,500,000-byte limit per file" in message
+    assert (await ds.view(case_id)).packet["items"] == 0  # type: ignore[index]
     assert ds.requests(case_id) == []
 
 

@@ -26,6 +26,10 @@ CLOSING = {"won": "won", "lost": "lost", "accepted": "accepted", "withdrawn": "w
 # is recorded and left out instead of raising in the workflow task.
 FACTS_FIXED = "dispute-facts-fixed"
 DATES_CHECKED = "dispute-dates-checked"
+# The provider's evidence model (Stripe: a text never in a file field, one file per field,
+# the character limits) decides whether the packet can go, before the policy submits it
+# and before the desk's submission.
+EVIDENCE_CHECKED = "dispute-evidence-checked"
 
 
 class DisputeAlarm(StrEnum):
@@ -83,6 +87,11 @@ class DisputeState(KindState):
     escalated: bool = False
     reopen_until: datetime | None = None
     network: str | None = None
+    # Stripe's enhanced evidence programmes the dispute is eligible for (type → status,
+    # from `enhanced_eligibility_types` and `evidence_details.enhanced_eligibility`), and
+    # the desk's `enhanced_evidence` as Stripe's API names it.
+    eligibility: dict[str, str] | None = None
+    enhanced: dict[str, Any] | None = None
     facts: Amount  # as the newest event that may change them left them
     amount_known: bool = True
     trade_no: str | None = None  # the charge, once an event named it
