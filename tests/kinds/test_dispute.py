@@ -158,7 +158,7 @@ async def test_packet_takes_in_the_transaction_records(ds: Disputes) -> None:
     )
     due = (await ds.env.get_current_time()).replace(microsecond=0) + 10 * DAY
     opened = await ds.event(dispute_id, stage="needs_response", due_by=due)
-    # The two items, and the record's own fields as a receipt (order O-1).
+    # The two items, and the record's own fields as a statement (order O-1).
     v = await ds.until(opened.case_id, lambda v: v.packet is not None and v.packet["items"] == 3)
     assert v.packet is not None and v.round == 1
     assert v.packet["missing"] == ["shipping_tracking_number", "customer_communication"]
