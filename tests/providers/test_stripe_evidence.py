@@ -58,7 +58,8 @@ def _stripe_fields() -> dict[str, str]:
     body = cls.body
     for node, after in zip(body, [*body[1:], None], strict=True):
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            doc = after.value.value if isinstance(after, ast.Expr) else ""
+            value = after.value if isinstance(after, ast.Expr) else None
+            doc = value.value if isinstance(value, ast.Constant) else ""
             out[node.target.id] = str(doc)
     return out
 
@@ -135,7 +136,7 @@ def test_no_eligibility_field_says_nothing() -> None:
     assert isinstance(event, DisputeEvent) and event.enhanced_eligibility is None
 
 
-def _item(kind: str, **fields: Any) -> EvidenceItem:
+def _item(kind: Any, **fields: Any) -> EvidenceItem:
     return EvidenceItem.model_construct(
         kind=kind,
         ref=fields.get("ref"),
