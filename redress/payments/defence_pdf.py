@@ -5,8 +5,10 @@ come as PDF or WORD). redress renders the packet as a PDF: a heading (the disput
 reason, the amount), then each evidence item under its kind, its file named with its size
 and its text in full.
 
-reportlab draws it with its built-in CID font `STSong-Light` (Chinese and Latin text, no
-font file embedded or downloaded), `invariant` so the same packet gives the same bytes."""
+reportlab draws it with its built-in CID fonts, none embedded or downloaded: `STSong-Light`
+for Chinese and Latin text, `HYSMyeongJo-Medium` for Korean (Antom's Korean local cards),
+`HeiseiMin-W3` for Japanese kana, chosen character by character; `invariant` so the same
+packet gives the same bytes."""
 
 from __future__ import annotations
 
@@ -19,11 +21,35 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-FONT = "STSong-Light"
+FONT, KOREAN, JAPANESE = "STSong-Light", "HYSMyeongJo-Medium", "HeiseiMin-W3"
 SIZE, TITLE_SIZE, LEADING = 10, 14, 14
 MARGIN = 50
 
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+for _name in (FONT, KOREAN, JAPANESE):
+    pdfmetrics.registerFont(UnicodeCIDFont(_name))
+
+
+def _font(ch: str) -> str:
+    code = ord(ch)
+    if 0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F:
+        return KOREAN
+    if 0x3040 <= code <= 0x30FF:
+        return JAPANESE
+    return FONT
+
+
+def _runs(line: str) -> list[tuple[str, str]]:
+    """`line` as (font, text) runs, each in the font that has its characters."""
+    runs: list[tuple[str, str]] = []
+    for ch in line:
+        # Spaces and ASCII punctuation stay in the run they are in (every font has them).
+        neutral = ch.isascii() and not ch.isalnum()
+        font = runs[-1][0] if runs and neutral else _font(ch)
+        if runs and runs[-1][0] == font:
+            runs[-1] = (font, runs[-1][1] + ch)
+        else:
+            runs.append((font, ch))
+    return runs
 
 
 def _wrapped(text: str, width: float, size: float) -> list[str]:
@@ -31,14 +57,13 @@ def _wrapped(text: str, width: float, size: float) -> list[str]:
     spaces to break at), its own line breaks kept."""
     lines: list[str] = []
     for paragraph in text.splitlines() or [""]:
-        line = ""
-        for ch in paragraph:
-            if ch == "\t":
-                ch = "    "
-            if line and pdfmetrics.stringWidth(line + ch, FONT, size) > width:
+        line, used = "", 0.0
+        for ch in paragraph.replace("\t", "    "):
+            w = pdfmetrics.stringWidth(ch, _font(ch), size)  # a neutral one: about as wide
+            if line and used + w > width:
                 lines.append(line)
-                line = ""
-            line += ch
+                line, used = "", 0.0
+            line, used = line + ch, used + w
         lines.append(line)
     return lines
 
@@ -55,8 +80,11 @@ class _Pages:
         if self.y < MARGIN:
             self.canvas.showPage()
             self.y = self.height - MARGIN
-        self.canvas.setFont(FONT, size)
-        self.canvas.drawString(MARGIN, self.y, text)
+        line = self.canvas.beginText(MARGIN, self.y)  # one text object: read back as one line
+        for font, run in _runs(text):
+            line.setFont(font, size)
+            line.textOut(run)
+        self.canvas.drawText(line)
         self.y -= LEADING if size <= SIZE else LEADING + 6
 
     def text(self, text: str) -> None:

@@ -245,6 +245,19 @@ def test_antom_document_read_back_across_pages() -> None:
     assert defence_pdf.render(heading, items) == document
 
 
+def test_each_script_in_a_font_that_has_it() -> None:
+    """Korean (Antom's Korean local cards) in reportlab's Korean CID font, kana in its
+    Japanese one, Chinese and Latin in STSong-Light: each drawn, each read back."""
+    text = "고객 수령 확인 / 客户已确认收货 / お客様 / SF123"
+    document = defence_pdf.render({}, [_item("uncategorized_text", text=text)])
+    page = PdfReader(io.BytesIO(document)).pages[0]
+    assert text in page.extract_text()
+    fonts = {str(f["/BaseFont"]) for f in page["/Resources"]["/Font"].values()}
+    assert {"/STSong-Light", "/HYSMyeongJo-Medium", "/HeiseiMin-W3"} <= {
+        f.split("-UniGB")[0].split("-UniKS")[0].split("-UniJIS")[0] for f in fonts
+    }
+
+
 def test_antom_document_over_its_limit_says_by_how_much() -> None:
     body, refused = antom_body(
         "d1", [_item("uncategorized_text", text="x")], {}, {"base64_chars": 100}
