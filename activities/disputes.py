@@ -178,6 +178,7 @@ class DisputeActivities:
             limits=request.limits,
             enhanced=request.enhanced,
             heading=request.heading,
+            appeal=request.appeal,
         )
         return request.model_copy(update={"body": body, "items": None}), refused
 

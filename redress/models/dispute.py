@@ -30,7 +30,7 @@ from pydantic import (
 from redress.models.case import CaseInput, CaseUser, Contact, Role
 from redress.models.evidence import Category, EvidenceItem, Provider
 from redress.models.intake import CaseStart, IntakeContext, IntakeRefused
-from redress.models.stripe_evidence import EnhancedEvidence
+from redress.models.stripe_evidence import Appeal, EnhancedEvidence
 from redress.models.values import Ident, Note
 from redress.policy import (
     Duration,
@@ -199,17 +199,18 @@ class DisputeCaseInput(CaseInput):
 
 class AddEvidence(BaseModel):
     """Evidence items (Stripe's fields: a file `ref` for a file field, a `text` for a text
-    field) and/or Stripe's `enhanced_evidence` (VCE3, compliance), where the dispute is
-    eligible."""
+    field), and/or Stripe's `enhanced_evidence` (VCE3, compliance) where the dispute is
+    eligible, and/or its `appeal` evidence in the appeal stage."""
 
     type: Literal["add_evidence"] = "add_evidence"
     items: Annotated[list[EvidenceItem], Field(max_length=50)] = Field(default_factory=list)
     enhanced_evidence: EnhancedEvidence | None = None
+    appeal: Appeal | None = None  # Stripe's `evidence.appeal`, in its appeal stage
 
     @model_validator(mode="after")
     def _something(self) -> AddEvidence:
-        if not self.items and self.enhanced_evidence is None:
-            raise ValueError("items: give at least one item, or enhanced_evidence")
+        if not self.items and self.enhanced_evidence is None and self.appeal is None:
+            raise ValueError("items: give at least one item, enhanced_evidence or appeal")
         return self
 
 
@@ -365,6 +366,11 @@ def sample_event(
                     "submission_count": 0,
                 },
                 "is_charge_refundable": True,
+                "payment_method_details": {
+                    "card": {"brand": "visa", "case_type": "chargeback", "network": "visa"},
+                    "type": "card",
+                },
+                "enhanced_eligibility_types": [],
                 "balance_transactions": [],
                 "livemode": False,
                 "metadata": {"merchant_id": merchant_id},

@@ -168,6 +168,7 @@ class DefenseRequest(BaseModel):
     # defence document's heading states (dispute, reason, amount).
     limits: dict[str, Any] | None = None
     enhanced: dict[str, Any] | None = None
+    appeal: dict[str, Any] | None = None  # Stripe's `evidence.appeal`
     heading: dict[str, str] | None = None
 
 

@@ -146,6 +146,26 @@ class EnhancedEvidence(_Strict):
         return [p for p in PROGRAMMES if getattr(self, p) is not None]
 
 
+FileId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_:.-]{1,256}$")]
+
+
+class AppealCard(_Strict):
+    reason_for_filing: Described | None = None  # "An explanation of the reason for filing"
+    # "One or more document IDs returned by a file upload with a `purpose` value of
+    # `dispute_evidence`".
+    supporting_files: Annotated[list[FileId], Field(max_length=20)] | None = None
+
+
+class Appeal(_Strict):
+    """`evidence.appeal`: "Evidence to submit when appealing a dispute", taken in Stripe's
+    appeal stage (`appeal_needs_response`) only."""
+
+    card: AppealCard
+
+
+APPEAL_STAGE = "appeal_needs_response"
+
+
 def eligibility_refusal(
     enhanced: EnhancedEvidence, eligibility: dict[str, str] | None
 ) -> str | None:
@@ -173,8 +193,8 @@ def eligibility_refusal(
     return None
 
 
-def enhanced_form(enhanced: dict[str, Any]) -> dict[str, str]:
-    """`enhanced_evidence` as Stripe's form fields:
+def form(prefix: str, value: dict[str, Any]) -> dict[str, str]:
+    """A nested object as Stripe's form fields, under `prefix`:
     `evidence[enhanced_evidence][visa_compelling_evidence_3][prior_undisputed_transactions][0][charge]`."""
     out: dict[str, str] = {}
 
@@ -190,7 +210,7 @@ def enhanced_form(enhanced: dict[str, Any]) -> dict[str, str]:
         elif value is not None:
             out[prefix] = str(value)
 
-    walk("evidence[enhanced_evidence]", enhanced)
+    walk(prefix, value)
     return out
 
 

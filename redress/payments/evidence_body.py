@@ -4,6 +4,7 @@ read back), and checked against the provider's limits on the body itself before 
 Stripe (`POST /v1/disputes/{id}`, form fields): each file field `evidence[<field>]` takes one
 File ID (the item's `ref`; the desk's item for a field replaces the transaction records'),
 each text field the item's text (several texts for one field joined by a blank line);
+`evidence[appeal]` in Stripe's appeal stage;
 a text held under a file field is that file's content (a notice sent to the customer) and is
 not sent as text; `enhanced_evidence` as its nested form fields; `submit=true`. Antom
 (`supplyDefenseDocument`): `disputeId` and `disputeEvidence`, the Base64 of the PDF rendered
@@ -20,7 +21,10 @@ from redress.payments import defence_pdf
 
 
 def stripe_body(
-    items: Sequence[Any], enhanced: dict[str, Any] | None, limits: dict[str, Any]
+    items: Sequence[Any],
+    enhanced: dict[str, Any] | None,
+    limits: dict[str, Any],
+    appeal: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], str | None]:
     """The form fields, and what Stripe would refuse in them (None: nothing)."""
     body: dict[str, Any] = {}
@@ -32,7 +36,9 @@ def stripe_body(
             key = f"evidence[{i.kind}]"
             body[key] = f"{body[key]}{se.JOIN}{i.text}" if key in body else i.text
     if enhanced:
-        body.update(se.enhanced_form(enhanced))
+        body.update(se.form("evidence[enhanced_evidence]", enhanced))
+    if appeal:
+        body.update(se.form("evidence[appeal]", appeal))
     body["submit"] = "true"
     found = se.problems(items, limits)
     return body, "; ".join(found) if found else None
@@ -62,8 +68,9 @@ def defense_body(
     limits: dict[str, Any] | None = None,
     enhanced: dict[str, Any] | None = None,
     heading: dict[str, str] | None = None,
+    appeal: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], str | None]:
     """The submission as the provider's API names it, and what it would refuse."""
     if provider == "stripe":
-        return stripe_body(items, enhanced, limits or {})
+        return stripe_body(items, enhanced, limits or {}, appeal)
     return antom_body(dispute_id, items, heading or {"Dispute": dispute_id}, limits or {})

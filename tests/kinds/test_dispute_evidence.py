@@ -190,6 +190,29 @@ async def test_enhanced_evidence_refused_where_not_eligible(ds: Disputes) -> Non
 
 
 @pytest.mark.rule("C2")
+async def test_appeal_evidence_in_the_appeal_stage_only(ds: Disputes) -> None:
+    """Stripe's `evidence.appeal.card` (`reason_for_filing`, `supporting_files`: File IDs),
+    taken while the dispute is `appeal_needs_response` and refused (409) before it."""
+    appeal = {
+        "card": {
+            "reason_for_filing": "The issuer missed the signed delivery note.",
+            "supporting_files": ["file_note", "file_photo"],
+        }
+    }
+    _, case_id = await ds.open(raw_status="needs_response")
+    message = await ds.refused(case_id, {"type": ADD, "appeal": appeal}, "Conflict")
+    assert "appeal_needs_response" in message and "this dispute is needs_response" in message
+    _, case_id = await ds.open(raw_status="appeal_needs_response")
+    v = await ds.act(case_id, {"type": ADD, "appeal": appeal, "items": DELIVERY})
+    assert v.packet["appeal"] is True  # type: ignore[index]
+    await ds.act(case_id, {"type": "submit_defense"})
+    [request] = ds.requests(case_id)
+    assert request.body["evidence[appeal][card][supporting_files][1]"] == "file_photo"
+    reason = request.body["evidence[appeal][card][reason_for_filing]"]
+    assert reason == "The issuer missed the signed delivery note."
+
+
+@pytest.mark.rule("C2")
 async def test_antom_defence_is_a_pdf_of_the_packet(ds: Disputes) -> None:
     _, case_id = await ds.open(provider="antom", reason="13.1")
     items = [

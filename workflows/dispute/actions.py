@@ -21,7 +21,7 @@ with workflow.unsafe.imports_passed_through():
         build_packet,
         text_size,
     )
-    from redress.models.stripe_evidence import FILE_FIELDS, eligibility_refusal
+    from redress.models.stripe_evidence import APPEAL_STAGE, FILE_FIELDS, eligibility_refusal
     from redress.refusals import refuse
 
 
@@ -64,6 +64,17 @@ class DisputeActions(DisputeEffects):
             why = eligibility_refusal(a.enhanced_evidence, self.state.eligibility)
             if why:
                 raise refuse("Conflict", why)
+        if a.appeal is not None:
+            if self._provider != "stripe":
+                raise refuse(
+                    "Invalid", f"appeal: Stripe's appeal evidence; {self._provider} has none"
+                )
+            if self.state.raw_status != APPEAL_STAGE:
+                raise refuse(
+                    "Conflict",
+                    f"appeal: Stripe takes appeal evidence in its appeal stage only "
+                    f"({APPEAL_STAGE}); this dispute is {self.state.raw_status or 'not there'}",
+                )
         if self._provider != "stripe" or not a.items:
             return
         files = {i.kind: i.ref for i in self.state.evidence if i.kind in FILE_FIELDS and i.ref}
@@ -100,12 +111,15 @@ class DisputeActions(DisputeEffects):
         if a.enhanced_evidence is not None:
             given = a.enhanced_evidence.model_dump(exclude_none=True)
             self.state.enhanced = {**(self.state.enhanced or {}), **given}
+        if a.appeal is not None:
+            self.state.appeal = a.appeal.model_dump(exclude_none=True)
         self.event(
             "evidence_added",
             cmd.actor,
             kinds=[i.kind for i in items],
             bytes=sum(i.bytes for i in items),
             **({"enhanced": sorted(a.enhanced_evidence.given())} if a.enhanced_evidence else {}),
+            **({"appeal": True} if a.appeal else {}),
         )
 
     async def _stored(self, items: list[Any]) -> list[Any]:

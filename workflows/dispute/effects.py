@@ -115,6 +115,7 @@ class DisputeEffects(DisputeEvents):
             charge=self.facts.trade_no,
             limits=limits.model_dump(exclude_none=True) if limits else None,
             enhanced=self.state.enhanced,
+            appeal=self.state.appeal,
             heading=self._heading(),
         )
         receipt: ProviderReceipt = await workflow.execute_activity_method(

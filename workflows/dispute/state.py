@@ -92,6 +92,7 @@ class DisputeState(KindState):
     # the desk's `enhanced_evidence` as Stripe's API names it.
     eligibility: dict[str, str] | None = None
     enhanced: dict[str, Any] | None = None
+    appeal: dict[str, Any] | None = None  # Stripe's `evidence.appeal`, as its API names it
     facts: Amount  # as the newest event that may change them left them
     amount_known: bool = True
     trade_no: str | None = None  # the charge, once an event named it

@@ -168,6 +168,7 @@ class DisputeWorkflow(DisputeActions):
             "text_chars": packet.text_chars,
             "problems": packet.problems,
             "enhanced": sorted(self.state.enhanced or {}),
+            "appeal": self.state.appeal is not None,
         }
 
     def _details(self) -> dict[str, Any]:
