@@ -252,7 +252,8 @@ def test_each_script_in_a_font_that_has_it() -> None:
     document = defence_pdf.render({}, [_item("uncategorized_text", text=text)])
     page = PdfReader(io.BytesIO(document)).pages[0]
     assert text in page.extract_text()
-    fonts = {str(f["/BaseFont"]) for f in page["/Resources"]["/Font"].values()}
+    resources: Any = page["/Resources"]
+    fonts = {str(f["/BaseFont"]) for f in resources["/Font"].values()}
     assert {"/STSong-Light", "/HYSMyeongJo-Medium", "/HeiseiMin-W3"} <= {
         f.split("-UniGB")[0].split("-UniKS")[0].split("-UniJIS")[0] for f in fonts
     }
