@@ -24,13 +24,12 @@ from pydantic import (
     PrivateAttr,
     StringConstraints,
     TypeAdapter,
-    model_validator,
 )
 
 from redress.models.case import CaseInput, CaseUser, Contact, Role
-from redress.models.evidence import Category, EvidenceItem, Provider
+from redress.models.evidence import Category, Provider
+from redress.models.evidence_action import EvidenceGiven
 from redress.models.intake import CaseStart, IntakeContext, IntakeRefused
-from redress.models.stripe_evidence import Appeal, EnhancedEvidence
 from redress.models.values import Ident, Note
 from redress.policy import (
     Duration,
@@ -197,21 +196,8 @@ class DisputeCaseInput(CaseInput):
 # --- reviewer actions -------------------------------------------------------------------
 
 
-class AddEvidence(BaseModel):
-    """Evidence items (Stripe's fields: a file `ref` for a file field, a `text` for a text
-    field), and/or Stripe's `enhanced_evidence` (VCE3, compliance) where the dispute is
-    eligible, and/or its `appeal` evidence in the appeal stage."""
-
+class AddEvidence(EvidenceGiven):
     type: Literal["add_evidence"] = "add_evidence"
-    items: Annotated[list[EvidenceItem], Field(max_length=50)] = Field(default_factory=list)
-    enhanced_evidence: EnhancedEvidence | None = None
-    appeal: Appeal | None = None  # Stripe's `evidence.appeal`, in its appeal stage
-
-    @model_validator(mode="after")
-    def _something(self) -> AddEvidence:
-        if not self.items and self.enhanced_evidence is None and self.appeal is None:
-            raise ValueError("items: give at least one item, enhanced_evidence or appeal")
-        return self
 
 
 class SubmitDefense(BaseModel):

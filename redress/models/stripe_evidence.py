@@ -129,7 +129,14 @@ class FeeAcknowledged(_Strict):
     fee_acknowledged: bool
 
 
+def _one_of(*names: str) -> dict[str, Any]:
+    """The schema of "at least one of these, not null" (what `_one_at_least` checks)."""
+    return {"anyOf": [{"required": [n], "properties": {n: {"type": "object"}}} for n in names]}
+
+
 class EnhancedEvidence(_Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_one_of(*PROGRAMMES))
+
     visa_compelling_evidence_3: VisaCompellingEvidence3 | None = None
     visa_compliance: FeeAcknowledged | None = None
     mastercard_compliance: FeeAcknowledged | None = None
