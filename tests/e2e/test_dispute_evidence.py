@@ -10,6 +10,7 @@ body's `disputeEvidence` is the Base64 of a PDF holding the packet's texts."""
 from __future__ import annotations
 
 import base64
+import copy
 import io
 import json
 import time
@@ -25,6 +26,7 @@ from redress.models.dispute import sample_event
 from redress.models.dispute_tables import DisputeRequestRecord
 from tests.e2e.harness import ANTOM_CLIENT_ID, STRIPE_SECRET, Stack, antom_keys
 from tests.harness import running_worker
+from tests.providers.samples import ELIGIBLE
 
 
 def _requests(stack: Stack, case_id: str) -> list[DisputeRequestRecord]:
@@ -37,18 +39,9 @@ async def test_stripe_evidence_over_http(stack: Stack) -> None:
     async with running_worker(stack.env.client, stack.engine, stack.task_queue):
         dispute_id = f"dp_{uuid.uuid4().hex[:12]}"
         event = sample_event(dispute_id, merchant_id="M-EV", trade_no=f"ch_{dispute_id}")
-        event["data"]["object"].update(
-            {
-                "reason": "fraudulent",
-                "enhanced_eligibility_types": ["visa_compelling_evidence_3"],
-            }
-        )
-        event["data"]["object"]["evidence_details"]["enhanced_eligibility"] = {
-            "visa_compelling_evidence_3": {
-                "required_actions": ["missing_prior_undisputed_transactions"],
-                "status": "requires_action",
-            }
-        }
+        event["data"]["object"].update({"reason": "fraudulent", **copy.deepcopy(ELIGIBLE)})
+        # The sample's due time (ELIGIBLE's is a fixed instant of the past).
+        event["data"]["object"]["evidence_details"]["due_by"] = int(time.time()) + 7 * 86400
         body = json.dumps(event)
         header = stripe.WebhookSignature.generate_signature_header(body, STRIPE_SECRET)
         r = await stack.http.post(
@@ -60,7 +53,8 @@ async def test_stripe_evidence_over_http(stack: Stack) -> None:
         case_id = r.json()["case_id"]
         case = await stack.wait_for(case_id, lambda c: c["version"] >= 1)
         assert case["details"]["enhanced_eligibility"] == {
-            "visa_compelling_evidence_3": "requires_action"
+            "visa_compelling_evidence_3": "requires_action",
+            "visa_compliance": "requires_fee_acknowledgement",
         }
 
         chat = {"kind": "customer_communication", "text": "We spoke on the phone."}

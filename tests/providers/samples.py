@@ -61,6 +61,27 @@ EVENT: dict[str, Any] = {
 }
 
 
+# A dispute eligible for enhanced evidence, as Stripe sends it (`stripe/_dispute.py`:
+# `enhanced_eligibility_types`, `evidence_details.enhanced_eligibility.<type>.status` and
+# VCE3's `required_actions`; stripe/openapi `fixtures3.json` lists the type the same way).
+ELIGIBLE: dict[str, Any] = {
+    "enhanced_eligibility_types": ["visa_compelling_evidence_3", "visa_compliance"],
+    "evidence_details": {
+        "due_by": DUE_BY,
+        "enhanced_eligibility": {
+            "visa_compelling_evidence_3": {
+                "required_actions": ["missing_prior_undisputed_transactions"],
+                "status": "requires_action",
+            },
+            "visa_compliance": {"status": "requires_fee_acknowledgement"},
+        },
+        "has_evidence": False,
+        "past_due": False,
+        "submission_count": 0,
+    },
+}
+
+
 # --- Antom ----------------------------------------------------------------------------
 
 CLIENT_ID = "SANDBOX_5YBZ1K2YCRCS06197"

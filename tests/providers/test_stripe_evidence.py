@@ -36,7 +36,7 @@ from redress.payments.evidence_body import antom_body, stripe_body
 from redress.policy import load_policy
 from redress.providers.stripe import StripeProvider
 from tests.harness import section
-from tests.providers.samples import EVENT, SECRET
+from tests.providers.samples import ELIGIBLE, EVENT, SECRET
 
 LIMITS = section(load_policy("default"), "dispute").limits
 STRIPE = LIMITS["stripe"].model_dump(exclude_none=True)
@@ -102,19 +102,7 @@ def _signed_event(dispute: dict[str, Any]) -> DisputeEvent:
         ),
         # `_dispute.py`: a status per type, VCE3 with its required actions.
         (
-            {
-                "enhanced_eligibility_types": ["visa_compelling_evidence_3", "visa_compliance"],
-                "evidence_details": {
-                    "due_by": 1_700_863_999,
-                    "enhanced_eligibility": {
-                        "visa_compelling_evidence_3": {
-                            "required_actions": ["missing_prior_undisputed_transactions"],
-                            "status": "requires_action",
-                        },
-                        "visa_compliance": {"status": "requires_fee_acknowledgement"},
-                    },
-                },
-            },
+            ELIGIBLE,
             {
                 "visa_compelling_evidence_3": "requires_action",
                 "visa_compliance": "requires_fee_acknowledgement",
