@@ -4,6 +4,7 @@ the provider requests (submit a defence, accept), through an injected client."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
@@ -26,11 +27,11 @@ from redress.models.evidence import (
     RecordsRequest,
     StoredTexts,
     StoreTexts,
-    defense_body,
 )
 from redress.notices.channels import NoticeChannel
 from redress.notices.renderer import NoticeRenderer
 from redress.payments.disputes import DisputeClient, DisputeRefused
+from redress.payments.evidence_body import defense_body
 from redress.store import transactions
 
 log = get_logger()
@@ -147,8 +148,9 @@ class DisputeActivities:
             refs=dispute_texts.store_case_texts(self.engine, request.case_id, request.texts)
         )
 
-    def _with_body(self, request: DefenseRequest) -> DefenseRequest:
-        """The provider's body from the held references, the texts read from the store. A
+    def _with_body(self, request: DefenseRequest) -> tuple[DefenseRequest, str | None]:
+        """The provider's body from the held references, the texts read from the store, and
+        what the provider would refuse in it (its limits checked on the body itself). A
         transaction text replaced or removed since the packet was sized is left out."""
         assert request.items is not None
         held = [i.stored for i in request.items if i.stored]
@@ -165,15 +167,36 @@ class DisputeActivities:
                 # Checked when it was stored (a record kept before the limits may hold a
                 # longer text): built as it is, never refused here in a retry loop.
                 items.append(
-                    EvidenceItem.model_construct(kind=i.kind, ref=i.ref, text=text, bytes=i.bytes)
+                    EvidenceItem.model_construct(
+                        kind=i.kind, ref=i.ref, text=text, bytes=i.bytes, source=i.source
+                    )
                 )
-        body = defense_body(request.provider, request.dispute_id, items)
-        return request.model_copy(update={"body": body, "items": None})
+        body, refused = defense_body(
+            request.provider,
+            request.dispute_id,
+            items,
+            limits=request.limits,
+            enhanced=request.enhanced,
+            heading=request.heading,
+            appeal=request.appeal,
+        )
+        return request.model_copy(update={"body": body, "items": None}), refused
 
     @activity.defn(name="submit_defense")
     def submit_defense(self, request: DefenseRequest) -> ProviderReceipt:
         if request.items is not None:
-            request = self._with_body(request)
+            request, refused = self._with_body(request)
+            if refused:
+                # Not sent: the provider would refuse it. The case says so (escalates, or
+                # the desk's submission is refused) instead of retrying what cannot pass.
+                log.warning("defense not sent", case_id=request.case_id, reason=refused)
+                return ProviderReceipt(
+                    idempotency_key=request.idempotency_key,
+                    reference="",
+                    at=datetime.now(UTC),
+                    duplicate=False,
+                    refused=refused,
+                )
         try:
             receipt = self.client.submit_defense(request)
         except DisputeRefused as err:

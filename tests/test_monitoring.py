@@ -156,11 +156,11 @@ def test_a_zero_denominator_has_no_ratio() -> None:
 
 def test_figures_of_a_seeded_month(store: Engine) -> None:
     m = "M-VAMP"
-    seed_disputes(store, m, 1000, "visa", MARCH)
-    # A dispute whose network is unknown counts for Visa and Mastercard alike.
+    seed_disputes(store, m, 1200, "visa", MARCH)
+    # A dispute whose network is unknown is shown apart, in no programme.
     seed_disputes(store, m, 200, None, MARCH)
-    seed_disputes(store, m, 50, "mastercard", MARCH)
-    seed_disputes(store, m, 5, "AMEX", MARCH)  # another network: counted in `all` only
+    seed_disputes(store, m, 250, "mastercard", MARCH)
+    seed_disputes(store, m, 5, "AMEX", MARCH)  # another network: shown apart as `other`
     seed_disputes(store, m, 10, "visa", FEB)  # other months
     seed_disputes(store, m, 10, "visa", datetime(2026, 4, 1, tzinfo=UTC))
     seed_disputes(store, m, 10, "visa", MARCH, kind="merchant_complaint")  # not a dispute
@@ -176,7 +176,9 @@ def test_figures_of_a_seeded_month(store: Engine) -> None:
     seed_settled(store, m, 1, "visa", datetime(2026, 4, 1, tzinfo=UTC))
 
     found = monitoring.figures(store, m, "2026-03", POLICY)
-    assert found.disputes == NetworkCounts(all=1255, visa=1200, mastercard=250, unknown=200)
+    assert found.disputes == NetworkCounts(
+        all=1655, visa=1200, mastercard=250, other=5, unknown=200
+    )
     assert found.fraud_reports == NetworkCounts(all=310, visa=303, mastercard=7)
     assert found.settled_cnp == NetworkCounts(all=100_501, visa=100_201, mastercard=300)
     assert found.settled_last_month == NetworkCounts(all=1000, visa=1000)
@@ -191,6 +193,22 @@ def test_figures_of_a_seeded_month(store: Engine) -> None:
     found = monitoring.figures(store, m, "2026-03", POLICY)
     assert found.programmes["vamp"].status == "excessive"
     assert found.programmes["vamp"].threshold.ratio == Decimal("0.015")
+
+
+@pytest.mark.rule("C5")
+def test_a_dispute_counts_once_under_its_own_network(store: Engine) -> None:
+    """A dispute with no network, or on a network no programme watches, is shown apart and
+    pushes neither Visa's nor Mastercard's figures; each dispute is counted once."""
+    m = "M-APART"
+    seed_disputes(store, m, 1600, None, MARCH)
+    seed_disputes(store, m, 400, "cartes_bancaires", MARCH)
+    seed_settled(store, m, 1000, "visa", MARCH)
+    seed_settled(store, m, 1000, "mastercard", FEB)
+    found = monitoring.figures(store, m, "2026-03", POLICY)
+    assert found.disputes == NetworkCounts(all=2000, other=400, unknown=1600)
+    assert found.disputes.visa + found.disputes.mastercard == 0
+    assert {p.status for p in found.programmes.values()} == {"ok"}
+    assert (found.programmes["vamp"].count, found.programmes["ecm"].count) == (0, 0)
 
 
 @pytest.mark.rule("C5")

@@ -40,10 +40,61 @@ def test_secret_without_prefix_accepted() -> None:
     assert signer.sign(VECTOR_ID, VECTOR_TS, VECTOR_BODY) == VECTOR_SIG
 
 
-@pytest.mark.parametrize("secret", ["whsec_not base64!", "whsec_abc", "whsec_", ""])
+@pytest.mark.parametrize("secret", ["whsec_not base64!", "whsec_a", "whsec_ab-_cd", "whsec_", ""])
 def test_invalid_secret_rejected(secret: str) -> None:
     with pytest.raises(ValueError):
         WebhookSigner(secret)
+
+
+# The secret forms the official library's own tests accept
+# (standard-webhooks/standard-webhooks, libraries/python/tests/test_webhooks.py:
+# test_signature_verification_with_and_without_prefix, ..._with_unpadded_secret): each as
+# it is written there, and the padded form the payload was signed with.
+OFFICIAL_SECRETS = [
+    ("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),  # no padding needed
+    ("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS="),  # one `=` left out
+    ("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwBr", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwBr=="),  # two left out
+    ("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwBr", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwBr=="),
+    ("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS=", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS="),
+]
+
+
+@pytest.mark.parametrize(("secret", "padded"), OFFICIAL_SECRETS)
+def test_every_secret_form_the_official_library_accepts(secret: str, padded: str) -> None:
+    """Signed by the official package (`standardwebhooks`) as its tests sign (the HMAC keyed
+    with the padded secret's bytes); verified here with the secret as written."""
+    from datetime import UTC, datetime
+
+    from standardwebhooks import Webhook
+
+    official = Webhook(padded)
+    at = datetime.fromtimestamp(VECTOR_TS, tz=UTC)
+    signature = official.sign(msg_id=VECTOR_ID, timestamp=at, data=VECTOR_BODY.decode())
+    ours = WebhookSigner(secret)
+    assert ours.sign(VECTOR_ID, VECTOR_TS, VECTOR_BODY) == signature
+    headers = {
+        "webhook-id": VECTOR_ID,
+        "webhook-timestamp": str(VECTOR_TS),
+        "webhook-signature": signature,
+    }
+    ours.verify(headers, VECTOR_BODY, now=VECTOR_TS)
+    # And the other way: what redress signs, the official library verifies.
+    assert Webhook(secret).sign(msg_id=VECTOR_ID, timestamp=at, data=VECTOR_BODY.decode()) == (
+        ours.sign(VECTOR_ID, VECTOR_TS, VECTOR_BODY)
+    )
+
+
+def test_raw_bytes_secret_as_the_official_library_takes_it() -> None:
+    from datetime import UTC, datetime
+
+    from standardwebhooks import Webhook
+
+    key = base64.b64decode(VECTOR_SECRET.removeprefix("whsec_"))
+    at = datetime.fromtimestamp(VECTOR_TS, tz=UTC)
+    assert (
+        Webhook(key).sign(msg_id=VECTOR_ID, timestamp=at, data=VECTOR_BODY.decode()) == VECTOR_SIG
+    )
+    assert WebhookSigner(key).sign(VECTOR_ID, VECTOR_TS, VECTOR_BODY) == VECTOR_SIG
 
 
 def test_generate_secret() -> None:

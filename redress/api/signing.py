@@ -31,12 +31,25 @@ def generate_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(24)).decode("ascii")
 
 
-def _decode_secret(secret: str) -> bytes:
-    encoded = secret.removeprefix(SECRET_PREFIX)
-    try:
-        key = base64.b64decode(encoded, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError("webhook secret is not valid base64") from exc
+_BASE64 = re.compile(r"[A-Za-z0-9+/]*")
+
+
+def _decode_secret(secret: str | bytes) -> bytes:
+    """The key of a secret in every form the official library (`standardwebhooks`) takes:
+    raw bytes, or Base64 with or without the `whsec_` prefix, padded or not (it adds the
+    missing `=`). A character outside the Base64 alphabet is refused: that library would
+    silently drop it and verify with another key."""
+    if isinstance(secret, bytes):
+        key = secret
+    else:
+        encoded = secret.removeprefix(SECRET_PREFIX)
+        body = encoded.rstrip("=")
+        if not _BASE64.fullmatch(body) or len(body) % 4 == 1:
+            raise ValueError("webhook secret is not valid base64")
+        try:
+            key = base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError("webhook secret is not valid base64") from exc
     if not key:
         raise ValueError("webhook secret is empty")
     return key
@@ -45,7 +58,7 @@ def _decode_secret(secret: str) -> bytes:
 class WebhookSigner:
     """Signs outgoing and verifies incoming webhooks with one shared secret."""
 
-    def __init__(self, secret: str, tolerance_seconds: int = 300) -> None:
+    def __init__(self, secret: str | bytes, tolerance_seconds: int = 300) -> None:
         self._key = _decode_secret(secret)
         self.tolerance_seconds = tolerance_seconds
 

@@ -28,7 +28,8 @@ from pydantic import (
 
 from redress.deadlines import DeadlineRule
 from redress.models.case import CaseInput, CaseUser, Contact, Role
-from redress.models.evidence import Category, EvidenceItem, Provider
+from redress.models.evidence import Category, Provider
+from redress.models.evidence_action import EvidenceGiven
 from redress.models.intake import CaseStart, IntakeContext, IntakeRefused
 from redress.models.values import Ident, Note
 from redress.policy import (
@@ -77,11 +78,14 @@ Outcome = Literal["won", "lost", "accepted", "expired", "withdrawn"]
 
 
 class ProviderLimits(BaseModel):
-    """What a provider accepts in one submission (C2's packet must fit)."""
+    """What a provider accepts in one submission (C2's packet must fit), checked when
+    evidence is added and again on the body before it goes."""
 
     per_file_bytes: int | None = Field(default=None, ge=1)
     combined_bytes: int | None = Field(default=None, ge=1)
     base64_chars: int | None = Field(default=None, ge=1)  # the encoded document's length
+    text_chars_per_field: int | None = Field(default=None, ge=1)  # Stripe: one text field
+    text_chars_combined: int | None = Field(default=None, ge=1)  # Stripe: all fields together
 
 
 class DisputePolicy(BaseModel):
@@ -190,6 +194,9 @@ class DisputeEvent(BaseModel):
     submission_count: int | None = None
     is_charge_refundable: bool | None = None
     defendable: bool | None = None
+    # Stripe's enhanced evidence programmes this dispute may take, type → eligibility status
+    # (`enhanced_eligibility_types`, `evidence_details.enhanced_eligibility.<type>.status`).
+    enhanced_eligibility: dict[str, str] | None = None
     round_hint: int | None = None  # a provider's own count of rounds, if it has one
     raw_status: str | None = None  # the provider's own status word
     # The provider's own name of each field, for a refusal at the webhook to name it
@@ -224,9 +231,8 @@ class DisputeCaseInput(CaseInput):
 # --- reviewer actions -------------------------------------------------------------------
 
 
-class AddEvidence(BaseModel):
+class AddEvidence(EvidenceGiven):
     type: Literal["add_evidence"] = "add_evidence"
-    items: Annotated[list[EvidenceItem], Field(min_length=1, max_length=50)]
 
 
 class SubmitDefense(BaseModel):
@@ -387,6 +393,11 @@ def sample_event(
                     "submission_count": 0,
                 },
                 "is_charge_refundable": True,
+                "payment_method_details": {
+                    "card": {"brand": "visa", "case_type": "chargeback", "network": "visa"},
+                    "type": "card",
+                },
+                "enhanced_eligibility_types": [],
                 "balance_transactions": [],
                 "livemode": False,
                 "metadata": {"merchant_id": merchant_id},

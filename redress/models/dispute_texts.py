@@ -24,6 +24,7 @@ def evidence_refs(engine: Engine, merchant_id: str, transaction_id: str) -> list
         if text:
             item["stored"] = f"txn:{text_digest(text)}"
             item["text_bytes"] = len(text.encode("utf-8"))
+            item["text_chars"] = len(text)
         out.append(item)
     return out
 

@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from redress.models import stripe_evidence
 from redress.models.case import CaseUser
 from redress.models.values import Ident, Note, Plain, Prose
 from redress.policy import LimitsPolicy
@@ -116,6 +117,7 @@ class HeldEvidence(EvidenceItem):
 
     stored: str | None = None
     text_bytes: int | None = None
+    text_chars: int | None = None  # Stripe counts characters (None: held before it was kept)
 
     @model_validator(mode="after")
     def _ref_or_text(self) -> HeldEvidence:
@@ -140,6 +142,11 @@ class Packet(BaseModel):
     total_bytes: int
     encoded_chars: int  # the Base64 length of the files (Antom's limit counts this)
     over_limit: str | None = None  # what exceeds the provider's limits, by how much
+    # Stripe: the characters of all evidence fields as sent, and what its model refuses (a
+    # text in a file field, two files for one field, a field or all of them over the
+    # character limits), each naming the field and by how much.
+    text_chars: int = 0
+    problems: list[str] = Field(default_factory=list)
 
 
 # --- requests to the provider (exactly its field names) ---------------------------------
@@ -151,13 +158,20 @@ class DefenseRequest(BaseModel):
     provider: Provider
     dispute_id: str
     # Stripe: `POST /v1/disputes/{id}` form fields (`evidence[...]`, `submit`); Antom:
-    # `supplyDefenseDocument` body (`disputeId`, `disputeEvidence`, `disputeEvidenceFormat`).
+    # `supplyDefenseDocument` body (`disputeId`, `disputeEvidence`: the Base64 PDF).
     body: dict[str, Any]
     # Set by cases that keep their evidence in the store: the activity builds `body` from
     # these references (reading the texts there), so the workflow never sends the texts.
     items: list[HeldEvidence] | None = None
     merchant_id: str | None = None
     charge: str | None = None  # the transaction whose records `txn:` refs name
+    # The provider's limits (the policy's `dispute.limits.<provider>`), checked on the body
+    # itself before it goes; Stripe's `enhanced_evidence` as its API names it; what the
+    # defence document's heading states (dispute, reason, amount).
+    limits: dict[str, Any] | None = None
+    enhanced: dict[str, Any] | None = None
+    appeal: dict[str, Any] | None = None  # Stripe's `evidence.appeal`
+    heading: dict[str, str] | None = None
 
 
 class AcceptRequest(BaseModel):
@@ -173,6 +187,9 @@ class ProviderReceipt(BaseModel):
     reference: str
     at: datetime
     duplicate: bool
+    # Not sent: the body as built from the texts exceeds the provider's limits (by how
+    # much); the case escalates or the desk's submission is refused.
+    refused: str | None = None
 
 
 # --- the packet: pure, so the workflow computes it deterministically ---------------------
@@ -217,6 +234,13 @@ def build_packet(
             f"the evidence document is {encoded:,} Base64 characters, {encoded - chars:,} "
             f"over {name}'s {chars:,}-character limit"
         )
+    if provider == "stripe":
+        chars, problems = (
+            stripe_evidence.combined_chars(items),
+            stripe_evidence.problems(items, limits),
+        )
+    else:
+        chars, problems = sum(stripe_evidence.text_chars(i) for i in items), []
     return Packet(
         category=category,
         items=items,
@@ -225,39 +249,9 @@ def build_packet(
         total_bytes=total,
         encoded_chars=encoded,
         over_limit=over,
+        text_chars=chars,
+        problems=problems,
     )
-
-
-def defense_body(provider: str, dispute_id: str, items: list[EvidenceItem]) -> dict[str, Any]:
-    """The submission as the provider's API names it. Stripe: `POST /v1/disputes/{id}`
-    form fields `evidence[<field>]` (one file ID or text per field) and `submit`; Antom:
-    `supplyDefenseDocument` with `disputeId` and `disputeEvidence` (the Base64 document;
-    here the packet's manifest: a real client builds the document from the evidence
-    store's files)."""
-    if provider == "stripe":
-        body: dict[str, Any] = {}
-        extra: list[str] = []
-        for i in items:
-            key = f"evidence[{i.kind}]"
-            value = i.ref or i.text or ""
-            if key not in body:
-                body[key] = value
-            elif i.text and not i.ref:
-                body[key] = f"{body[key]}\n\n{i.text}"
-            else:  # one file per field: the others are named in the free text
-                extra.append(f"{i.kind}: {i.ref}")
-        if extra:
-            note = "Further files: " + "; ".join(extra)
-            current = body.get("evidence[uncategorized_text]")
-            body["evidence[uncategorized_text]"] = f"{current}\n\n{note}" if current else note
-        body["submit"] = "true"
-        return body
-    import base64
-    import json
-
-    manifest = [i.model_dump(exclude_none=True) for i in items]
-    document = base64.b64encode(json.dumps(manifest, sort_keys=True).encode()).decode()
-    return {"disputeId": dispute_id, "disputeEvidence": document}
 
 
 def accept_body(provider: str, dispute_id: str) -> dict[str, Any]:

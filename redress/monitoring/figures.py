@@ -65,12 +65,16 @@ _SHOWN = Decimal("0.00000001")  # ratios are shown truncated to 8 places
 
 
 class NetworkCounts(BaseModel):
-    """Counts by card network. For disputes, `visa` and `mastercard` each include the
-    `unknown` ones (no network given): see `_add`."""
+    """Counts by card network, each dispute (or report, or transaction) once, under the
+    network it was processed on: `visa` and `mastercard` (the programmes' own), `other` (a
+    network no programme here watches: amex, cartes_bancaires, a local scheme) and
+    `unknown` (no network given), both shown apart and counted in no programme; `all` is
+    their sum."""
 
     all: int = 0
     visa: int = 0
     mastercard: int = 0
+    other: int = 0
     unknown: int = 0
 
 
@@ -213,18 +217,10 @@ def _bucket(network: str | None) -> str:
     return name if name in ("visa", "mastercard") else "unknown" if not name else "other"
 
 
-def _add(counts: NetworkCounts, network: str | None, n: int, unknown_counts_for_both: bool) -> None:
+def _add(counts: NetworkCounts, network: str | None, n: int) -> None:
     bucket = _bucket(network)
     counts.all += n
-    if bucket in ("visa", "mastercard"):
-        setattr(counts, bucket, getattr(counts, bucket) + n)
-    elif bucket == "unknown":
-        counts.unknown += n
-        if unknown_counts_for_both:
-            # A dispute whose network is not known counts for Visa and for Mastercard alike:
-            # it errs on the side of an early warning rather than a missed one.
-            counts.visa += n
-            counts.mastercard += n
+    setattr(counts, bucket, getattr(counts, bucket) + n)
 
 
 def _grouped(conn: Connection, month: str, merchant_id: str | None) -> dict[str, Counts]:
@@ -258,14 +254,14 @@ def _grouped(conn: Connection, month: str, merchant_id: str | None) -> dict[str,
             inner.c.merchant_id, inner.c.network
         )
     ):
-        _add(out[merchant].disputes, network, n, unknown_counts_for_both=True)
+        _add(out[merchant].disputes, network, n)
 
     for merchant, network, n in conn.execute(
         select(_FRAUD.c.merchant_id, _FRAUD.c.network, func.count())
         .where(_FRAUD.c.reported_at >= start, _FRAUD.c.reported_at < end, only(_FRAUD))
         .group_by(_FRAUD.c.merchant_id, _FRAUD.c.network)
     ):
-        _add(out[merchant].fraud_reports, network, n, unknown_counts_for_both=False)
+        _add(out[merchant].fraud_reports, network, n)
 
     for merchant, network, n in conn.execute(
         select(_SETTLED.c.merchant_id, _SETTLED.c.network, func.count())
@@ -277,14 +273,14 @@ def _grouped(conn: Connection, month: str, merchant_id: str | None) -> dict[str,
         )
         .group_by(_SETTLED.c.merchant_id, _SETTLED.c.network)
     ):
-        _add(out[merchant].settled_cnp, network, n, unknown_counts_for_both=False)
+        _add(out[merchant].settled_cnp, network, n)
 
     for merchant, network, n in conn.execute(
         select(_SETTLED.c.merchant_id, _SETTLED.c.network, func.count())
         .where(_SETTLED.c.settled_at >= last_start, _SETTLED.c.settled_at < start, only(_SETTLED))
         .group_by(_SETTLED.c.merchant_id, _SETTLED.c.network)
     ):
-        _add(out[merchant].settled_last_month, network, n, unknown_counts_for_both=False)
+        _add(out[merchant].settled_last_month, network, n)
     return dict(out)
 
 

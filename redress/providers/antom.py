@@ -257,6 +257,7 @@ class AntomProvider:
             "charge": _text(payload, "paymentId"),
             "defendable": _boolean(payload.get("defendable")),
             "phase": phase,
+            "network": _network(_text(payload, "disputeSource")),
         }
         if deducted is not None:  # what the judgement took: money moved, not the disputed sum
             fields.update(funds="deducted", funds_amount=deducted, funds_currency=deducted_in)
@@ -372,6 +373,17 @@ def _amount(payload: dict[str, Any], name: str) -> tuple[Decimal | None, str | N
         raise Rejected(422, f"{name}.value: expected a positive amount in minor units, got 0")
     currency = currency.upper()
     return Decimal(minor).scaleb(-exponent(currency)), currency
+
+
+def _network(source: str | None) -> str | None:
+    """`disputeSource`, "the card scheme that handles the dispute" (负责处理争议的银行卡组织;
+    returned on DISPUTE_CREATED and DISPUTE_JUDGED): `Visa` → `visa`, `Mastercard` →
+    `mastercard`; another scheme (`Shinhan`, a Korean local card) by its own name, which the
+    monitoring figures show apart."""
+    if not source or not source.isascii():
+        return None
+    name = re.sub(r"[\s-]+", "_", source.strip().lower())[:32]
+    return name or None
 
 
 def _boolean(value: Any) -> bool | None:

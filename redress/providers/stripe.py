@@ -254,7 +254,8 @@ class StripeProvider:
             "has_evidence": details.get("has_evidence"),
             "submission_count": details.get("submission_count"),
             "is_charge_refundable": dispute.get("is_charge_refundable"),
-            "network": _brand(dispute.get("payment_method_details")),
+            "network": _network(dispute.get("payment_method_details")),
+            "enhanced_eligibility": _eligibility(dispute, details),
         }
         funds = FUNDS.get(event_type)
         if funds is not None:
@@ -349,12 +350,41 @@ def _shown(value: Any) -> str:
     return printable(repr(value)[:60])
 
 
-def _brand(details: Any) -> str | None:
-    """The card network, from the dispute's `payment_method_details.card.brand` (newer API
-    versions send it): `visa`, `mastercard`, `amex`, …, for the monitoring figures (C5)."""
+def _eligibility(dispute: dict[str, Any], details: dict[str, Any]) -> dict[str, str] | None:
+    """The enhanced evidence programmes the dispute may take: its `enhanced_eligibility_types`
+    (`visa_compelling_evidence_3`, `visa_compliance`, `mastercard_compliance`), each with its
+    `evidence_details.enhanced_eligibility.<type>.status` where Stripe gives one
+    (`qualified`, `requires_action`, `not_qualified`, `fee_acknowledged`, …). None: the
+    event says nothing of it (an older API version)."""
+    types = dispute.get("enhanced_eligibility_types")
+    if not isinstance(types, list):
+        return None
+    statuses = details.get("enhanced_eligibility")
+    statuses = statuses if isinstance(statuses, dict) else {}
+    out: dict[str, str] = {}
+    for kind in types[:10]:
+        if not (isinstance(kind, str) and EVENT_ID.fullmatch(kind) and len(kind) <= 64):
+            continue
+        entry = statuses.get(kind)
+        status = entry.get("status") if isinstance(entry, dict) else None
+        fine = isinstance(status, str) and EVENT_ID.fullmatch(status) and len(status) <= 64
+        out[kind] = status if fine else "eligible"  # type: ignore[assignment]
+    return out
+
+
+def _network(details: Any) -> str | None:
+    """The card network the disputed charge was processed on, for the monitoring figures
+    (C5): the dispute's `payment_method_details.card.network` ("Identifies which network this
+    charge was processed on"). Not the `brand`: Stripe documents that as the card's brand,
+    which for a co-badged card (`cartes_bancaires` processed on `visa`) is not the network
+    the dispute counts against; without `network` the dispute's network is unknown (shown
+    apart in the figures, counted in no programme)."""
     card = details.get("card") if isinstance(details, dict) else None
-    brand = card.get("brand") if isinstance(card, dict) else None
-    return brand.lower()[:32] if isinstance(brand, str) and brand.isascii() else None
+    network = card.get("network") if isinstance(card, dict) else None
+    if not (isinstance(network, str) and network.isascii() and network.strip()):
+        return None
+    name = network.strip().lower()[:32]
+    return None if name == "unknown" else name
 
 
 def _card(details: Any) -> dict[str, Any]:

@@ -76,9 +76,10 @@ def transaction_evidence(
         f"captured {row.captured_at.isoformat()}" if row.captured_at else "",
         f"shipped {row.shipped_at.isoformat()}" if row.shipped_at else "",
     ]
-    if any(facts) and "receipt" not in kinds:
+    if any(facts):
+        # A statement, so a text field (Stripe's `receipt` takes a File ID, never text).
         text = f"Transaction {transaction_id}: " + "; ".join(f for f in facts if f)
-        items.append({"kind": "receipt", "text": text, "source": "transaction"})
+        items.append({"kind": "uncategorized_text", "text": text, "source": "transaction"})
     return items
 
 

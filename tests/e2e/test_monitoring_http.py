@@ -46,7 +46,7 @@ async def test_metrics_of_a_month_with_the_open_alerts(stack: Stack) -> None:
     assert r.status_code == 200, r.text
     body = r.json()
     assert (body["merchant_id"], body["month"]) == ("M-A", "2026-03")
-    assert body["disputes"] == {"all": 153, "visa": 3, "mastercard": 150, "unknown": 0}
+    assert body["disputes"] == {"all": 153, "visa": 3, "mastercard": 150, "other": 0, "unknown": 0}
     assert body["settled_last_month"]["mastercard"] == 10_000
     assert body["vamp_ratio"] is None  # no visa transactions: no ratio
     assert body["ecm_ratio"] == "0.01500000"
@@ -116,7 +116,7 @@ async def test_a_settled_transaction_webhook_counts_in_the_figures(stack: Stack)
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["month"] == monitoring.month_of(datetime.now(UTC))
-    assert body["settled_cnp"] == {"all": 2, "visa": 1, "mastercard": 1, "unknown": 0}
+    assert body["settled_cnp"] == {"all": 2, "visa": 1, "mastercard": 1, "other": 0, "unknown": 0}
     assert body["fraud_reports"]["visa"] == 1
     vamp = body["programmes"]["vamp"]
     assert (vamp["count"], vamp["denominator"], vamp["status"]) == (1, 1, "ok")  # 1 ≤ 1,500

@@ -13,6 +13,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle
 
 from redress.store import crud, transactions
+from tests.harness import with_section
 from tests.kinds.disputes import DAY, DELIVERY, RULES, Disputes
 from tests.kinds.harness import types as kinds_of
 from tests.kinds.platforms import DEFAULT, Platform, policy_with
@@ -48,13 +49,23 @@ async def carried_size(handle: WorkflowHandle[Any, Any]) -> int:
     raise AssertionError("no history")
 
 
+def unlimited_text(ds: Disputes) -> None:
+    """Stripe's character limits lifted (they are policy data): these tests are about what a
+    case holds and carries, not what Stripe takes (tests/kinds/test_dispute_evidence.py)."""
+    stripe = RULES.limits["stripe"].model_copy(
+        update={"text_chars_per_field": None, "text_chars_combined": None}
+    )
+    ds.policy = with_section(ds.policy, "dispute", limits={**RULES.limits, "stripe": stripe})
+
+
 async def test_a_dispute_on_megabytes_of_records_still_acts_before_its_due_time(
     ds: Disputes,
 ) -> None:
     # Records stored before the limits existed (or written around the API): 3 MB of text.
+    unlimited_text(ds)
     dispute_id = "dp_bigrecords"
     text = "tracking update " * 2_000  # 32,000 bytes
-    items = [{"kind": "customer_communication", "text": f"{n}:{text}"} for n in range(100)]
+    items = [{"kind": "access_activity_log", "text": f"{n}:{text}"} for n in range(100)]
     transactions.record_transaction(ds.engine, "M-1", f"ch_{dispute_id}", items)
     due = (await ds.env.get_current_time()).replace(microsecond=0) + 3 * DAY
     opened = await ds.event(
@@ -67,7 +78,7 @@ async def test_a_dispute_on_megabytes_of_records_still_acts_before_its_due_time(
     assert v.status == "submitted"
     (request,) = ds.requests(opened.case_id)
     # The provider got the texts, read from the store by the submission activity.
-    assert request.body["evidence[customer_communication]"].count("tracking update") == 200_000
+    assert request.body["evidence[access_activity_log]"].count("tracking update") == 200_000
     # What the case carried, and its activities took and returned, is references and
     # sizes, never the texts.
     handle = ds.env.client.get_workflow_handle(opened.case_id)
@@ -75,6 +86,7 @@ async def test_a_dispute_on_megabytes_of_records_still_acts_before_its_due_time(
 
 
 async def test_long_evidence_texts_within_the_caps_still_submit(ds: Disputes) -> None:
+    unlimited_text(ds)
     _, case_id = await ds.open()
     await ds.act(case_id, {"type": "add_evidence", "items": DELIVERY})
     long = "é" * 19_000  # 38,000 bytes each
@@ -92,6 +104,7 @@ async def test_long_evidence_texts_within_the_caps_still_submit(ds: Disputes) ->
 
 
 async def test_evidence_text_per_case_is_capped_by_how_much(ds: Disputes) -> None:
+    unlimited_text(ds)
     _, case_id = await ds.open()
     cap = RULES.max_evidence_bytes
     batch = 0

@@ -160,7 +160,7 @@ async def test_packet_takes_in_the_transaction_records(ds: Disputes) -> None:
     )
     due = (await ds.env.get_current_time()).replace(microsecond=0) + 10 * DAY
     opened = await ds.event(dispute_id, stage="needs_response", due_by=due)
-    # The two items, and the record's own fields as a receipt (order O-1).
+    # The two items, and the record's own fields as a statement (order O-1).
     v = await ds.until(opened.case_id, lambda v: v.packet is not None and v.packet["items"] == 3)
     assert v.packet is not None and v.round == 1
     assert v.packet["missing"] == ["shipping_tracking_number", "customer_communication"]
@@ -170,9 +170,12 @@ async def test_packet_takes_in_the_transaction_records(ds: Disputes) -> None:
 async def test_oversize_evidence_is_refused_by_how_much(ds: Disputes) -> None:
     _, case_id = await ds.open()
     big = {"kind": "uncategorized_file", "ref": "file_video", "bytes": 5_000_000}
-    await ds.act(case_id, {"type": "add_evidence", "items": [*DELIVERY, big]})
-    message = await ds.refused(case_id, {"type": "submit_defense"}, "Invalid")
+    # Checked when it is added: 422 naming the field and by how much.
+    add = {"type": "add_evidence", "items": [*DELIVERY, big]}
+    message = await ds.refused(case_id, add, "Invalid")
+    assert "uncategorized_file (file_video)" in message
     assert "500,000 over Stripe's 4,500,000-byte limit per file" in message
+    assert (await ds.view(case_id)).packet["items"] == 0  # type: ignore[index]
     assert ds.requests(case_id) == []
 
 

@@ -31,15 +31,25 @@ EVENT: dict[str, Any] = {
             "evidence": {"customer_name": None, "product_description": None, "receipt": None},
             "evidence_details": {
                 "due_by": DUE_BY,
+                "enhanced_eligibility": {},
                 "has_evidence": False,
                 "past_due": False,
                 "submission_count": 0,
             },
+            "enhanced_eligibility_types": [],
             "is_charge_refundable": True,
             "livemode": False,
             "metadata": {"merchant_id": "M-ACME"},
             "payment_intent": "pi_3OeCr92eZvKYlo2C1lUcUGFJ",
-            "payment_method_details": {"card": {"brand": "visa", "network_reason_code": "13.1"}},
+            "payment_method_details": {
+                "card": {
+                    "brand": "visa",
+                    "case_type": "chargeback",
+                    "network": "visa",
+                    "network_reason_code": "13.1",
+                },
+                "type": "card",
+            },
             "reason": "product_not_received",
             "status": "needs_response",
         }
@@ -48,6 +58,27 @@ EVENT: dict[str, Any] = {
     "pending_webhooks": 1,
     "request": {"id": None, "idempotency_key": None},
     "type": "charge.dispute.created",
+}
+
+
+# A dispute eligible for enhanced evidence, as Stripe sends it (`stripe/_dispute.py`:
+# `enhanced_eligibility_types`, `evidence_details.enhanced_eligibility.<type>.status` and
+# VCE3's `required_actions`; stripe/openapi `fixtures3.json` lists the type the same way).
+ELIGIBLE: dict[str, Any] = {
+    "enhanced_eligibility_types": ["visa_compelling_evidence_3", "visa_compliance"],
+    "evidence_details": {
+        "due_by": DUE_BY,
+        "enhanced_eligibility": {
+            "visa_compelling_evidence_3": {
+                "required_actions": ["missing_prior_undisputed_transactions"],
+                "status": "requires_action",
+            },
+            "visa_compliance": {"status": "requires_fee_acknowledgement"},
+        },
+        "has_evidence": False,
+        "past_due": False,
+        "submission_count": 0,
+    },
 }
 
 

@@ -85,7 +85,7 @@ def test_valid_signature_accepted_and_mapped(provider: StripeProvider) -> None:
     assert e.due_by is not None and int(e.due_by.timestamp()) == DUE_BY
     assert e.due_by == datetime.fromtimestamp(DUE_BY, UTC)
     assert e.charge == "ch_3OeCr92eZvKYlo2C1Q9rfyNp"
-    assert e.network == "visa"  # payment_method_details.card.brand, for C5's figures
+    assert e.network == "visa"  # payment_method_details.card.network, for C5's figures
     assert (e.has_evidence, e.submission_count, e.is_charge_refundable) == (False, 0, True)
     assert (e.funds, e.funds_amount, e.fee) == (None, None, None)
 

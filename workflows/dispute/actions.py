@@ -14,7 +14,14 @@ with workflow.unsafe.imports_passed_through():
     from activities.disputes import DisputeActivities
     from redress.models.case import CaseAction
     from redress.models.dispute import SUPERVISORS
-    from redress.models.evidence import HeldEvidence, StoredTexts, StoreTexts, text_size
+    from redress.models.evidence import (
+        HeldEvidence,
+        StoredTexts,
+        StoreTexts,
+        build_packet,
+        text_size,
+    )
+    from redress.models.stripe_evidence import APPEAL_STAGE, FILE_FIELDS, eligibility_refusal
     from redress.refusals import refuse
 
 
@@ -39,16 +46,80 @@ class DisputeActions(DisputeEffects):
                     f"{total - limit:,} over the {limit:,}-byte limit (dispute.max_evidence_bytes)",
                 )
 
+        self._check_model(a)
+
+    def _check_model(self, a: Any) -> None:
+        """The provider's evidence model, when evidence is added: Stripe's enhanced evidence
+        only where the dispute is eligible (409), one file per file field (409), and no
+        new problem in the packet (a text in a file field, a file in a text field, a field
+        or all of them over the character limits, a file over the size limits: 422, naming
+        the field and by how much)."""
+        if a.enhanced_evidence is not None:
+            if self._provider != "stripe":
+                raise refuse(
+                    "Invalid",
+                    f"enhanced_evidence: Stripe's programmes; {self._provider} takes one "
+                    "defence document (add the evidence as items)",
+                )
+            why = eligibility_refusal(a.enhanced_evidence, self.state.eligibility)
+            if why:
+                raise refuse("Conflict", why)
+        if a.appeal is not None:
+            if self._provider != "stripe":
+                raise refuse(
+                    "Invalid", f"appeal: Stripe's appeal evidence; {self._provider} has none"
+                )
+            if self.state.raw_status != APPEAL_STAGE:
+                raise refuse(
+                    "Conflict",
+                    f"appeal: Stripe takes appeal evidence in its appeal stage only "
+                    f"({APPEAL_STAGE}); this dispute is {self.state.raw_status or 'not there'}",
+                )
+        if self._provider != "stripe" or not a.items:
+            return
+        files = {i.kind: i.ref for i in self.state.evidence if i.kind in FILE_FIELDS and i.ref}
+        for i in a.items:
+            if i.kind in FILE_FIELDS and i.ref:
+                held = files.setdefault(i.kind, i.ref)
+                if held != i.ref:
+                    raise refuse(
+                        "Conflict",
+                        f"{i.kind}: the case holds file {held} for it already; Stripe takes "
+                        "one file per field (combine them into one file, or add this one as "
+                        "uncategorized_file)",
+                    )
+        before = self._packet()
+        limits = self._rules.limits.get(self._provider)
+        after = build_packet(
+            self._category,
+            [*self._records, *self.state.evidence, *a.items],
+            self._rules.required,
+            self._provider,
+            limits.model_dump() if limits else {},
+        )
+        new = [p for p in after.problems if p not in before.problems]
+        if after.over_limit and after.over_limit != before.over_limit:
+            new.append(after.over_limit)
+        if new:
+            raise refuse("Invalid", "the evidence would not fit Stripe's model: " + "; ".join(new))
+
     async def _add_evidence(self, cmd: CaseAction, a: Any) -> None:
         items = [i.model_copy(update={"source": "reviewer"}) for i in a.items]
-        if self._by_reference:
+        if self._by_reference and items:
             items = await self._stored(items)
         self.state.evidence = [*self.state.evidence, *items]
+        if a.enhanced_evidence is not None:
+            given = a.enhanced_evidence.model_dump(exclude_none=True)
+            self.state.enhanced = {**(self.state.enhanced or {}), **given}
+        if a.appeal is not None:
+            self.state.appeal = a.appeal.model_dump(exclude_none=True)
         self.event(
             "evidence_added",
             cmd.actor,
             kinds=[i.kind for i in items],
             bytes=sum(i.bytes for i in items),
+            **({"enhanced": sorted(a.enhanced_evidence.given())} if a.enhanced_evidence else {}),
+            **({"appeal": True} if a.appeal else {}),
         )
 
     async def _stored(self, items: list[Any]) -> list[Any]:
@@ -68,7 +139,12 @@ class DisputeActions(DisputeEffects):
         for i in items:
             fields = i.model_dump()
             if i.text:
-                fields.update(text=None, stored=refs.pop(0), text_bytes=len(i.text.encode()))
+                fields.update(
+                    text=None,
+                    stored=refs.pop(0),
+                    text_bytes=len(i.text.encode()),
+                    text_chars=len(i.text),
+                )
             held.append(HeldEvidence.model_validate(fields))
         return held
 
@@ -90,18 +166,22 @@ class DisputeActions(DisputeEffects):
                 f"a defence of {self.facts.amount} {self.facts.currency} is a supervisor's to "
                 f"submit (above {limit}, policy dispute.supervisor_above)",
             )
-        over = self._packet().over_limit
+        packet = self._packet()
+        over = packet.over_limit or "; ".join(packet.problems)
         if over:
             raise refuse("Invalid", f"the evidence exceeds the provider's limits: {over}")
 
     async def _submit_defense(self, cmd: CaseAction, a: Any) -> None:
         await self._collect_records()  # the transaction's records as they are now
         packet = self._packet()
-        if packet.over_limit:
-            raise refuse(
-                "Invalid", f"the evidence exceeds the provider's limits: {packet.over_limit}"
-            )
+        unfit = self._unfit(packet)
+        if unfit:
+            raise refuse("Invalid", f"the evidence exceeds the provider's limits: {unfit}")
         receipt = await self._submit(packet)
+        if receipt.refused:
+            raise refuse(
+                "Invalid", f"the evidence exceeds the provider's limits: {receipt.refused}"
+            )
         self.state.escalated = False
         self.event(
             "defense_submitted",

@@ -9,7 +9,7 @@ from enum import StrEnum
 from temporalio import workflow
 
 from workflows.dispute.events import DisputeEvents
-from workflows.dispute.state import LIFECYCLE, DisputeEffect
+from workflows.dispute.state import EVIDENCE_CHECKED, LIFECYCLE, DisputeEffect
 from workflows.kernel import RETRY
 
 with workflow.unsafe.imports_passed_through():
@@ -25,7 +25,6 @@ with workflow.unsafe.imports_passed_through():
         RecordsRequest,
         accept_body,
         build_packet,
-        defense_body,
     )
 
 
@@ -70,13 +69,19 @@ class DisputeEffects(DisputeEvents):
         if not packet.items and workflow.patched(LIFECYCLE):
             self._escalate("empty_packet")  # nothing to submit: never an empty defence
             return
-        if packet.over_limit:
+        unfit = self._unfit(packet)
+        if unfit:
             # Nothing can be submitted as it stands: a supervisor must cut it down now.
             self.state.escalated = True
-            self.event("escalated", "system", reason="packet_over_limit", detail=packet.over_limit)
+            self.event("escalated", "system", reason="packet_over_limit", detail=unfit)
             self.notify("auto_action", "supervisor", f"auto:{self.state.round}", action="escalated")
             return
         receipt = await self._submit(packet)
+        if receipt.refused:  # the body as built exceeds the provider's limits: not sent
+            self.state.escalated = True
+            self.event("escalated", "system", reason="packet_over_limit", detail=receipt.refused)
+            self.notify("auto_action", "supervisor", f"auto:{self.state.round}", action="escalated")
+            return
         self.state.escalated = True
         self.event(
             "auto_submitted",
@@ -87,29 +92,60 @@ class DisputeEffects(DisputeEvents):
         )
         self.notify("auto_action", "supervisor", f"auto:{self.state.round}", action="submitted")
 
+    def _unfit(self, packet: Packet) -> str | None:
+        """What keeps the packet from going as it stands: the provider's size limits, and
+        (cases that take the provider's evidence model) what its model refuses."""
+        if packet.over_limit:
+            return packet.over_limit
+        if packet.problems and workflow.patched(EVIDENCE_CHECKED):
+            return "; ".join(packet.problems)
+        return None
+
     async def _submit(self, packet: Packet) -> ProviderReceipt:
+        """Submit the packet; a receipt with `refused` set was not sent (the body, built
+        from the texts, exceeds the provider's limits) and changes nothing here."""
+        limits = self._rules.limits.get(self._provider)
         request = DefenseRequest(
             idempotency_key=self._key(f"defense:{self.state.round}"),
             case_id=self._in.case_id,
             provider=self._provider,
             dispute_id=self._dispute_id,
             body={},
+            # The activity builds the body, reading the texts from the store: its input
+            # stays small, and the provider's limits are checked on the body itself.
+            items=[HeldEvidence.model_validate(i.model_dump()) for i in packet.items],
+            merchant_id=self.facts.merchant_id,
+            charge=self.facts.trade_no,
+            limits=limits.model_dump(exclude_none=True) if limits else None,
+            enhanced=self.state.enhanced,
+            appeal=self.state.appeal,
+            heading=self._heading(),
         )
-        if self._by_reference:
-            # The activity reads the texts from the store: its input stays small.
-            request.items = [HeldEvidence.model_validate(i.model_dump()) for i in packet.items]
-            request.merchant_id, request.charge = self.facts.merchant_id, self.facts.trade_no
-        else:
-            request.body = defense_body(self._provider, self._dispute_id, packet.items)
         receipt: ProviderReceipt = await workflow.execute_activity_method(
             DisputeActivities.submit_defense,
             request,
             start_to_close_timeout=self.ACTIVITY_TIMEOUT,
             retry_policy=RETRY,
         )
+        if receipt.refused:
+            return receipt
         self.state.submitted[self.state.round] = receipt.reference
         self._status = "submitted"
         return receipt
+
+    def _heading(self) -> dict[str, str]:
+        """What a defence document states first (Antom's PDF)."""
+        heading = {
+            "Dispute": self._dispute_id,
+            "Case": self._in.case_id,
+            "Merchant": self.facts.merchant_id,
+            "Reason": f"{self._first.reason or 'n/a'} ({self._category})",
+            "Amount": f"{self.facts.amount} {self.facts.currency}",
+            "Round": str(self.state.round),
+        }
+        if self.facts.trade_no:
+            heading["Payment"] = self.facts.trade_no
+        return heading
 
     async def _accept_at_provider(self) -> ProviderReceipt:
         receipt: ProviderReceipt = await workflow.execute_activity_method(

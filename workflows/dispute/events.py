@@ -106,6 +106,8 @@ class DisputeEvents(CaseWorkflow):
                 else:
                     self._set_facts(moved)
         self.state.network = e.network or self.state.network
+        if e.enhanced_eligibility is not None:  # Stripe: what enhanced evidence it may take
+            self.state.eligibility = e.enhanced_eligibility
         if e.stage is None:
             if e.type == "DEFENSE_DUE_ALERT":
                 self.event("provider_alert", e.provider, due_by=iso(e.due_by))

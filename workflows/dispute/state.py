@@ -33,6 +33,10 @@ DATES_CHECKED = "dispute-dates-checked"
 # automatic action acts only on a stage it knows to be defendable and escalates to a
 # supervisor elsewhere (and on an empty packet); money moved is kept by its currency.
 LIFECYCLE = "dispute-lifecycle"
+# The provider's evidence model (Stripe: a text never in a file field, one file per field,
+# the character limits) decides whether the packet can go, before the policy submits it
+# and before the desk's submission.
+EVIDENCE_CHECKED = "dispute-evidence-checked"
 
 
 class DisputeAlarm(StrEnum):
@@ -96,6 +100,12 @@ class DisputeState(KindState):
     # amount (withdrawn, reinstated, fees, deducted).
     moved: dict[str, dict[str, Decimal]] = Field(default_factory=dict)
     network: str | None = None
+    # Stripe's enhanced evidence programmes the dispute is eligible for (type → status,
+    # from `enhanced_eligibility_types` and `evidence_details.enhanced_eligibility`), and
+    # the desk's `enhanced_evidence` as Stripe's API names it.
+    eligibility: dict[str, str] | None = None
+    enhanced: dict[str, Any] | None = None
+    appeal: dict[str, Any] | None = None  # Stripe's `evidence.appeal`, as its API names it
     facts: Amount  # as the newest event that may change them left them
     amount_known: bool = True
     trade_no: str | None = None  # the charge, once an event named it

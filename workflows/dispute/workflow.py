@@ -192,6 +192,10 @@ class DisputeWorkflow(DisputeActions):
             "total_bytes": packet.total_bytes,
             "encoded_chars": packet.encoded_chars,
             "over_limit": packet.over_limit,
+            "text_chars": packet.text_chars,
+            "problems": packet.problems,
+            "enhanced": sorted(self.state.enhanced or {}),
+            "appeal": self.state.appeal is not None,
         }
 
     def _details(self) -> dict[str, Any]:
@@ -202,6 +206,7 @@ class DisputeWorkflow(DisputeActions):
             "reason": self._first.reason,
             "reason_category": self._category,
             "network": self.state.network,
+            "enhanced_eligibility": self.state.eligibility,
             "due_by": iso(self.state.due_by),
             "provider_status": self.state.raw_status,
             "phase": self.state.phase,

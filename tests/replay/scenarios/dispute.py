@@ -180,6 +180,18 @@ async def dispute_not_defendable_expired(env: WorkflowEnvironment, d: DisputeCas
         amount=Decimal("10.00"),
     )
     await env.sleep(timedelta(days=3, hours=1))
+async def dispute_evidence_escalated(env: WorkflowEnvironment, d: DisputeCase) -> None:
+    """The transaction's records hold two texts for one Stripe text field, over its
+    20,000-character limit together: at the margin the policy escalates instead of
+    submitting (`dispute-evidence-checked`), and the due time passes."""
+    from redress.store import transactions
+
+    charge = f"ch_{d.dispute_id}"
+    texts = [{"kind": "product_description", "text": c * 15_000} for c in "yz"]
+    transactions.record_transaction(d.engine, "M100", charge, texts)
+    due = (await env.get_current_time()) + timedelta(days=3)
+    await d.event("charge.dispute.created", stage="needs_response", due_by=due, charge=charge)
+    await env.sleep(timedelta(days=4))
     await env.sleep(timedelta(days=121))
 
 
@@ -190,6 +202,7 @@ STEPS: dict[str, Callable[[WorkflowEnvironment, DisputeCase], Awaitable[None]]] 
     "dispute_not_answerable": dispute_not_answerable,
     "dispute_antom_validation": dispute_antom_validation,
     "dispute_not_defendable_expired": dispute_not_defendable_expired,
+    "dispute_evidence_escalated": dispute_evidence_escalated,
 }
 
 
