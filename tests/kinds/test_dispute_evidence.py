@@ -138,7 +138,10 @@ async def test_over_the_limits_before_submission_the_policy_escalates(ds: Disput
         ],
     )
     due = (await ds.env.get_current_time()).replace(microsecond=0) + 3 * DAY
-    opened = await ds.event(dispute_id, stage="needs_response", due_by=due)
+    # A defendable chargeback: the only stage the policy would submit on by itself.
+    opened = await ds.event(
+        dispute_id, stage="needs_response", due_by=due, phase="chargeback", defendable=True
+    )
     case_id = opened.case_id
     v = await ds.until(case_id, lambda v: v.packet is not None and v.packet["problems"] != [])
     assert v.packet is not None
