@@ -108,6 +108,10 @@ async def test_filters_sorts_and_pages(http: httpx.AsyncClient) -> None:
     assert [i["case_id"] for i in overdue] == ["c2"]
     kinds = (await http.get(f"/cases?kind={KIND_NAMES[-1]},{KIND_NAMES[0]}")).json()
     assert kinds["total"] == 4
+    since = (
+        await http.get("/cases?created_from=2000-01-01T00:00:00Z&created_to=2999-01-01")
+    ).json()
+    assert since["total"] == 4
     for sort in SORTS:
         assert (await http.get(f"/cases?sort={sort}")).json()["total"] == 4
 
@@ -119,10 +123,13 @@ async def test_filters_sorts_and_pages(http: httpx.AsyncClient) -> None:
         ("sort=due", ", ".join(SORTS)),
         ("kind=nope", ", ".join(KIND_NAMES)),
         ("status=open", "closed"),
+        ("status=", "closed"),
+        ("kind=dispute,", ", ".join(KIND_NAMES)),
         ("open=yes", "true or false"),
         ("priority=high", "regular, urgent"),
         ("cursor=bm9wZQ", "malformed cursor"),
         ("limit=501", "less than or equal to 500"),
+        ("created_to=0.5", "ISO 8601"),
     ],
 )
 async def test_unknown_parameters_and_values_are_422s(

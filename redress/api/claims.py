@@ -63,7 +63,7 @@ async def _audited(
 @router.post(
     "/cases/{case_id}/claim",
     response_model=ClaimState,
-    responses=error_responses(401, 403, 404, 409, 422, 503),
+    responses=error_responses(400, 401, 403, 404, 409, 422, 503),
     description=(
         "Claim the case for the caller. 409 if someone else holds it, unless a supervisor "
         'sends `{"force": true}`; claiming a case one already holds changes nothing.'

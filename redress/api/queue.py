@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from redress import kinds
 from redress.api.deps import CurrentPrincipal, State
@@ -67,6 +68,29 @@ def _flag(name: str, raw: str | None) -> bool | None:
     return _BOOL[raw]
 
 
+def _instant(description: str) -> object:
+    return Query(max_length=40, description=description, json_schema_extra={"format": "date-time"})
+
+
+_ISO = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_INSTANT: TypeAdapter[datetime] = TypeAdapter(datetime)
+
+
+def _at(name: str, raw: str | None) -> datetime | None:
+    """An ISO 8601 instant (`2026-03-01T08:00:00+08:00`; without an offset: UTC), never a
+    number of seconds."""
+    if raw is None:
+        return None
+    try:
+        if not _ISO.match(raw):
+            raise ValueError(raw)
+        return _INSTANT.validate_python(raw)
+    except (ValueError, ValidationError) as err:
+        raise HTTPException(
+            422, f"query.{name}: expected an ISO 8601 date-time, got {raw[:40]!r}"
+        ) from err
+
+
 @router.get(
     "/cases",
     response_model=QueuePage,
@@ -106,8 +130,8 @@ def list_cases(
     ] = None,
     penalized: Annotated[str | None, _flag_param("with penalty points (true) or none")] = None,
     overdue: Annotated[str | None, _flag_param("open, a deadline passed (true)")] = None,
-    created_from: Annotated[datetime | None, Query(description="created at or after")] = None,
-    created_to: Annotated[datetime | None, Query(description="created before")] = None,
+    created_from: Annotated[str | None, _instant("created at or after")] = None,
+    created_to: Annotated[str | None, _instant("created before")] = None,
     sort: Annotated[
         str | None, Query(max_length=16, json_schema_extra={"enum": list(SORTS)})
     ] = None,
@@ -134,6 +158,14 @@ def list_cases(
         raise HTTPException(
             422, f"query.priority: unknown priority {priority!r} (known: {', '.join(PRIORITIES)})"
         )
+    for name, value, known in (
+        ("status", status, kinds.statuses()),
+        ("kind", kind, list(kinds.KINDS)),
+    ):
+        if value is not None and not all(part.strip() for part in value.split(",")):
+            raise HTTPException(
+                422, f"query.{name}: an empty value in the list (known: {', '.join(known)})"
+            )
     try:
         query = QueueQuery(
             open=_flag("open", open),
@@ -144,8 +176,8 @@ def list_cases(
             priority=priority,  # type: ignore[arg-type]
             penalized=_flag("penalized", penalized),
             overdue=_flag("overdue", overdue),
-            created_from=created_from,
-            created_to=created_to,
+            created_from=_at("created_from", created_from),
+            created_to=_at("created_to", created_to),
             sort=sort,  # type: ignore[arg-type]
             limit=limit,
             offset=offset,
