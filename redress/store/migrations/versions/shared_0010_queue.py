@@ -32,6 +32,10 @@ QUEUE_INDEXES: list[tuple[str, list[str]]] = [
     ("ix_cases_open_due", ["open", "due_at", "case_id"]),
     ("ix_cases_open_created", ["open", "created_at", "case_id"]),
     ("ix_cases_created", ["created_at", "case_id"]),
+    (
+        "ix_cases_queue_count",
+        ["open", "kind", "status", "category", "priority", "points", "merchant_id", "created_at"],
+    ),
     ("ix_cases_open_amount", ["open", "amount", "case_id"]),
 ]
 
