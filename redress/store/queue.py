@@ -33,38 +33,44 @@ sorts). The cursor is opaque (base64url JSON) and validated: its format version,
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import ColumnElement, and_, func, not_, select, true, tuple_
+from sqlalchemy import Boolean, ColumnElement, and_, func, not_, select, true, tuple_
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from redress import kinds
-from redress.store.tables import CaseRecord
+from redress.store.queue_cursor import (
+    ORDERS,
+    SORTS,
+    QueueError,
+    as_utc,
+    decode_cursor,
+    encode_cursor,
+)
+from redress.store.tables import REGULAR_URGENCY, URGENCY, CaseRecord
 
-SORTS = ("next_deadline", "-next_deadline", "created_at", "-created_at", "amount", "-amount")
+__all__ = [
+    "SORTS",
+    "QueueError",
+    "QueuePage",
+    "QueueQuery",
+    "QueueRow",
+    "encode_cursor",
+    "queue_page",
+]
+
 Sort = Literal["next_deadline", "-next_deadline", "created_at", "-created_at", "amount", "-amount"]
 PRIORITIES = ("regular", "urgent")
 MAX_LIMIT = 500
 MAX_OFFSET = 2**31 - 1  # inside every store's OFFSET (64-bit); larger is a 422
 MAX_CURSOR = 512
-CURSOR_VERSION = 1
 
 _T: Any = CaseRecord.__table__  # type: ignore[attr-defined]
-
-
-class QueueError(ValueError):
-    """A query the store cannot answer as asked (a malformed or foreign cursor)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
 
 
 def _listed(value: Any) -> Any:
@@ -124,7 +130,7 @@ class QueueQuery(BaseModel):
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
         try:
-            return None if value is None else _as_utc(value)
+            return None if value is None else as_utc(value)
         except OverflowError as err:  # 0001-01-01T00:00+01:00 is before the first UTC year
             raise ValueError("outside the years 1 to 9999 in UTC") from err
 
@@ -163,77 +169,27 @@ class QueuePage(BaseModel):
     next_cursor: str | None = None  # None: this is the last page
 
 
-@dataclass(frozen=True)
-class _Order:
-    keys: tuple[str, ...]  # the sort key's columns, `case_id` after them
-    descending: bool = False
+class _Unnarrowing(FunctionElement[bool]):
+    """A condition the store's planner should not take as the way in. SQLite, reading no
+    statistics, would find the overdue cases by their deadline's range and sort them all
+    for the desk's order; told the condition is likely (`likelihood(…, 0.9)`), it walks
+    the queue's index in that order and stops at the page's end. Elsewhere: as written."""
+
+    type = Boolean()
+    name = "unnarrowing"
+    inherit_cache = True
 
 
-_ORDERS: dict[str | None, _Order] = {
-    None: _Order(("urgency", "due_at")),
-    "next_deadline": _Order(("due_at",)),
-    "-next_deadline": _Order(("due_at",), descending=True),
-    "created_at": _Order(("created_at",)),
-    "-created_at": _Order(("created_at",), descending=True),
-    "amount": _Order(("amount",)),
-    "-amount": _Order(("amount",), descending=True),
-}
-_TYPES = {"urgency": "int", "due_at": "time", "created_at": "time", "amount": "decimal"}
+@compiles(_Unnarrowing)
+def _as_written(element: _Unnarrowing, compiler: Any, **kw: Any) -> str:
+    [condition] = element.clauses
+    return str(compiler.process(condition, **kw))
 
 
-def _as_utc(at: datetime) -> datetime:
-    """Aware UTC (SQLite gives stored instants back naive; naive input is taken as UTC)."""
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-
-
-def _encode_key(kind: str, value: Any) -> Any:
-    if kind == "time":
-        return _as_utc(value).isoformat()
-    if kind == "decimal":
-        return str(Decimal(str(value)))
-    return value
-
-
-def _decode_key(kind: str, value: Any) -> Any:
-    if kind == "int" and type(value) is int:
-        return value
-    if kind == "time" and isinstance(value, str) and len(value) <= 40:
-        return _as_utc(datetime.fromisoformat(value))
-    if kind == "decimal" and isinstance(value, str) and len(value) <= 40:
-        amount = Decimal(value)
-        if amount.is_finite():
-            return amount
-    raise ValueError("bad key")
-
-
-def encode_cursor(sort: str | None, keys: list[Any], case_id: str) -> str:
-    order = _ORDERS[sort]
-    values = [_encode_key(_TYPES[k], v) for k, v in zip(order.keys, keys, strict=True)]
-    raw = json.dumps([CURSOR_VERSION, sort or "", *values, case_id], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, sort: str | None) -> tuple[list[Any], str]:
-    """The key values and case ID a cursor holds, or `QueueError` (field `cursor`)."""
-    order = _ORDERS[sort]
-    malformed = QueueError("cursor", "malformed cursor: pass the `next_cursor` of a page")
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, binascii.Error, UnicodeDecodeError) as err:
-        raise malformed from err
-    if not isinstance(data, list) or len(data) < 3 or data[0] != CURSOR_VERSION:
-        raise malformed
-    if data[1] != (sort or ""):
-        made_for = data[1] if data[1] in SORTS else "default"
-        raise QueueError("cursor", f"this cursor pages sort={made_for}; ask with the same sort")
-    *values, case_id = data[2:]
-    if len(values) != len(order.keys) or not isinstance(case_id, str) or len(case_id) > 160:
-        raise malformed
-    try:
-        keys = [_decode_key(_TYPES[k], v) for k, v in zip(order.keys, values, strict=True)]
-    except (ValueError, TypeError, InvalidOperation) as err:
-        raise malformed from err
-    return keys, case_id
+@compiles(_Unnarrowing, "sqlite")
+def _likely(element: _Unnarrowing, compiler: Any, **kw: Any) -> str:
+    [condition] = element.clauses
+    return f"likelihood({compiler.process(condition, **kw)}, 0.9)"
 
 
 def _implied_open(statuses: tuple[str, ...] | None) -> bool | None:
@@ -258,14 +214,20 @@ def _filters(
         where.append(_T.c.status.in_(query.status))
     if query.kind:
         where.append(_T.c.kind.in_(query.kind))
-    for name in ("merchant_id", "category", "priority"):
+    for name in ("merchant_id", "category"):
         value = getattr(query, name)
         if value is not None:
             where.append(_T.c[name] == value)
+    if query.priority is not None:
+        # As the order's key holds it: urgent cases are one run of the queue's index.
+        where.append(_T.c.urgency == URGENCY.get(query.priority, REGULAR_URGENCY))
     if query.penalized is not None:
         where.append(_T.c.points > 0 if query.penalized else _T.c.points <= 0)
     if query.overdue is not None:
-        overdue = and_(_T.c.open == true(), _T.c.due_at < now)
+        passed: ColumnElement[bool] = _T.c.due_at < now
+        if query.sort is None:
+            passed = _Unnarrowing(passed)
+        overdue = and_(_T.c.open == true(), passed)
         where.append(overdue if query.overdue else not_(overdue))
     if query.created_from is not None:
         where.append(_T.c.created_at >= query.created_from)
@@ -282,7 +244,7 @@ def _amount(value: Any) -> Decimal:
 
 
 def _row(r: Any, now: datetime) -> QueueRow:
-    deadline = _as_utc(r.next_deadline) if r.next_deadline is not None else None
+    deadline = as_utc(r.next_deadline) if r.next_deadline is not None else None
     return QueueRow(
         case_id=r.case_id,
         kind=r.kind,
@@ -293,7 +255,7 @@ def _row(r: Any, now: datetime) -> QueueRow:
         amount=_amount(r.amount),
         currency=r.currency,
         category=r.category,
-        created_at=_as_utc(r.created_at),
+        created_at=as_utc(r.created_at),
         next_deadline=deadline,
         next_deadline_name=r.next_deadline_name,
         overdue=bool(r.open) and deadline is not None and deadline < now,
@@ -302,9 +264,9 @@ def _row(r: Any, now: datetime) -> QueueRow:
         points=r.points,
         assignee=r.assignee,
         assignee_name=r.assignee_name,
-        claimed_at=_as_utc(r.claimed_at) if r.claimed_at is not None else None,
+        claimed_at=as_utc(r.claimed_at) if r.claimed_at is not None else None,
         stalled=r.stalled_since is not None,
-        stalled_since=_as_utc(r.stalled_since) if r.stalled_since is not None else None,
+        stalled_since=as_utc(r.stalled_since) if r.stalled_since is not None else None,
     )
 
 
@@ -337,8 +299,8 @@ def page_statement(
 ) -> Any:
     """The SELECT of one page (one row more than the limit: whether another page follows);
     the benchmark EXPLAINs it."""
-    now = _as_utc(now or datetime.now(UTC))
-    order = _ORDERS[query.sort]
+    now = as_utc(now or datetime.now(UTC))
+    order = ORDERS[query.sort]
     where = _filters(query, merchants, now)
     columns = [_T.c[k] for k in (*order.keys, "case_id")]
     if query.cursor is not None:
@@ -368,7 +330,7 @@ def queue_page(
     now: datetime | None = None,
 ) -> QueuePage:
     """One page of the queue (see the module docstring); `merchants` the caller's scope."""
-    now = _as_utc(now or datetime.now(UTC))
+    now = as_utc(now or datetime.now(UTC))
     if merchants is not None and not merchants:
         return QueuePage(total=0, items=[])
     stmt = page_statement(query, merchants, now)
@@ -380,6 +342,6 @@ def queue_page(
     next_cursor = None
     if more and rows:
         last = rows[-1]
-        keys = [getattr(last, k) for k in _ORDERS[query.sort].keys]
+        keys = [getattr(last, k) for k in ORDERS[query.sort].keys]
         next_cursor = encode_cursor(query.sort, keys, last.case_id)
     return QueuePage(total=int(total), items=[_row(r, now) for r in rows], next_cursor=next_cursor)
