@@ -48,6 +48,8 @@ def upsert_case(engine: Engine, view: CaseView) -> bool:
     seq is lower. Returns whether the row was written. The claim (`assignee`…) is people's,
     never written here."""
     deadline_name, next_deadline = _next_deadline(view)
+    # In UTC: SQLite keeps an instant's wall time and drops its offset.
+    next_deadline = next_deadline.astimezone(UTC) if next_deadline else None
     values: dict[str, Any] = dict(
         case_id=view.case_id,
         workflow_id=view.workflow_id,
@@ -55,7 +57,7 @@ def upsert_case(engine: Engine, view: CaseView) -> bool:
         status=view.status,
         outcome=view.outcome,
         merchant_id=view.merchant_id,
-        created_at=view.created_at,
+        created_at=view.created_at.astimezone(UTC),
         updated_at=datetime.now(UTC),
         next_deadline=next_deadline,
         next_deadline_name=deadline_name,
