@@ -43,7 +43,7 @@ async def test_a_scoped_desk_sees_and_moves_only_its_merchants(stack: Stack) -> 
         assert {i["merchant_id"] for i in both["items"]} == {"M-A", "M:B"}
         # Asking for another merchant by name finds nothing, not an error that confirms it.
         other = (await stack.read("/cases", "desk-a", params={"merchant_id": "M-C"})).json()
-        assert other == {"total": 0, "items": []}
+        assert other == {"total": 0, "items": [], "next_cursor": None}
 
         assert (await stack.read(f"/cases/{a}", "desk-a")).status_code == 200
         assert (await stack.read(f"/cases/{b}", "desk-ab")).status_code == 200

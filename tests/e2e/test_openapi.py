@@ -52,6 +52,14 @@ checks.positive_data_acceptance.expected-statuses = [
     "2xx", "3xx", 401, 403, 404, 409, 422, 428, 429, "5xx"
 ]
 
+# A cursor is opaque: only one the API made (a page's `next_cursor`) is valid, which no
+# schema states; any other string of its alphabet is the documented 422.
+[[operations]]
+include-path = "/cases"
+checks.positive_data_acceptance.expected-statuses = [
+    "2xx", "3xx", 401, 403, 404, 409, 422, 428, 429, "5xx"
+]
+
 # A window of zero, or longer than the attempts ledger keeps, matches the duration grammar
 # and is refused with the documented 422 (its bounds are the policy's, not the schema's).
 [[operations]]
