@@ -108,6 +108,9 @@ class CaseKind:
     # "module:function" of the kind's Temporal Schedules: (client, policy, task queue) →
     # created or brought up to date at the worker's start (`redress.schedules`).
     schedules: tuple[str, ...] = ()
+    # "module:function" of the kind's charts on the console's overview: (engine, policy,
+    # merchants the viewer sees or None for all, now, language) → `redress.console.svg.Chart`s.
+    console_charts: tuple[str, ...] = ()
 
     @property
     def workflow_type(self) -> str:
@@ -139,6 +142,16 @@ class CaseKind:
             return []
         found: list[Callable[..., Any]] = _load(self.activities)(parts)
         return found
+
+    def action_states(self) -> dict[str, tuple[str, ...] | None]:
+        """Action type → the statuses it may be taken in (None: the workflow's own check
+        decides), read from the workflow's action table (the console's business alone)."""
+        table: Mapping[str, Any] = getattr(self.load_workflow(), "ACTIONS", {})
+        return {name: rule.states for name, rule in table.items()}
+
+    def load_console_charts(self) -> list[Callable[..., Any]]:
+        """The kind's chart makers for the console's overview."""
+        return [_load(ref) for ref in self.console_charts]
 
     def load_routers(self) -> list[APIRouter]:
         """The kind's own API routes (the app's business alone)."""
