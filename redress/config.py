@@ -158,6 +158,8 @@ class Grant:
 
     role: str
     merchants: frozenset[str] | None = None
+    # The person (or desk) the token belongs to, as timelines and the audit log show it.
+    name: str | None = None
 
     def sees(self, merchant_id: str) -> bool:
         return self.merchants is None or merchant_id in self.merchants
@@ -168,10 +170,30 @@ class Grant:
         return "*" if self.merchants is None else "+".join(sorted(self.merchants))
 
 
+MAX_NAME = 80  # a display name's characters
+
+
+def _split_name(rest: str, n: int) -> tuple[str, str | None]:
+    """`merchants[:name=Display Name]` or `name=Display Name` → (merchants, name)."""
+    if rest.startswith("name="):
+        merchants, raw = "", rest[5:]
+    elif ":name=" in rest:
+        merchants, _, raw = rest.rpartition(":name=")
+    else:
+        return rest, None
+    name = " ".join(raw.split())
+    if not name or len(name) > MAX_NAME or not name.isprintable():
+        raise ValueError(
+            f"REDRESS_API_TOKENS entry {n}: name= takes 1 to {MAX_NAME} printable characters"
+        )
+    return merchants, name
+
+
 def parse_tokens(raw: str) -> dict[str, Grant]:
-    """`token:role[:merchant+merchant…],…`; a token may be given hashed as
-    `sha256:<hex>:role[:merchants]`. Only the first two colons split: merchant IDs may
-    hold colons, tokens may not."""
+    """`token:role[:merchant+merchant…][:name=Display Name],…`; a token may be given hashed
+    as `sha256:<hex>:role[…]`. Only the first two colons split: merchant IDs may hold
+    colons, tokens may not. The display name is the part after the last `:name=` (or the
+    whole third part when it starts with `name=`): 1 to 80 printable characters, no comma."""
     tokens: dict[str, Grant] = {}
     entries = [part.strip() for part in raw.split(",")]
     for n, item in enumerate(filter(None, entries), start=1):
@@ -181,12 +203,15 @@ def parse_tokens(raw: str) -> dict[str, Grant]:
             # The entry's number, never its text: that would put a token in a log.
             raise ValueError(f"REDRESS_API_TOKENS entry {n} is not token:role[:merchants]")
         merchants = None
+        name = None
         if len(parts) == 3:
-            merchants = frozenset(m for m in parts[2].split("+") if m)
-            if not merchants:
-                raise ValueError(f"REDRESS_API_TOKENS entry {n} names no merchant")
+            rest, name = _split_name(parts[2], n)
+            if rest or name is None:
+                merchants = frozenset(m for m in rest.split("+") if m)
+                if not merchants:
+                    raise ValueError(f"REDRESS_API_TOKENS entry {n} names no merchant")
         key = "sha256:" + parts[0] if hashed else hash_token(parts[0])
-        tokens[key] = Grant(role=parts[1], merchants=merchants)
+        tokens[key] = Grant(role=parts[1], merchants=merchants, name=name)
     return tokens
 
 

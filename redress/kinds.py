@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 from pydantic import BaseModel, TypeAdapter
 from temporalio.common import SearchAttributeKey
@@ -108,6 +108,10 @@ class CaseKind:
     # "module:function" of the kind's Temporal Schedules: (client, policy, task queue) →
     # created or brought up to date at the worker's start (`redress.schedules`).
     schedules: tuple[str, ...] = ()
+    # Every status a case of the kind can be in (`GET /cases?status=` knows them), and the
+    # final ones: a case in one of those is no longer open (the queue's `open`).
+    statuses: tuple[str, ...] = ()
+    final_statuses: frozenset[str] = frozenset({"closed"})
     # "module:function" of the kind's charts on the console's overview: (engine, policy,
     # merchants the viewer sees or None for all, now, language) → `redress.console.svg.Chart`s.
     console_charts: tuple[str, ...] = ()
@@ -172,6 +176,10 @@ class CaseKind:
     def case_id(self, source: str, source_id: str) -> str:
         return f"{self.prefix}-{source}-{source_id}"
 
+    def is_open(self, status: str) -> bool:
+        """Whether a case of the kind in `status` is still open (not in a final status)."""
+        return status not in self.final_statuses
+
 
 KINDS: dict[str, CaseKind] = {
     kind.name: kind
@@ -180,6 +188,7 @@ KINDS: dict[str, CaseKind] = {
             name=complaint.KIND,
             prefix="complaint",
             workflow="workflows.complaint:ComplaintWorkflow",
+            statuses=get_args(complaint.CaseStatus),
             input=complaint.ComplaintCaseInput,
             actions=complaint.ACTIONS,
             roles=complaint.ROLE_ACTIONS,
@@ -193,6 +202,7 @@ KINDS: dict[str, CaseKind] = {
             name=platform_complaint.KIND,
             prefix="platform",
             workflow="workflows.platform_complaint:PlatformComplaintWorkflow",
+            statuses=get_args(platform_complaint.CaseStatus),
             input=platform_complaint.PlatformComplaintCaseInput,
             actions=platform_actions.ACTIONS,
             roles=platform_actions.ROLE_ACTIONS,
@@ -211,6 +221,7 @@ KINDS: dict[str, CaseKind] = {
             name=dispute.KIND,
             prefix="dispute",
             workflow="workflows.dispute:DisputeWorkflow",
+            statuses=get_args(dispute.CaseStatus),
             input=dispute.DisputeCaseInput,
             actions=dispute.ACTIONS,
             roles=dispute.ROLE_ACTIONS,
@@ -234,6 +245,7 @@ KINDS: dict[str, CaseKind] = {
             name=payment_failure.KIND,
             prefix=payment_failure.PREFIX,
             workflow="workflows.payment_failure:PaymentFailureWorkflow",
+            statuses=get_args(payment_failure.CaseStatus),
             input=payment_failure.PaymentFailureCaseInput,
             actions=payment_failure.ACTIONS,
             roles=payment_failure.ROLE_ACTIONS,
@@ -273,6 +285,18 @@ def by_case_id(case_id: str) -> CaseKind | None:
 
 def event_types() -> list[str]:
     return sorted(t for k in KINDS.values() for t in k.events)
+
+
+def statuses() -> list[str]:
+    """Every registered kind's statuses, each once, in registry order."""
+    return list(dict.fromkeys(s for k in KINDS.values() for s in k.statuses))
+
+
+def is_open(kind: str, status: str) -> bool:
+    """Whether a case is open: its status is not one its kind declares final (a kind not
+    registered, say from a store shared with a newer release, counts `closed` as final)."""
+    registered = KINDS.get(kind)
+    return registered.is_open(status) if registered else status != "closed"
 
 
 def retention_tables() -> list[Purge]:

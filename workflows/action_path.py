@@ -15,7 +15,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from pydantic import TypeAdapter, ValidationError
 
-    from redress.models.case import ActionReceipt, CaseAction, CaseView, Role
+    from redress.models.case import ActionReceipt, CaseAction, CaseView, Role, TimelineEvent
     from redress.models.values import INCOMING
     from redress.policy import SignalsPolicy
     from redress.refusals import refuse
@@ -33,6 +33,7 @@ class CaseActionPath(CaseRefunds):
     _lock: asyncio.Lock
     _wake: bool
     _requests: list[str]
+    _timeline: list[TimelineEvent]
 
     @workflow.update(name="act")
     async def act(self, cmd: CaseAction) -> ActionReceipt:
@@ -107,7 +108,15 @@ class CaseActionPath(CaseRefunds):
         return action
 
     async def _perform(self, cmd: CaseAction, action: Any) -> None:
-        done = self.ACTIONS[action.type].handler(self, cmd, action)
-        if inspect.isawaitable(done):
-            await done
+        before = len(self._timeline)
+        try:
+            done = self.ACTIONS[action.type].handler(self, cmd, action)
+            if inspect.isawaitable(done):
+                await done
+        finally:
+            # The entries the action made carry its actor's display name (state only).
+            if cmd.actor_name:
+                for entry in self._timeline[before:]:
+                    if entry.actor == cmd.actor:
+                        entry.actor_name = cmd.actor_name
         self._wake = True

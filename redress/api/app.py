@@ -13,7 +13,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
 
 from redress import console, kinds
-from redress.api import cases, codec, merchants, openapi, progress, transactions, webhooks
+from redress.api import (
+    cases,
+    claims,
+    codec,
+    merchants,
+    openapi,
+    progress,
+    queue,
+    transactions,
+    webhooks,
+)
 from redress.api.body_limit import BodyLimit
 from redress.api.deps import AppState
 from redress.api.signing import WebhookSigner
@@ -80,7 +90,9 @@ def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
         return {"status": "ok"}
 
     app.include_router(webhooks.router)
+    app.include_router(queue.router)
     app.include_router(cases.router)
+    app.include_router(claims.router)
     app.include_router(codec.router)
     app.include_router(progress.router)
     app.include_router(transactions.router)

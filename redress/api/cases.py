@@ -8,9 +8,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Query
+from fastapi import APIRouter, Header, HTTPException
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
@@ -35,80 +35,6 @@ def _actions_schema() -> dict[str, Any]:
     # anyOf: each kind's actions are a oneOf of their own; the case's kind picks the one.
     # Their `$defs` are hoisted into the document's components (api/openapi.py).
     return {"anyOf": [kind.actions.json_schema() for kind in kinds.KINDS.values()]}
-
-
-# Far past any page of cases, and inside every store's integer (SQLite's and PostgreSQL's
-# OFFSET are 64-bit): a larger offset is a 422 naming the bound, never a store error.
-MAX_OFFSET = 2**31 - 1
-
-
-class CaseSummary(BaseModel):
-    case_id: str
-    kind: str
-    status: str
-    outcome: str | None
-    merchant_id: str
-    next_deadline: str | None
-    points: int
-    priority: str = "regular"
-    # The deadline watchdog's mark: a deadline passed and nothing moved the case since.
-    stalled: bool = False
-    stalled_since: str | None = None
-
-
-class CaseList(BaseModel):
-    total: int
-    items: list[CaseSummary]
-
-
-@router.get("/cases", response_model=CaseList, responses=error_responses(401, 422))
-def list_cases(
-    state: State,
-    principal: CurrentPrincipal,
-    status: Annotated[str | None, Query(max_length=40)] = None,
-    merchant_id: Annotated[str | None, Query(max_length=128)] = None,
-    kind: Annotated[
-        str | None, Query(max_length=40, json_schema_extra={"enum": list(kinds.KINDS)})
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> CaseList:
-    if kind is not None and kind not in kinds.KINDS:
-        raise HTTPException(422, f"kind: unknown kind {kind!r} (known: {', '.join(kinds.KINDS)})")
-    total, rows = crud.list_cases(
-        state.engine,
-        status=status,
-        merchant_id=merchant_id,
-        kind=kind,
-        merchants=principal.merchants,  # a scoped token lists its merchants' cases only
-        limit=limit,
-        offset=offset,
-    )
-    return CaseList(
-        total=total,
-        items=[
-            CaseSummary(
-                case_id=r.case_id,
-                kind=r.kind,
-                status=r.status,
-                outcome=r.outcome,
-                merchant_id=r.merchant_id,
-                next_deadline=r.next_deadline.isoformat() if r.next_deadline else None,
-                points=r.points,
-                priority=r.priority,
-                stalled=r.stalled_since is not None,
-                stalled_since=_iso_utc(r.stalled_since),
-            )
-            for r in rows
-        ],
-    )
-
-
-def _iso_utc(at: datetime | None) -> str | None:
-    """The store's UTC instants (SQLite gives them back naive) with their offset."""
-    if at is None:
-        return None
-    return (at if at.tzinfo else at.replace(tzinfo=UTC)).isoformat()
 
 
 @router.get(
@@ -170,8 +96,7 @@ async def take_action(
     A refusal is an HTTPException with its status and message."""
     request_id = idempotency_key or str(uuid.uuid4())
     action_type = printable(body.get("type", "?"))[:32]
-    audit = (state, case_id, principal, request_id, action_type)
-    how = {"via": via}
+    audit_args = (state, case_id, principal, request_id, action_type)
     try:
         if moves_money(case_id, body) and not idempotency_key:
             raise HTTPException(
@@ -181,9 +106,9 @@ async def take_action(
             )
         view = await _act(case_id, body, state, principal, request_id, idempotency_key)
     except HTTPException as err:
-        await _audit(*audit, err.status_code, err.detail, **how)
+        await audit(*audit_args, err.status_code, err.detail, via=via)
         raise
-    await _audit(*audit, 200, "", **how)
+    await audit(*audit_args, 200, "", via=via)
     return view
 
 
@@ -217,7 +142,7 @@ async def bind_key(
         )
 
 
-async def _audit(
+async def audit(
     state: AppState,
     case_id: str,
     principal: Principal,
@@ -232,6 +157,7 @@ async def _audit(
         request_id=request_id,
         case_id=case_id[:160],
         actor=principal.actor,
+        actor_name=principal.display_name,
         role=principal.role,
         scope=principal.scope[:1000],
         action=action,
@@ -279,6 +205,7 @@ async def _act(
         role=principal.role,  # type: ignore[arg-type]
         action=action,
         request_id=request_id,
+        actor_name=principal.display_name,
     )
     handle = state.client.get_workflow_handle(case_id)
     try:

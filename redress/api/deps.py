@@ -48,9 +48,14 @@ class AppState:
 
 @dataclass(frozen=True, kw_only=True)
 class Principal(Grant):
-    """Who is asking: an actor name for the audit log, with the token's role and scope."""
+    """Who is asking: a stable actor ID for the audit log (`agent-<hash>`), with the token's
+    role, scope and display name (`name`, from the token's `name=` part, or None)."""
 
     actor: str
+
+    @property
+    def display_name(self) -> str | None:
+        return self.name
 
 
 def app_state(request: Request) -> AppState:
@@ -132,7 +137,10 @@ def principal_for_digest(settings: Settings, digest: str) -> Principal | None:
     if grant is None:
         return None
     return Principal(
-        actor=f"{grant.role}-{digest[7:15]}", role=grant.role, merchants=grant.merchants
+        actor=f"{grant.role}-{digest[7:15]}",
+        role=grant.role,
+        merchants=grant.merchants,
+        name=grant.name,
     )
 
 

@@ -46,6 +46,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "assignee": {"en": "Assignee", "zh-CN": "处理人"},
     "claim": {"en": "Claim", "zh-CN": "认领"},
     "release": {"en": "Release", "zh-CN": "释放"},
+    "cases_total": {"en": "cases match", "zh-CN": "个案件符合条件"},
     "filter": {"en": "Filter", "zh-CN": "筛选"},
     "any": {"en": "any", "zh-CN": "全部"},
     "yes": {"en": "yes", "zh-CN": "是"},
@@ -85,7 +86,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "appeals_won": {"en": "appeals won", "zh-CN": "申诉成功"},
     "stalled": {"en": "stalled", "zh-CN": "停滞"},
-    "language": {"en": "中文", "zh-CN": "English"},
+    "language": {"en": "中文 (zh-CN)", "zh-CN": "English"},
     "forbidden": {"en": "Refused", "zh-CN": "拒绝"},
     "not_found": {"en": "No such case.", "zh-CN": "没有该案件。"},
 }

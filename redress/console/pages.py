@@ -83,6 +83,7 @@ def render(v: Visit, template: str, status: int = 200, **context: Any) -> HTMLRe
         csrf=v.session.csrf if v.session else "",
         fresh_key=lambda: secrets.token_urlsafe(18),
         path=v.request.url.path,
+        here=v.request.url.path + (f"?{v.request.url.query}" if v.request.url.query else ""),
         **context,
     )
     return HTMLResponse(

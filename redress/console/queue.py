@@ -1,25 +1,31 @@
-"""The queue: open cases of every kind, most urgent first, with the queue API's filters,
-time left on each, paging."""
+"""The queue: open cases of every kind in the queue API's order (urgent first, then the
+next deadline, cases without one last), time left on each, the API's filters, paging by
+cursor, and claiming a case. Both go through what the API uses (`queue_page`, the claim
+routes' own functions)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
-from starlette.responses import Response
+from pydantic import ValidationError
+from starlette.responses import RedirectResponse, Response
 
 from redress import kinds
-from redress.console import i18n
-from redress.console.pages import Visit, aware, now, render, signed_in, time_left
-from redress.store import crud
+from redress.api import claims
+from redress.api.errors import validation_detail
+from redress.console import i18n, session
+from redress.console.pages import form_of, now, render, signed_in, time_left
+from redress.store.queue import SORTS, QueueError, QueuePage, QueueQuery, queue_page
 
 router = APIRouter()
 PAGE = 25
-# The queue API's filters, as the form names them (the values are checked there).
+# The queue API's filters, as the form names them (`QueueQuery` checks the values).
 FILTERS = (
+    "open",
     "kind",
     "status",
     "merchant_id",
@@ -31,99 +37,82 @@ FILTERS = (
     "created_to",
     "sort",
 )
-SORTS = ("", "next_deadline", "-next_deadline", "created_at", "-created_at", "amount", "-amount")
 
 
-@dataclass
-class Row:
-    case_id: str
-    kind: str
-    status: str
-    outcome: str | None
-    merchant_id: str
-    amount: str
-    currency: str
-    category: str | None
-    created_at: datetime
-    next_deadline: datetime | None
-    next_deadline_name: str | None
-    priority: str
-    penalty_points: int
-    assignee: str | None = None
-    left: str = ""
-    overdue: bool = False
+def _day(raw: str, after: bool) -> datetime | str:
+    """A date input's day as the instant it starts (`after`: the next day's start, so the
+    day itself is inside `created_to`); anything else is left to the query to refuse."""
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        return raw
+    return datetime.combine(day + timedelta(days=1 if after else 0), time(), tzinfo=UTC)
 
 
-def _filters(request: Request) -> dict[str, str]:
-    q = request.query_params
-    return {k: q[k][:128] for k in FILTERS if q.get(k)}
-
-
-def _page(v: Visit, filters: dict[str, str], cursor: str | None) -> tuple[list[Row], str | None]:
-    """A page of the queue from the case store (open cases, urgent first, then the next
-    deadline, cases without one last)."""
-    p = v.principal
-    assert p is not None
-    offset = int(cursor) if cursor and cursor.isdigit() else 0
-    _, records = crud.list_cases(
-        v.state.engine,
-        status=filters.get("status"),
-        merchant_id=filters.get("merchant_id"),
-        kind=filters.get("kind") if filters.get("kind") in kinds.KINDS else None,
-        merchants=p.merchants,
-        limit=500,
-    )
-    rows = []
-    for r in records:
-        data: dict[str, Any] = r.data
-        if data.get("closed_at") or r.status == "closed":
-            continue
-        deadlines = {
-            name: aware(datetime.fromisoformat(at))
-            for name, at in data.get("deadlines", {}).items()
-        }
-        name = min(deadlines, key=lambda n: deadlines[n]) if deadlines else None
-        rows.append(
-            Row(
-                case_id=r.case_id,
-                kind=r.kind,
-                status=r.status,
-                outcome=r.outcome,
-                merchant_id=r.merchant_id,
-                amount=str(data.get("amount", "")),
-                currency=str(data.get("currency", "")),
-                category=data.get("category"),
-                created_at=aware(r.created_at),
-                next_deadline=deadlines[name] if name else None,
-                next_deadline_name=name,
-                priority=r.priority,
-                penalty_points=r.points,
-            )
-        )
-    far = aware(datetime.max.replace(year=9999))
-    rows.sort(key=lambda r: (r.priority != "urgent", r.next_deadline or far, r.case_id))
-    page = rows[offset : offset + PAGE]
-    more = str(offset + PAGE) if len(rows) > offset + PAGE else None
-    return page, more
+def _query(filters: dict[str, str], cursor: str | None) -> QueueQuery:
+    given: dict[str, Any] = {k: v for k, v in filters.items() if k != "open"}
+    given["open"] = {"true": True, "false": False}.get(filters.get("open", "true"))
+    for name in ("penalized", "overdue"):
+        if name in given:
+            given[name] = given[name] == "true"
+    if "created_from" in given:
+        given["created_from"] = _day(given["created_from"], after=False)
+    if "created_to" in given:
+        given["created_to"] = _day(given["created_to"], after=True)
+    return QueueQuery(**given, limit=PAGE, cursor=cursor or None)
 
 
 @router.get("")
 async def queue(request: Request, cursor: str | None = None) -> Response:
     v = signed_in(request)
-    filters = _filters(request)
-    rows, next_cursor = await run_in_threadpool(_page, v, filters, cursor)
+    assert v.principal is not None
+    q = request.query_params
+    filters = {k: q[k][:128] for k in FILTERS if q.get(k)}
+    error = ""
+    page = QueuePage(total=0, items=[])
+    try:
+        query = _query(filters, cursor)
+        page = await run_in_threadpool(queue_page, v.state.engine, query, v.principal.merchants)
+    except ValidationError as err:
+        error = validation_detail(err)
+    except QueueError as err:
+        error = str(err)
     lang = i18n.choose(request)
     at = now()
-    for row in rows:
-        row.left, row.overdue = time_left(row.next_deadline, lang, at)
+    rows = [(row, *time_left(row.next_deadline, lang, at)) for row in page.items]
     return render(
         v,
         "queue.html",
+        status=422 if error else 200,
+        error=error,
         rows=rows,
+        total=page.total,
         filters=filters,
         kinds=list(kinds.KINDS),
-        sorts=SORTS,
-        next_cursor=next_cursor,
+        sorts=("", *SORTS),
+        next_cursor=page.next_cursor,
         cursor=cursor,
-        query={k: val for k, val in filters.items()},
+        query=filters,
     )
+
+
+@router.post("/cases/{case_id}/claim")
+async def claim(case_id: str, request: Request) -> Response:
+    """Claim the case, or release it (`release=1`), as the claim API does; back to the
+    queue, where a refusal (someone else holds it) shows its message."""
+    v = signed_in(request)
+    form = await form_of(request)
+    await session.check_csrf(request, v.state, v.session, v.principal, form, case_id=case_id)
+    assert v.principal is not None
+    try:
+        if form.get("release"):
+            await claims.release(case_id, v.state, v.principal)
+        else:
+            await claims.claim(case_id, v.state, v.principal, None)
+    except HTTPException as err:
+        return render(
+            v, "message.html", status=err.status_code, message="refused", detail=str(err.detail)
+        )
+    back = form.get("back", "")
+    target = back if back.startswith("/console") and "//" not in back else "/console"
+    return RedirectResponse(target or f"/console#{quote(case_id)}", status_code=303)

@@ -80,6 +80,9 @@ class CaseAction(BaseModel):
     role: Role
     action: dict[str, Any]
     request_id: str | None = None
+    # The actor's display name (the API token's `name=`), put on the timeline entries the
+    # action makes; commands recorded before it existed carry none.
+    actor_name: Annotated[str, StringConstraints(max_length=80), Plain] | None = None
 
     @field_validator("action", mode="before")
     @classmethod
@@ -135,6 +138,8 @@ class TimelineEvent(BaseModel):
     at: datetime
     type: str
     actor: str
+    # Who the actor is to people (an API token's display name), when the action named one.
+    actor_name: str | None = None
 
 
 class CaseView(BaseModel):

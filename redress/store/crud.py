@@ -13,9 +13,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
+from redress import kinds
 from redress.models import CaseView
 from redress.store.db import INSERT_BY_DIALECT
 from redress.store.tables import (
+    NO_DEADLINE,
+    REGULAR_URGENCY,
+    URGENCY,
     ActionKey,
     AuditEntry,
     CaseLink,
@@ -27,8 +31,12 @@ from redress.store.tables import (
 )
 
 
-def _next_deadline(view: CaseView) -> datetime | None:
-    return min(view.deadlines.values(), default=None)
+def _next_deadline(view: CaseView) -> tuple[str | None, datetime | None]:
+    """The case's earliest running deadline and its name (`respond_by`…)."""
+    if not view.deadlines:
+        return None, None
+    name = min(view.deadlines, key=lambda n: (view.deadlines[n], n))
+    return name, view.deadlines[name]
 
 
 def upsert_case(engine: Engine, view: CaseView) -> bool:
@@ -37,7 +45,9 @@ def upsert_case(engine: Engine, view: CaseView) -> bool:
     never makes): the order is `CaseView.seq`, not `version`.
 
     One statement, one round trip: INSERT … ON CONFLICT DO UPDATE … WHERE the stored
-    seq is lower. Returns whether the row was written."""
+    seq is lower. Returns whether the row was written. The claim (`assignee`…) is people's,
+    never written here."""
+    deadline_name, next_deadline = _next_deadline(view)
     values: dict[str, Any] = dict(
         case_id=view.case_id,
         workflow_id=view.workflow_id,
@@ -47,8 +57,15 @@ def upsert_case(engine: Engine, view: CaseView) -> bool:
         merchant_id=view.merchant_id,
         created_at=view.created_at,
         updated_at=datetime.now(UTC),
-        next_deadline=_next_deadline(view),
+        next_deadline=next_deadline,
+        next_deadline_name=deadline_name,
+        due_at=next_deadline or NO_DEADLINE,
         priority=view.priority,
+        urgency=URGENCY.get(view.priority, REGULAR_URGENCY),
+        open=kinds.is_open(view.kind, view.status),
+        amount=view.amount,
+        currency=view.currency[:3],
+        category=view.category[:64] if view.category else None,
         points=sum(p.points for p in view.penalties if p.state != "revoked"),
         version=view.version,
         seq=view.seq,

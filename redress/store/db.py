@@ -88,6 +88,7 @@ LEGACY_MARKS: dict[str, LegacyMarks] = {
         ("shared_0007", ("index", "cases", "ix_cases_kind_merchant_created")),
         ("shared_0008", ("table", "deadline_alerts", "")),
         ("shared_0009", ("column", "audit_log", "via")),
+        ("shared_0010", ("column", "cases", "due_at")),
     ],
 }
 

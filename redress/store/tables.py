@@ -3,16 +3,32 @@ queryable projection, plus the idempotency records of refunds and notices."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, text
+from sqlalchemy import JSON, BigInteger, Column, Index, Numeric, SmallInteger, text
 from sqlmodel import Field, SQLModel
+
+# A case without a deadline sorts as if its deadline were this far (`CaseRecord.due_at`):
+# after every dated case in ascending order, before them in descending order.
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
+# The queue's urgency key (`CaseRecord.urgency`): urgent cases (P4) first.
+URGENCY = {"urgent": 0}
+REGULAR_URGENCY = 1
 
 
 class CaseRecord(SQLModel, table=True):
     __tablename__ = "cases"
     __table_args__ = (
+        # The queue (redress/store/queue.py): each order, with and without `open`, keyset
+        # pagination on the order's key and `case_id`.
+        Index("ix_cases_queue", "urgency", "due_at", "case_id"),
+        Index("ix_cases_queue_open", "open", "urgency", "due_at", "case_id"),
+        Index("ix_cases_queue_merchant", "merchant_id", "open", "urgency", "due_at", "case_id"),
+        Index("ix_cases_open_due", "open", "due_at", "case_id"),
+        Index("ix_cases_open_created", "open", "created_at", "case_id"),
+        Index("ix_cases_open_amount", "open", "amount", "case_id"),
         # The monitoring figures count a kind's cases per merchant and month (C5).
         Index("ix_cases_kind_merchant_created", "kind", "merchant_id", "created_at"),
         # The deadline watchdog's sweep: cases with a running deadline (finished cases have
@@ -43,6 +59,23 @@ class CaseRecord(SQLModel, table=True):
     # Set by the deadline watchdog when the case stalled (its deadline passed, nothing moved
     # it); every projection write clears it (the case moved). See `DeadlineAlert`.
     stalled_since: datetime | None = None
+    # The queue's columns, written by the projection from the case view. `amount` is the
+    # case's amount in its currency's major unit, as an exact decimal (NUMERIC(20, 4)), so
+    # the store sorts it as a number; `points` are the penalty points not revoked.
+    amount: Decimal = Field(default=Decimal("0"), sa_type=Numeric(20, 4))
+    currency: str = Field(default="", max_length=3)
+    category: str | None = Field(default=None, max_length=64)
+    next_deadline_name: str | None = Field(default=None, max_length=80)
+    # Not in a final status of its kind (`CaseKind.final_statuses`).
+    open: bool = True
+    # Sort keys: 0 for urgent cases, 1 for the others; `next_deadline`, or `NO_DEADLINE`.
+    urgency: int = Field(default=REGULAR_URGENCY, sa_type=SmallInteger)
+    due_at: datetime = NO_DEADLINE
+    # Who works the case (`POST /cases/{id}/claim`): written by people, never by the
+    # projection. The principal's stable actor ID and its display name.
+    assignee: str | None = Field(default=None, max_length=128)
+    assignee_name: str | None = Field(default=None, max_length=80)
+    claimed_at: datetime | None = None
 
 
 class RefundRecord(SQLModel, table=True):
@@ -86,6 +119,8 @@ class AuditEntry(SQLModel, table=True):
     request_id: str = Field(max_length=128)
     case_id: str = Field(index=True, max_length=160)
     actor: str = Field(max_length=128)
+    # The token's display name (`name=` in REDRESS_API_TOKENS), when it has one.
+    actor_name: str | None = Field(default=None, max_length=80)
     role: str = Field(max_length=16)
     # The merchants the token was scoped to (`m1+m2`), or `*` for every merchant.
     scope: str = Field(default="*", max_length=1000)

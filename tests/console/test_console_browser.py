@@ -86,9 +86,7 @@ async def test_a_desk_works_the_queue_in_the_browser(desk: Desk, browser: Browse
     other = await open_complaint(s, "M-B", category="wrong_item", age=timedelta(days=1))
     SHOTS.mkdir(parents=True, exist_ok=True)
 
-    context = await browser.new_context(
-        locale="en-US", viewport={"width": 1280, "height": 900}
-    )
+    context = await browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     await _sign_in(page, desk, "agent")
 
@@ -134,7 +132,9 @@ async def test_a_desk_works_the_queue_in_the_browser(desk: Desk, browser: Browse
         },
     )
     assert forged.status == 403
-    assert "role &#39;agent&#39; may not take action &#39;platform_verdict&#39;" in await forged.text()
+    assert (
+        "role &#39;agent&#39; may not take action &#39;platform_verdict&#39;" in await forged.text()
+    )
     verdicts = [e for e in _audit(desk, fresh) if e.action == "platform_verdict"]
     assert [(e.status_code, e.accepted, e.role) for e in verdicts] == [(403, False, "agent")]
 
