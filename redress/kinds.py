@@ -240,6 +240,7 @@ KINDS: dict[str, CaseKind] = {
                 ("dispute_0002", ("table", "case_evidence_texts", "")),
             ),
             tables="redress.models.dispute_tables",
+            console_charts=("redress.monitoring.console_charts:dispute_ratios",),
         ),
         CaseKind(
             name=payment_failure.KIND,
@@ -261,6 +262,7 @@ KINDS: dict[str, CaseKind] = {
             schedules=("workflows.payment_failure_alerts:ensure_alert_schedule",),
             legacy_marks=(("payment_failure_0001", ("table", "payment_attempts", "")),),
             tables="redress.models.payment_failure_tables",
+            console_charts=("redress.payments.console_charts:failure_rates",),
         ),
     ]
 }

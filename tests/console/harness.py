@@ -12,12 +12,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy.engine import Engine
 
+from redress.models.dispute_tables import SettledTransaction
+from redress.models.payment_failure_tables import PaymentAttempt
+from redress.store.tables import CaseRecord
 from tests.e2e.harness import Stack, complaint_event
 
 # name → the REDRESS_API_TOKENS entry (token:role[:merchants]); the token is its first part.
 TOKENS = {
-    "agent": "c-agent-1:agent",
+    "agent": "c-agent-1:agent:name=Li Lei",
     "supervisor": "c-sup-1:supervisor",
     "platform": "c-plat-1:platform",
     "desk-a": "c-desk-a:agent:M-A",
@@ -71,3 +75,60 @@ async def signed_in(base: str, name: str) -> AsyncIterator[httpx.AsyncClient]:
 
 def fresh_key() -> str:
     return f"k-{uuid.uuid4().hex}"
+
+
+def seed_figures(engine: Engine, now: datetime) -> None:
+    """Figures for the overview's kind charts: decided disputes of this month with the
+    transactions they are counted against, and a day of payments with some failed."""
+    tag = uuid.uuid4().hex[:6]
+    disputes = [
+        dict(
+            case_id=f"dispute-seed-{tag}-{merchant}-{i}",
+            workflow_id=f"dispute-seed-{tag}-{merchant}-{i}",
+            kind="dispute",
+            status="lost",
+            outcome="lost",
+            open=False,
+            merchant_id=merchant,
+            created_at=now - timedelta(minutes=i + 1),
+            updated_at=now,
+            data={"kind": "dispute", "details": {"network": network}},
+        )
+        for merchant, network, n in (("M-A", "visa", 6), ("M-B", "mastercard", 4))
+        for i in range(n)
+    ]
+    settled = [
+        dict(
+            source="generic",
+            transaction_id=f"t-{tag}-{merchant}-{month}-{i}",
+            merchant_id=merchant,
+            settled_at=now - timedelta(days=month * 31, minutes=i),
+            amount="10.00",
+            currency="USD",
+            card_not_present=True,
+            network=network,
+        )
+        for merchant, network, n in (("M-A", "visa", 250), ("M-B", "mastercard", 200))
+        for month in (0, 1)
+        for i in range(n)
+    ]
+    attempts = [
+        dict(
+            source="generic",
+            payment_id=f"p-{tag}-{merchant}-{channel}-{i}",
+            outcome="failed" if i < failed else "succeeded",
+            merchant_id=merchant,
+            order_no=f"o-{i}",
+            channel=channel,
+            at=now - timedelta(minutes=i + 1),
+            amount="10.00",
+            currency="CNY",
+            cause="insufficient_funds" if i < failed else None,
+        )
+        for merchant, channel, n, failed in (("M-A", "alipay", 40, 14), ("M-B", "card", 30, 3))
+        for i in range(n)
+    ]
+    with engine.begin() as conn:
+        conn.execute(CaseRecord.__table__.insert(), disputes)  # type: ignore[attr-defined]
+        conn.execute(SettledTransaction.__table__.insert(), settled)  # type: ignore[attr-defined]
+        conn.execute(PaymentAttempt.__table__.insert(), attempts)  # type: ignore[attr-defined]

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from redress.policy import load_policy
 from redress.store.tables import AuditEntry
-from tests.console.harness import Desk, open_complaint, token
+from tests.console.harness import Desk, open_complaint, seed_figures, token
 from tests.harness import make_complaint, open_complaint_case, running_worker, section
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -146,8 +146,14 @@ async def test_a_desk_works_the_queue_in_the_browser(desk: Desk, browser: Browse
     assert bare.status == 403
     assert any(e.action == "csrf_refused" for e in _audit(desk, fresh))
 
+    # The overview, with weeks of complaints and the kinds' figures behind it.
+    for days, category in ((8, "wrong_item"), (15, "not_received"), (22, "not_as_described")):
+        await open_complaint(s, "M-B", age=timedelta(days=days), category=category)
+    seed_figures(s.engine, datetime.now(UTC))
     await page.goto(f"{desk.base}/console/overview")
-    await expect(page.locator("figure svg")).to_have_count(await page.locator("figure").count())
+    await expect(page.locator("figure svg")).to_have_count(5)
+    await expect(page.locator("figure").nth(3)).to_contain_text("Dispute ratios")
+    await expect(page.locator("figure").nth(4)).to_contain_text("M-A · alipay")
     await page.screenshot(path=str(SHOTS / "overview.png"), full_page=True)
 
     # Sign out: back at sign-in, and the console asks for it again.

@@ -15,8 +15,6 @@ from sqlmodel import Session, select
 from redress.store.tables import AuditEntry
 from tests.console.harness import Desk, csrf_of, open_complaint, signed_in, token
 
-pytestmark = pytest.mark.rule("C4")
-
 
 def _audited(desk: Desk, action: str) -> list[AuditEntry]:
     with Session(desk.stack.engine) as s:
@@ -96,6 +94,7 @@ async def test_a_post_without_its_sessions_csrf_token_is_refused_and_audited(des
     assert [e["type"] for e in view["timeline"]].count("message") == 0  # nothing moved
 
 
+@pytest.mark.rule("C4")
 async def test_a_scoped_desk_sees_only_its_merchants(desk: Desk) -> None:
     mine = await open_complaint(desk.stack, "M-A")
     other = await open_complaint(desk.stack, "M-B")
@@ -168,3 +167,26 @@ async def test_the_overview_draws_its_charts(desk: Desk) -> None:
     assert r.status_code == 200
     assert r.text.count("<svg") >= 3 and "wrong_item" in r.text
     assert "Cases by category and week" in r.text
+
+
+async def test_claiming_a_case_shows_who_works_it(desk: Desk) -> None:
+    case_id = await open_complaint(desk.stack, "M-A")
+    async with signed_in(desk.base, "agent") as agent, signed_in(desk.base, "desk-a") as other:
+        queue = await agent.get("/console", params={"merchant_id": "M-A"})
+        assert 'Signed in as <b id="who">Li Lei</b>' in queue.text
+        form = {"csrf_token": csrf_of(queue.text), "back": "/console?merchant_id=M-A"}
+        r = await agent.post(f"/console/cases/{case_id}/claim", data=form)
+        assert r.status_code == 303 and r.headers["location"] == "/console?merchant_id=M-A"
+        row = (await agent.get("/console", params={"merchant_id": "M-A"})).text
+        assert '<span class="assignee">Li Lei</span>' in row
+        # Someone else asking for it is told who holds it; nothing changes.
+        theirs = csrf_of((await other.get("/console")).text)
+        taken = await other.post(f"/console/cases/{case_id}/claim", data={"csrf_token": theirs})
+        assert taken.status_code == 409 and "is claimed by Li Lei" in taken.text
+        released = await agent.post(
+            f"/console/cases/{case_id}/claim", data={**form, "release": "1"}
+        )
+        assert released.status_code == 303
+    claims = [e for e in _audited(desk, "claim") if e.case_id == case_id]
+    assert sorted(e.status_code for e in claims) == [200, 409]
+    assert [e.status_code for e in _audited(desk, "release") if e.case_id == case_id] == [200]
