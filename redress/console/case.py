@@ -135,13 +135,8 @@ async def act(case_id: str, request: Request) -> Response:
     await session.check_csrf(request, v.state, v.session, v.principal, form, case_id=case_id)
     assert v.principal is not None
     kind = kinds.by_case_id(case_id)
-    types = [form.get("type", "")]
-    fields = (
-        action_forms(kind.actions, types)[0].fields
-        if kind and action_forms(kind.actions, types)
-        else []
-    )
-    body = body_of(form, fields)
+    forms = action_forms(kind.actions, [form.get("type", "")]) if kind else []
+    body = body_of(form, forms[0].fields if forms else [])
     key = form.get("idempotency_key", "")[:128] or None
     try:
         await take_action(v.state, case_id, body, v.principal, key, via="console")

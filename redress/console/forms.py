@@ -98,12 +98,12 @@ def action_forms(actions: TypeAdapter[Any], types: list[str]) -> list[ActionForm
             by_type[str(name)] = model
     forms = []
     for action_type in types:
-        model = by_type.get(action_type)
-        if model is None:
+        found = by_type.get(action_type)
+        if found is None:
             continue
-        fields = _fields(model, defs, "", set(model.get("required", [])))
+        fields = _fields(found, defs, "", set(found.get("required", [])))
         title = action_type.replace("_", " ").capitalize()
-        forms.append(ActionForm(action_type, title, str(model.get("description", "")), fields))
+        forms.append(ActionForm(action_type, title, str(found.get("description", "")), fields))
     return forms
 
 

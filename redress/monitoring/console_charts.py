@@ -5,6 +5,7 @@ same figures the monitoring alerts use."""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
@@ -46,7 +47,7 @@ def dispute_ratios(
     metrics = [figures(engine, m, month, rules) for m in shown]
     labels = shown or ["—"]
 
-    def pct(value: object) -> float:
+    def pct(value: Decimal | None) -> float:
         return float(value) * 100 if value is not None else 0.0
 
     series = {
