@@ -33,3 +33,26 @@ def test_malformed_entries_are_refused_without_echoing_the_token(bad: str) -> No
         parse_tokens(f"ok:agent,{bad}")
     assert str(info.value).startswith("REDRESS_API_TOKENS entry 2 ")
     assert "t1" not in str(info.value)
+
+
+def test_a_token_may_carry_a_display_name() -> None:
+    digest = hashlib.sha256(b"h").hexdigest()
+    tokens = parse_tokens(
+        "tok1:agent:m1+m2:name=Li Wei, tok2:agent:name=  Wang  Fang ,"
+        f"sha256:{digest}:supervisor:M:1:name=李伟, tok3:agent:m1"
+    )
+    assert tokens[hash_token("tok1")] == Grant("agent", frozenset({"m1", "m2"}), "Li Wei")
+    assert tokens[hash_token("tok2")] == Grant("agent", None, "Wang Fang")
+    assert tokens[f"sha256:{digest}"] == Grant("supervisor", frozenset({"M:1"}), "李伟")
+    assert tokens[hash_token("tok3")].name is None
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["t1:agent:name=", "t1:agent:m1:name=  ", "t1:agent:name=" + "x" * 81, "t1:agent:name=a\x07b"],
+)
+def test_a_display_name_is_bounded_and_printable(bad: str) -> None:
+    with pytest.raises(ValueError) as info:
+        parse_tokens(f"ok:agent,{bad}")
+    assert str(info.value).startswith("REDRESS_API_TOKENS entry 2: name= takes 1 to 80")
+    assert "t1" not in str(info.value)

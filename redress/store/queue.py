@@ -236,14 +236,24 @@ def decode_cursor(cursor: str, sort: str | None) -> tuple[list[Any], str]:
     return keys, case_id
 
 
+def _implied_open(statuses: tuple[str, ...] | None) -> bool | None:
+    """Whether cases in `statuses` are all open (or all not), as their kinds declare: said
+    to the store too, so it walks the queue's own index instead of sorting the matches."""
+    if not statuses:
+        return None
+    found = {k.is_open(s) for k in kinds.KINDS.values() for s in k.statuses if s in set(statuses)}
+    return found.pop() if len(found) == 1 else None
+
+
 def _filters(
     query: QueueQuery, merchants: frozenset[str] | None, now: datetime
 ) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if merchants is not None:
         where.append(_T.c.merchant_id.in_(sorted(merchants)))
-    if query.open is not None:
-        where.append(_T.c.open == query.open)
+    open_ = query.open if query.open is not None else _implied_open(query.status)
+    if open_ is not None:
+        where.append(_T.c.open == open_)
     if query.status:
         where.append(_T.c.status.in_(query.status))
     if query.kind:

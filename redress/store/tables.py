@@ -28,6 +28,7 @@ class CaseRecord(SQLModel, table=True):
         Index("ix_cases_queue_merchant", "merchant_id", "open", "urgency", "due_at", "case_id"),
         Index("ix_cases_open_due", "open", "due_at", "case_id"),
         Index("ix_cases_open_created", "open", "created_at", "case_id"),
+        Index("ix_cases_created", "created_at", "case_id"),
         Index("ix_cases_open_amount", "open", "amount", "case_id"),
         # The monitoring figures count a kind's cases per merchant and month (C5).
         Index("ix_cases_kind_merchant_created", "kind", "merchant_id", "created_at"),

@@ -31,6 +31,7 @@ QUEUE_INDEXES: list[tuple[str, list[str]]] = [
     ("ix_cases_queue_merchant", ["merchant_id", "open", "urgency", "due_at", "case_id"]),
     ("ix_cases_open_due", ["open", "due_at", "case_id"]),
     ("ix_cases_open_created", ["open", "created_at", "case_id"]),
+    ("ix_cases_created", ["created_at", "case_id"]),
     ("ix_cases_open_amount", ["open", "amount", "case_id"]),
 ]
 
