@@ -109,6 +109,7 @@ async def test_a_desk_works_the_queue_in_the_browser(desk: Desk, browser: Browse
     await expect(page.locator("#status")).to_have_text("platform_review")
     refusal = page.locator('#timeline li[data-type="refund_refused"]')
     await expect(refusal).to_contain_text("courier-receipt-8812.pdf")
+    await expect(refusal).to_contain_text("Li Lei")  # people, not token hashes
     await page.screenshot(path=str(SHOTS / "case.png"), full_page=True)
 
     # A refused action shows its message: a refund above what the case holds.
