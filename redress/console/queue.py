@@ -22,7 +22,8 @@ from redress.console.pages import form_of, now, render, signed_in, time_left
 from redress.store.queue import SORTS, QueueError, QueuePage, QueueQuery, queue_page
 
 router = APIRouter()
-PAGE = 25
+PAGE = 25  # rows a page shows unless `limit` asks for 1 to MAX_PAGE
+MAX_PAGE = 100
 # The queue API's filters, as the form names them (`QueueQuery` checks the values).
 FILTERS = (
     "open",
@@ -36,6 +37,7 @@ FILTERS = (
     "created_from",
     "created_to",
     "sort",
+    "limit",
 )
 
 
@@ -50,7 +52,7 @@ def _day(raw: str, after: bool) -> datetime | str:
 
 
 def _query(filters: dict[str, str], cursor: str | None) -> QueueQuery:
-    given: dict[str, Any] = {k: v for k, v in filters.items() if k != "open"}
+    given: dict[str, Any] = {k: v for k, v in filters.items() if k not in ("open", "limit")}
     given["open"] = {"true": True, "false": False}.get(filters.get("open", "true"))
     for name in ("penalized", "overdue"):
         if name in given:
@@ -59,7 +61,9 @@ def _query(filters: dict[str, str], cursor: str | None) -> QueueQuery:
         given["created_from"] = _day(given["created_from"], after=False)
     if "created_to" in given:
         given["created_to"] = _day(given["created_to"], after=True)
-    return QueueQuery(**given, limit=PAGE, cursor=cursor or None)
+    limit = filters.get("limit", "")
+    size = int(limit) if limit.isdigit() and 1 <= int(limit) <= MAX_PAGE else PAGE
+    return QueueQuery(**given, limit=size, cursor=cursor or None)
 
 
 @router.get("")

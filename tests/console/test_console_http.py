@@ -5,7 +5,9 @@ language switch, the forms a role is offered, and a double submit acting once.""
 from __future__ import annotations
 
 import base64
+import html
 import json
+import re
 from datetime import timedelta
 
 import httpx
@@ -190,3 +192,18 @@ async def test_claiming_a_case_shows_who_works_it(desk: Desk) -> None:
     claims = [e for e in _audited(desk, "claim") if e.case_id == case_id]
     assert sorted(e.status_code for e in claims) == [200, 409]
     assert [e.status_code for e in _audited(desk, "release") if e.case_id == case_id] == [200]
+
+
+async def test_the_queue_pages_by_cursor_in_the_api_order(desk: Desk) -> None:
+    first = await open_complaint(desk.stack, "M-P", age=timedelta(hours=2))
+    second = await open_complaint(desk.stack, "M-P", age=timedelta(hours=1))
+    async with signed_in(desk.base, "supervisor") as http:
+        page = await http.get("/console", params={"merchant_id": "M-P", "limit": "1"})
+        assert f'data-case="{first}"' in page.text and second not in page.text
+        link = re.search(r'id="next-page" href="([^"]+)"', page.text)
+        assert link, "no next page"
+        nxt = await http.get(html.unescape(link.group(1)))
+        assert f'data-case="{second}"' in nxt.text and f'data-case="{first}"' not in nxt.text
+        assert 'id="next-page"' not in nxt.text
+        bad = await http.get("/console", params={"kind": "bogus"})
+        assert bad.status_code == 422 and "unknown kind" in bad.text
