@@ -17,6 +17,7 @@ up: install
 	$(BIN)/redress up
 
 test: install
+	command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 lint: install

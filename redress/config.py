@@ -49,6 +49,10 @@ class Settings:
     oidc_jwks_url: str = ""
     oidc_issuer: str = ""
     oidc_audience: str = ""
+    # Key of the console's session cookies; default: derived from the webhook secret.
+    console_secret: str = ""
+    # Where the Temporal Web UI is (the console links each case's workflow there).
+    ui_url: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -86,6 +90,8 @@ class Settings:
             oidc_jwks_url=e.get("REDRESS_OIDC_JWKS_URL", ""),
             oidc_issuer=e.get("REDRESS_OIDC_ISSUER", ""),
             oidc_audience=e.get("REDRESS_OIDC_AUDIENCE", ""),
+            console_secret=e.get("REDRESS_CONSOLE_SECRET", ""),
+            ui_url=e.get("REDRESS_UI_URL", ""),
         )
 
     @property
@@ -102,6 +108,22 @@ class Settings:
                 self.webhook_secret.encode(), b"redress progress tokens", "sha256"
             ).digest()
         return None
+
+    @property
+    def console_key(self) -> bytes | None:
+        """The key console sessions are signed with, or None when no secret is configured."""
+        if self.console_secret:
+            return self.console_secret.encode()
+        if self.webhook_secret:
+            return hmac.new(
+                self.webhook_secret.encode(), b"redress console sessions", "sha256"
+            ).digest()
+        return None
+
+    @property
+    def web_ui(self) -> str:
+        """The Temporal Web UI's base address (the dev server's UI unless configured)."""
+        return (self.ui_url or f"http://127.0.0.1:{self.ui_port}").rstrip("/")
 
     @property
     def address(self) -> str:

@@ -115,6 +115,9 @@ class CaseKind:
     # final ones: a case in one of those is no longer open (the queue's `open`).
     statuses: tuple[str, ...] = ()
     final_statuses: frozenset[str] = frozenset({"closed"})
+    # "module:function" of the kind's charts on the console's overview: (engine, policy,
+    # merchants the viewer sees or None for all, now, language) → `redress.console.svg.Chart`s.
+    console_charts: tuple[str, ...] = ()
 
     @property
     def workflow_type(self) -> str:
@@ -146,6 +149,16 @@ class CaseKind:
             return []
         found: list[Callable[..., Any]] = _load(self.activities)(parts)
         return found
+
+    def action_states(self) -> dict[str, tuple[str, ...] | None]:
+        """Action type → the statuses it may be taken in (None: the workflow's own check
+        decides), read from the workflow's action table (the console's business alone)."""
+        table: Mapping[str, Any] = getattr(self.load_workflow(), "ACTIONS", {})
+        return {name: rule.states for name, rule in table.items()}
+
+    def load_console_charts(self) -> list[Callable[..., Any]]:
+        """The kind's chart makers for the console's overview."""
+        return [_load(ref) for ref in self.console_charts]
 
     def load_routers(self) -> list[APIRouter]:
         """The kind's own API routes (the app's business alone)."""
@@ -230,6 +243,7 @@ KINDS: dict[str, CaseKind] = {
                 ("dispute_0002", ("table", "case_evidence_texts", "")),
             ),
             tables="redress.models.dispute_tables",
+            console_charts=("redress.monitoring.console_charts:dispute_ratios",),
         ),
         CaseKind(
             name=payment_failure.KIND,
@@ -251,6 +265,7 @@ KINDS: dict[str, CaseKind] = {
             schedules=("workflows.payment_failure_alerts:ensure_alert_schedule",),
             legacy_marks=(("payment_failure_0001", ("table", "payment_attempts", "")),),
             tables="redress.models.payment_failure_tables",
+            console_charts=("redress.payments.console_charts:failure_rates",),
         ),
     ]
 }

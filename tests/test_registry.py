@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # providers' common code, worker, CLI and the replay test.
 SHARED = [
     *sorted((ROOT / "redress" / "api").glob("*.py")),
+    *sorted((ROOT / "redress" / "console").glob("*.py")),
     # the store, its migrations' environment included (the revisions are a kind's branch)
     *sorted(p for p in (ROOT / "redress" / "store").rglob("*.py") if "versions" not in p.parts),
     ROOT / "redress" / "intake.py",

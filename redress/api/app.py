@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
 
-from redress import kinds
+from redress import console, kinds
 from redress.api import (
     cases,
     claims,
@@ -97,6 +97,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
     app.include_router(progress.router)
     app.include_router(transactions.router)
     app.include_router(merchants.router)
+    app.include_router(console.router)  # /console: the desk's pages, not in the schema
     for kind in kinds.KINDS.values():  # a kind's own routes, named by its registry entry
         for router in kind.load_routers():
             app.include_router(router)

@@ -41,14 +41,14 @@ def _actions_schema() -> dict[str, Any]:
     "/cases/{case_id}", response_model=CaseView, responses=error_responses(401, 404, 422, 503)
 )
 async def get_case(case_id: str, state: State, principal: CurrentPrincipal) -> CaseView:
-    view = await _read_case(state, case_id)
+    view = await read_case(state, case_id)
     # Another merchant's case reads as no case at all: its existence is not leaked.
     if view is None or not principal.sees(view.merchant_id):
         raise HTTPException(404, f"no case {case_id!r}")
     return view
 
 
-async def _read_case(state: AppState, case_id: str) -> CaseView | None:
+async def read_case(state: AppState, case_id: str) -> CaseView | None:
     view = await run_in_threadpool(crud.get_case, state.engine, case_id)
     if view is not None or kinds.by_case_id(case_id) is None:
         return view
@@ -80,6 +80,20 @@ async def act(
     principal: CurrentPrincipal,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> CaseView:
+    return await take_action(state, case_id, body, principal, idempotency_key)
+
+
+async def take_action(
+    state: AppState,
+    case_id: str,
+    body: dict[str, Any],
+    principal: Principal,
+    idempotency_key: str | None,
+    via: str = "api",
+) -> CaseView:
+    """One reviewer action, as `POST /cases/{id}/actions` and the console take it: the
+    Idempotency-Key rule, validation, role, the Update, and the audit entry either way.
+    A refusal is an HTTPException with its status and message."""
     request_id = idempotency_key or str(uuid.uuid4())
     action_type = printable(body.get("type", "?"))[:32]
     audit_args = (state, case_id, principal, request_id, action_type)
@@ -92,9 +106,9 @@ async def act(
             )
         view = await _act(case_id, body, state, principal, request_id, idempotency_key)
     except HTTPException as err:
-        await audit(*audit_args, err.status_code, err.detail)
+        await audit(*audit_args, err.status_code, err.detail, via=via)
         raise
-    await audit(*audit_args, 200, "")
+    await audit(*audit_args, 200, "", via=via)
     return view
 
 
@@ -136,6 +150,7 @@ async def audit(
     action: str,
     status_code: int,
     reason: Any,
+    via: str = "api",
 ) -> None:
     entry = AuditEntry(
         at=datetime.now(UTC),
@@ -149,6 +164,7 @@ async def audit(
         accepted=status_code < 300,
         status_code=status_code,
         reason=printable(reason)[:1000],
+        via=via,
     )
     try:
         await run_in_threadpool(crud.record_audit, state.engine, entry)
@@ -171,7 +187,7 @@ async def _act(
         raise HTTPException(404, f"no case {case_id!r}")
     if principal.merchants is not None:
         # A scoped token moves only its merchants' cases; others answer as no case.
-        current = await _read_case(state, case_id)
+        current = await read_case(state, case_id)
         if current is None or not principal.sees(current.merchant_id):
             raise HTTPException(404, f"no case {case_id!r}")
     if has_lone_surrogates(body):

@@ -112,23 +112,41 @@ def plausible_token(token: str) -> bool:
 def get_principal(state: State, request: Request, credentials: Bearer) -> Principal:
     if credentials is None:
         raise _refuse_unauthenticated(state, request, "missing bearer token")
-    token = credentials.credentials.strip()
-    if not plausible_token(token):
+    principal = principal_for_token(state.settings, credentials.credentials)
+    if principal is None:
         raise _refuse_unauthenticated(state, request, "unknown token")
-    digest = "sha256:" + hashlib.sha256(token.encode()).hexdigest()
+    return principal
+
+
+def token_digest(token: str) -> str | None:
+    """`sha256:<hex>` of a plausible token (stripped), else None."""
+    token = token.strip()
+    if not plausible_token(token):
+        return None
+    return "sha256:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+def principal_for_digest(settings: Settings, digest: str) -> Principal | None:
+    """The principal a token's hash stands for (the API's bearer tokens and the console's
+    sessions, which hold the hash, never the token), or None for an unknown one."""
     grant = None
     # Compare against every stored hash in constant time; never short-circuit on a hit.
-    for stored, stored_grant in state.settings.api_tokens.items():
+    for stored, stored_grant in settings.api_tokens.items():
         if hmac.compare_digest(stored, digest):
             grant = stored_grant
     if grant is None:
-        raise _refuse_unauthenticated(state, request, "unknown token")
+        return None
     return Principal(
         actor=f"{grant.role}-{digest[7:15]}",
         role=grant.role,
         merchants=grant.merchants,
         name=grant.name,
     )
+
+
+def principal_for_token(settings: Settings, token: str) -> Principal | None:
+    digest = token_digest(token)
+    return None if digest is None else principal_for_digest(settings, digest)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

@@ -13,7 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
 from redress import kinds
-from redress.api.cases import _read_case
+from redress.api.cases import read_case
 from redress.api.deps import State, plausible_token
 from redress.api.errors import ErrorBody, error_responses
 from redress.progress import token_opens
@@ -71,7 +71,7 @@ async def progress(
         raise missing
     if not token_opens(state.settings.progress_key, case_id, token):
         raise missing
-    view = await _read_case(state, case_id)
+    view = await read_case(state, case_id)
     if view is None:
         raise missing
     details: dict[str, Any] = view.details
