@@ -16,8 +16,10 @@ install: $(BIN)/redress
 up: install
 	$(BIN)/redress up
 
+# The console's browser tests need Debian's Chromium, and a font with Chinese glyphs for zh-CN.
 test: install
-	command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
+	command -v chromium >/dev/null && fc-list :lang=zh | grep -q . \
+		|| (apt-get update -q && apt-get install -y -q chromium fonts-wqy-zenhei)
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 lint: install

@@ -1,7 +1,7 @@
 """The daily digest (M12): what each merchant's operations contact should work today.
 
 Computed from the case store alone, every kind alike (nothing here names a kind): a case is
-open while its status is not `closed`; its running deadlines and penalties are those of its
+open while its status is not one of its kind's final statuses (`kinds.is_open`); its running deadlines and penalties are those of its
 projection (`CaseView.deadlines`, `CaseView.penalties`). Per merchant:
 
 - due: open cases with a deadline within `digest.due_within` from now (the earliest shown);
@@ -11,7 +11,7 @@ projection (`CaseView.deadlines`, `CaseView.penalties`). Per merchant:
 - categories: the categories with the most cases created in the last 7 days, against the
   7 days before (the root causes to chase).
 
-Every query of the digest is in this module, so it can move to the queue's own columns.
+Every query of the digest is in this module; categories are counted on the queue's column.
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.engine import Engine
 from temporalio.client import ScheduleCalendarSpec, ScheduleRange, ScheduleSpec
 
+from redress import kinds
 from redress.models import CaseView
 from redress.policy import DigestPolicy
 from redress.store.tables import CaseRecord
 
 _CASES: Any = CaseRecord.__table__  # type: ignore[attr-defined]
-CLOSED = "closed"  # the kernel's status of a finished case, whatever its kind
 WEEK = timedelta(days=7)
 ANY_MERCHANT = "*"
 
@@ -117,7 +117,7 @@ def compute(engine: Engine, merchant_id: str, now: datetime, policy: DigestPolic
     overdue: list[DigestCase] = []
     appeals: list[DigestPenalty] = []
     for view in _running(engine, merchant_id):
-        is_open = view.status != CLOSED
+        is_open = kinds.is_open(view.kind, view.status)
         passed = sorted((at, name) for name, at in view.deadlines.items() if _utc(at) <= now)
         coming = sorted(
             (at, name) for name, at in view.deadlines.items() if now < _utc(at) <= due_by
@@ -184,7 +184,7 @@ def categories(engine: Engine, merchant_id: str, now: datetime, top: int) -> lis
     with their count in the 7 days before those; most this week first."""
     now = _utc(now)
     week, before = now - WEEK, now - 2 * WEEK
-    category = func.coalesce(_CASES.c.data["category"].as_string(), "")
+    category = func.coalesce(_CASES.c.category, "")
     this_week = func.sum(case((_CASES.c.created_at >= week, 1), else_=0))
     last_week = func.sum(case((_CASES.c.created_at < week, 1), else_=0))
     stmt = (
