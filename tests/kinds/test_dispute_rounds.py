@@ -224,3 +224,65 @@ async def test_an_inquiry_that_becomes_a_chargeback_keeps_the_unsent_packet(
     v = await ds.until(case_id, lambda v: v.details["round"] == 2)
     assert v.deadlines["respond_by"] == due and v.details["phase"] == "chargeback"
     assert v.packet is not None and v.packet["items"] == 2
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        # Antom `disputeType` RETRIEVAL_REQUEST / COMPLIANCE_REQUEST (notifyDispute).
+        ({"provider": "antom", "phase": "retrieval"}, "retrieval_stage"),
+        ({"provider": "antom", "phase": "compliance"}, "compliance_stage"),
+        # Stripe `card.case_type` block / resolution: no response stage redress knows.
+        ({"phase": None}, "unknown_stage"),
+        # Antom DISPUTE_CREATED without `defendable`: nobody said it can be defended.
+        ({"provider": "antom", "defendable": None}, "defendable_unknown"),
+    ],
+)
+@pytest.mark.parametrize("amount", ["10.00", "120.00"])
+@pytest.mark.rule("C6")
+async def test_the_policy_never_acts_on_a_stage_a_person_decides(
+    ds: Disputes, fields: dict[str, Any], reason: str, amount: str
+) -> None:
+    """Below `auto_accept_below` the policy would accept, above it submit the packet as it
+    stands: on these stages it does neither, and escalates before the due time."""
+    _, case_id = await ds.open(due_in=3 * DAY, amount=Decimal(amount), **fields)
+    await ds.act(case_id, {"type": "add_evidence", "items": DELIVERY})
+    await _past_submit_by(ds, 3 * DAY)
+    v = await ds.until(case_id, lambda v: "escalated" in kinds_of(v))
+    assert [e["reason"] for e in _escalations(v)] == [reason]
+    assert v.status == "needs_response" and v.details["escalated"] is True
+    assert ds.requests(case_id) == []  # neither accepted nor submitted
+    assert ds.notices(case_id, "auto_action")
+    now = await ds.env.get_current_time()
+    assert v.deadlines["respond_by"] > now  # escalated before the due time
+
+
+@pytest.mark.rule("C6")
+async def test_money_withdrawn_and_reinstated_with_the_fee(ds: Disputes) -> None:
+    """Stripe funds_withdrawn then funds_reinstated (their balance transactions): both
+    amounts and the fee kept as money moved; the disputed amount stays."""
+    dispute_id, case_id = await ds.open()
+    moved = {"stage": "under_review", "raw_status": "under_review"}
+    await ds.event(
+        dispute_id,
+        "charge.dispute.funds_withdrawn",
+        funds="withdrawn",
+        funds_amount=Decimal("120.00"),
+        fee=Decimal("15.00"),
+        funds_currency="USD",
+        **moved,
+    )
+    await ds.event(
+        dispute_id,
+        "charge.dispute.funds_reinstated",
+        funds="reinstated",
+        funds_amount=Decimal("120.00"),
+        fee=Decimal("0"),
+        funds_currency="USD",
+        **moved,
+    )
+    v = await ds.until(case_id, lambda v: "funds_reinstated" in kinds_of(v))
+    assert v.details["moved"] == {
+        "USD": {"withdrawn": "120.00", "fees": "15.00", "reinstated": "120.00"}
+    }
+    assert (v.amount, v.currency) == (Decimal("120.00"), "USD")
