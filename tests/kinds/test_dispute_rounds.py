@@ -286,3 +286,32 @@ async def test_money_withdrawn_and_reinstated_with_the_fee(ds: Disputes) -> None
         "USD": {"withdrawn": "120.00", "fees": "15.00", "reinstated": "120.00"}
     }
     assert (v.amount, v.currency) == (Decimal("120.00"), "USD")
+
+
+@pytest.mark.parametrize("order", ["close_then_appeal", "appeal_then_close"])
+@pytest.mark.rule("C6")
+async def test_an_appeal_and_the_lost_close_in_the_same_second(ds: Disputes, order: str) -> None:
+    """Stripe's `created` is in whole seconds: the lost close and the appeal may carry the
+    same instant. Either way round 2 stays open for the appeal, with its due time."""
+    dispute_id, case_id = await ds.open(due_in=5 * DAY)
+    await ds.act(case_id, {"type": "add_evidence", "items": DELIVERY})
+    await ds.act(case_id, {"type": "submit_defense"})
+    now = (await ds.env.get_current_time()).replace(microsecond=0)
+    at, due = now + timedelta(seconds=1), now + 10 * DAY
+    lost = {"stage": "lost", "raw_status": "lost", "at": at}
+    appeal = {
+        "stage": "needs_response",
+        "raw_status": "appeal_needs_response",
+        "phase": "appeal",
+        "defendable": True,
+        "due_by": due,
+        "at": at,
+    }
+    first, second = (lost, appeal) if order == "close_then_appeal" else (appeal, lost)
+    for fields in (first, second):
+        kind = "charge.dispute.closed" if fields is lost else "charge.dispute.updated"
+        await ds.event(dispute_id, kind, **fields)
+    last = "new_round" if order == "close_then_appeal" else "stale_event"
+    v = await ds.until(case_id, lambda v: last in kinds_of(v))
+    assert (v.status, v.outcome, v.details["round"]) == ("needs_response", None, 2)
+    assert v.deadlines["respond_by"] == due and kinds_of(v).count("new_round") == 1

@@ -247,6 +247,26 @@ async def dispute_appeal_review_only(env: WorkflowEnvironment, d: DisputeCase) -
     await env.sleep(timedelta(days=121))
 
 
+async def dispute_appeal_same_second(env: WorkflowEnvironment, d: DisputeCase) -> None:
+    """Defended; the appeal and the lost close carry the same second and the appeal comes
+    first: the close is the round before's (`dispute-round-verdicts`), round 2 stays open,
+    the policy escalates before its due time, then the appeal is won."""
+    due = (await env.get_current_time()) + timedelta(days=10)
+    await d.event("charge.dispute.created", due_by=due, **CHARGEBACK)
+    await d.act("agent", type="add_evidence", items=EVIDENCE)
+    await d.act("agent", type="submit_defense")
+    at = (await env.get_current_time()).replace(microsecond=0) + timedelta(seconds=1)
+    appeal = {"phase": "appeal", "defendable": True, "raw_status": "appeal_needs_response"}
+    due = at + timedelta(days=10)
+    await d.event(
+        "charge.dispute.updated", stage="needs_response", due_by=due, occurred_at=at, **appeal
+    )
+    await d.event("charge.dispute.closed", stage="lost", raw_status="lost", occurred_at=at)
+    await env.sleep(timedelta(days=9, hours=12))
+    await d.event("charge.dispute.closed", stage="won", raw_status="won")
+    await env.sleep(timedelta(days=121))
+
+
 STEPS: dict[str, Callable[[WorkflowEnvironment, DisputeCase], Awaitable[None]]] = {
     "dispute_defended_won_prearb": dispute_defended_won_prearb,
     "dispute_auto_accepted": dispute_auto_accepted,
@@ -258,6 +278,7 @@ STEPS: dict[str, Callable[[WorkflowEnvironment, DisputeCase], Awaitable[None]]] 
     "dispute_inquiry_empty_packet": dispute_inquiry_empty_packet,
     "dispute_appeal_before_close": dispute_appeal_before_close,
     "dispute_appeal_review_only": dispute_appeal_review_only,
+    "dispute_appeal_same_second": dispute_appeal_same_second,
 }
 
 
