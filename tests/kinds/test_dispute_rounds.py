@@ -262,7 +262,7 @@ async def test_money_withdrawn_and_reinstated_with_the_fee(ds: Disputes) -> None
     """Stripe funds_withdrawn then funds_reinstated (their balance transactions): both
     amounts and the fee kept as money moved; the disputed amount stays."""
     dispute_id, case_id = await ds.open()
-    moved = {"stage": "under_review", "raw_status": "under_review"}
+    moved: dict[str, Any] = {"stage": "under_review", "raw_status": "under_review"}
     await ds.event(
         dispute_id,
         "charge.dispute.funds_withdrawn",
@@ -298,8 +298,8 @@ async def test_an_appeal_and_the_lost_close_in_the_same_second(ds: Disputes, ord
     await ds.act(case_id, {"type": "submit_defense"})
     now = (await ds.env.get_current_time()).replace(microsecond=0)
     at, due = now + timedelta(seconds=1), now + 10 * DAY
-    lost = {"stage": "lost", "raw_status": "lost", "at": at}
-    appeal = {
+    lost: dict[str, Any] = {"stage": "lost", "raw_status": "lost", "at": at}
+    appeal: dict[str, Any] = {
         "stage": "needs_response",
         "raw_status": "appeal_needs_response",
         "phase": "appeal",
