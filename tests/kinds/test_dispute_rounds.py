@@ -315,3 +315,27 @@ async def test_an_appeal_and_the_lost_close_in_the_same_second(ds: Disputes, ord
     v = await ds.until(case_id, lambda v: last in kinds_of(v))
     assert (v.status, v.outcome, v.details["round"]) == ("needs_response", None, 2)
     assert v.deadlines["respond_by"] == due and kinds_of(v).count("new_round") == 1
+
+
+@pytest.mark.rule("C6")
+async def test_an_appeal_due_within_the_margin_is_escalated_at_once(ds: Disputes) -> None:
+    """The appeal's due time is nearer than the policy's safety margin when it arrives: the
+    supervisor is called at once, still before the due time; nothing goes to Stripe."""
+    dispute_id, case_id = await ds.open(due_in=5 * DAY)
+    await ds.event(dispute_id, "charge.dispute.closed", stage="lost", raw_status="lost")
+    await ds.until(case_id, lambda v: v.status == "closed")
+    due = (await ds.env.get_current_time()).replace(microsecond=0) + timedelta(hours=2)
+    await ds.event(
+        dispute_id,
+        "charge.dispute.updated",
+        stage="needs_response",
+        raw_status="appeal_needs_response",
+        phase="appeal",
+        defendable=True,
+        due_by=due,
+        amount=Decimal("10.00"),
+    )
+    v = await ds.until(case_id, lambda v: "escalated" in kinds_of(v))
+    assert [e["reason"] for e in _escalations(v)] == ["appeal_stage"]
+    assert await ds.env.get_current_time() < due and v.status == "needs_response"
+    assert ds.requests(case_id) == []
