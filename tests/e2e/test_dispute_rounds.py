@@ -171,3 +171,49 @@ async def test_antom_validation_then_judged_over_http(stack: Stack) -> None:
         assert case["outcome"] == "lost" and (case["amount"], case["currency"]) == ("14204", "KRW")
         assert case["details"]["moved"] == {"KRW": {"deducted": "14204"}}
         assert "escalated" in kinds(case)
+
+
+@pytest.mark.rule("C6")
+async def test_no_defence_where_the_provider_allows_none_over_http(stack: Stack) -> None:
+    """Antom `defendable: "false"` (notifyDispute): `submit_defense` is 409 with the
+    reason, nothing sent. Stripe `evidence_details.due_by` 0 (`_dispute.py`: the bank
+    does not allow a response): not_answerable, no deadlines, `submit_defense` 409."""
+    async with running_worker(stack.env.client, stack.engine, stack.task_queue):
+        now = datetime.now(UTC).replace(microsecond=0)
+        dispute_id = f"2026{uuid.uuid4().int % 10**16:016d}"
+        created = {
+            "disputeId": dispute_id,
+            "paymentId": f"pay{uuid.uuid4().hex[:20]}",
+            "paymentRequestId": "PAY-ND",
+            "disputeNotificationType": "DISPUTE_CREATED",
+            "disputeType": "CHARGEBACK",
+            "disputeTime": now.isoformat(),
+            "notifyTime": now.isoformat(),
+            "defenseDueTime": (now + timedelta(days=7)).isoformat(),
+            "disputeAmount": {"currency": "KRW", "value": "14204"},
+            "disputeReasonCode": "13.1",
+            "defendable": "false",
+        }
+        assert (await post_antom(stack, created)).status_code == 200
+        case_id = f"dispute-antom-{dispute_id}"
+        case = await stack.wait_for(case_id, lambda c: c["version"] >= 1)
+        assert case["details"]["defendable"] is False
+        items = [{"kind": "receipt", "text": "order O-ND, shipped 2026-11-20"}]
+        r = await stack.act(case_id, "agent", {"type": "add_evidence", "items": items})
+        assert r.status_code == 200, r.text
+        r = await stack.act(case_id, "agent", {"type": "submit_defense"})
+        assert r.status_code == 409 and "not defendable" in r.json()["detail"], r.text
+        case = (await stack.read(f"/cases/{case_id}")).json()
+        assert case["status"] == "needs_response" and "defense_submitted" not in kinds(case)
+
+        stripe_id = f"dp_{uuid.uuid4().hex[:12]}"
+        event = sample_event(stripe_id, merchant_id="M-NA", trade_no=f"ch_{stripe_id}")
+        event["data"]["object"]["evidence_details"]["due_by"] = 0
+        r = await post_stripe(stack, event)
+        assert r.status_code == 202, r.text
+        case_id = r.json()["case_id"]
+        case = await stack.wait_for(case_id, lambda c: c["status"] == "not_answerable")
+        assert case["deadlines"] == {} and case["details"]["due_by"] is None
+        assert case["outcome"] is None and "not_answerable" in kinds(case)
+        r = await stack.act(case_id, "agent", {"type": "submit_defense"})
+        assert r.status_code == 409 and "not_answerable" in r.json()["detail"], r.text

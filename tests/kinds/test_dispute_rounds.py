@@ -224,3 +224,118 @@ async def test_an_inquiry_that_becomes_a_chargeback_keeps_the_unsent_packet(
     v = await ds.until(case_id, lambda v: v.details["round"] == 2)
     assert v.deadlines["respond_by"] == due and v.details["phase"] == "chargeback"
     assert v.packet is not None and v.packet["items"] == 2
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        # Antom `disputeType` RETRIEVAL_REQUEST / COMPLIANCE_REQUEST (notifyDispute).
+        ({"provider": "antom", "phase": "retrieval"}, "retrieval_stage"),
+        ({"provider": "antom", "phase": "compliance"}, "compliance_stage"),
+        # Stripe `card.case_type` block / resolution: no response stage redress knows.
+        ({"phase": None}, "unknown_stage"),
+        # Antom DISPUTE_CREATED without `defendable`: nobody said it can be defended.
+        ({"provider": "antom", "defendable": None}, "defendable_unknown"),
+    ],
+)
+@pytest.mark.parametrize("amount", ["10.00", "120.00"])
+@pytest.mark.rule("C6")
+async def test_the_policy_never_acts_on_a_stage_a_person_decides(
+    ds: Disputes, fields: dict[str, Any], reason: str, amount: str
+) -> None:
+    """Below `auto_accept_below` the policy would accept, above it submit the packet as it
+    stands: on these stages it does neither, and escalates before the due time."""
+    _, case_id = await ds.open(due_in=3 * DAY, amount=Decimal(amount), **fields)
+    await ds.act(case_id, {"type": "add_evidence", "items": DELIVERY})
+    await _past_submit_by(ds, 3 * DAY)
+    v = await ds.until(case_id, lambda v: "escalated" in kinds_of(v))
+    assert [e["reason"] for e in _escalations(v)] == [reason]
+    assert v.status == "needs_response" and v.details["escalated"] is True
+    assert ds.requests(case_id) == []  # neither accepted nor submitted
+    assert ds.notices(case_id, "auto_action")
+    now = await ds.env.get_current_time()
+    assert v.deadlines["respond_by"] > now  # escalated before the due time
+
+
+@pytest.mark.rule("C6")
+async def test_money_withdrawn_and_reinstated_with_the_fee(ds: Disputes) -> None:
+    """Stripe funds_withdrawn then funds_reinstated (their balance transactions): both
+    amounts and the fee kept as money moved; the disputed amount stays."""
+    dispute_id, case_id = await ds.open()
+    moved: dict[str, Any] = {"stage": "under_review", "raw_status": "under_review"}
+    await ds.event(
+        dispute_id,
+        "charge.dispute.funds_withdrawn",
+        funds="withdrawn",
+        funds_amount=Decimal("120.00"),
+        fee=Decimal("15.00"),
+        funds_currency="USD",
+        **moved,
+    )
+    await ds.event(
+        dispute_id,
+        "charge.dispute.funds_reinstated",
+        funds="reinstated",
+        funds_amount=Decimal("120.00"),
+        fee=Decimal("0"),
+        funds_currency="USD",
+        **moved,
+    )
+    v = await ds.until(case_id, lambda v: "funds_reinstated" in kinds_of(v))
+    assert v.details["moved"] == {
+        "USD": {"withdrawn": "120.00", "fees": "15.00", "reinstated": "120.00"}
+    }
+    assert (v.amount, v.currency) == (Decimal("120.00"), "USD")
+
+
+@pytest.mark.parametrize("order", ["close_then_appeal", "appeal_then_close"])
+@pytest.mark.rule("C6")
+async def test_an_appeal_and_the_lost_close_in_the_same_second(ds: Disputes, order: str) -> None:
+    """Stripe's `created` is in whole seconds: the lost close and the appeal may carry the
+    same instant. Either way round 2 stays open for the appeal, with its due time."""
+    dispute_id, case_id = await ds.open(due_in=5 * DAY)
+    await ds.act(case_id, {"type": "add_evidence", "items": DELIVERY})
+    await ds.act(case_id, {"type": "submit_defense"})
+    now = (await ds.env.get_current_time()).replace(microsecond=0)
+    at, due = now + timedelta(seconds=1), now + 10 * DAY
+    lost: dict[str, Any] = {"stage": "lost", "raw_status": "lost", "at": at}
+    appeal: dict[str, Any] = {
+        "stage": "needs_response",
+        "raw_status": "appeal_needs_response",
+        "phase": "appeal",
+        "defendable": True,
+        "due_by": due,
+        "at": at,
+    }
+    first, second = (lost, appeal) if order == "close_then_appeal" else (appeal, lost)
+    for fields in (first, second):
+        kind = "charge.dispute.closed" if fields is lost else "charge.dispute.updated"
+        await ds.event(dispute_id, kind, **fields)
+    last = "new_round" if order == "close_then_appeal" else "stale_event"
+    v = await ds.until(case_id, lambda v: last in kinds_of(v))
+    assert (v.status, v.outcome, v.details["round"]) == ("needs_response", None, 2)
+    assert v.deadlines["respond_by"] == due and kinds_of(v).count("new_round") == 1
+
+
+@pytest.mark.rule("C6")
+async def test_an_appeal_due_within_the_margin_is_escalated_at_once(ds: Disputes) -> None:
+    """The appeal's due time is nearer than the policy's safety margin when it arrives: the
+    supervisor is called at once, still before the due time; nothing goes to Stripe."""
+    dispute_id, case_id = await ds.open(due_in=5 * DAY)
+    await ds.event(dispute_id, "charge.dispute.closed", stage="lost", raw_status="lost")
+    await ds.until(case_id, lambda v: v.status == "closed")
+    due = (await ds.env.get_current_time()).replace(microsecond=0) + timedelta(hours=2)
+    await ds.event(
+        dispute_id,
+        "charge.dispute.updated",
+        stage="needs_response",
+        raw_status="appeal_needs_response",
+        phase="appeal",
+        defendable=True,
+        due_by=due,
+        amount=Decimal("10.00"),
+    )
+    v = await ds.until(case_id, lambda v: "escalated" in kinds_of(v))
+    assert [e["reason"] for e in _escalations(v)] == ["appeal_stage"]
+    assert await ds.env.get_current_time() < due and v.status == "needs_response"
+    assert ds.requests(case_id) == []

@@ -16,6 +16,7 @@ from workflows.dispute.state import (
     DATES_CHECKED,
     FACTS_FIXED,
     LIFECYCLE,
+    ROUND_VERDICTS,
     Amount,
     DisputeEffect,
     DisputeState,
@@ -126,7 +127,7 @@ class DisputeEvents(CaseWorkflow):
         elif e.stage == "under_review" and self._status == "needs_response":
             self._status = "submitted"
             self.event("under_review", e.provider, status=e.raw_status)
-        elif e.stage in CLOSING:
+        elif e.stage in CLOSING and not self._earlier_round(e):
             self._verdict(CLOSING[e.stage], e)
 
     def _take_facts(self, e: DisputeEvent) -> None:
@@ -236,6 +237,7 @@ class DisputeEvents(CaseWorkflow):
             if self.state.round in self.state.submitted:  # its packet went: a fresh one
                 self.state.round_from = len(self.state.evidence)
             self.state.phase = e.phase or self.state.phase
+            self.state.round_at = e.occurred_at
         self.state.round += 1
         self._status, self._outcome, self._closed_at = status, None, None
         self.state.reopen_until = None
@@ -243,6 +245,24 @@ class DisputeEvents(CaseWorkflow):
         self.event("new_round", e.provider, round=self.state.round, status=e.raw_status)
         self.notify("new_round", "merchant", f"round:{self.state.round}", round=self.state.round)
         self._ask(DisputeEffect.RECORDS)
+
+    def _earlier_round(self, e: DisputeEvent) -> bool:
+        """A verdict stamped at the instant the open round began is the round before's (it
+        came after the round's first event, in the same second): recorded, not applied."""
+        at = self.state.round_at
+        if at is None or e.occurred_at != at or self._status == "closed":
+            return False
+        if not workflow.patched(ROUND_VERDICTS):
+            return False
+        self.event(
+            "stale_event",
+            e.provider,
+            event_type=e.type,
+            occurred_at=e.occurred_at.isoformat(),
+            newest=at.isoformat(),
+            round=self.state.round,
+        )
+        return True
 
     def _advances(self, e: DisputeEvent) -> bool:
         """The event is about a later response stage than the round's (an appeal after a

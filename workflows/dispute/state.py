@@ -37,6 +37,10 @@ LIFECYCLE = "dispute-lifecycle"
 # the character limits) decides whether the packet can go, before the policy submits it
 # and before the desk's submission.
 EVIDENCE_CHECKED = "dispute-evidence-checked"
+# A verdict stamped at the very instant the current round opened (Stripe's `created` is in
+# whole seconds: the lost close and the appeal can share one) is the round before's, whatever
+# order the two arrive in: the new round stays open.
+ROUND_VERDICTS = "dispute-round-verdicts"
 
 
 class DisputeAlarm(StrEnum):
@@ -95,6 +99,7 @@ class DisputeState(KindState):
     reopen_until: datetime | None = None
     phase: str | None = None  # the round's response stage (`Phase`), as the provider said
     defendable: bool | None = None  # as the provider said (None: it did not say)
+    round_at: datetime | None = None  # the provider's time of the event that opened the round
     round_from: int = 0  # the round's packet: the evidence from this index (and the records)
     # Money moved by currency (the balance's may not be the dispute's): currency → kind →
     # amount (withdrawn, reinstated, fees, deducted).

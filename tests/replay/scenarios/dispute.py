@@ -180,6 +180,8 @@ async def dispute_not_defendable_expired(env: WorkflowEnvironment, d: DisputeCas
         amount=Decimal("10.00"),
     )
     await env.sleep(timedelta(days=3, hours=1))
+
+
 async def dispute_evidence_escalated(env: WorkflowEnvironment, d: DisputeCase) -> None:
     """The transaction's records hold two texts for one Stripe text field, over its
     20,000-character limit together: at the margin the policy escalates instead of
@@ -195,6 +197,76 @@ async def dispute_evidence_escalated(env: WorkflowEnvironment, d: DisputeCase) -
     await env.sleep(timedelta(days=121))
 
 
+async def dispute_inquiry_empty_packet(env: WorkflowEnvironment, d: DisputeCase) -> None:
+    """Stripe's inquiry (warning_needs_response) becomes a chargeback (round 2, its own due
+    time); nobody adds evidence and the transaction has none: at the margin the policy
+    escalates instead of submitting an empty defence, then the due time passes."""
+    due = (await env.get_current_time()) + timedelta(days=5)
+    inquiry = {"phase": "inquiry", "defendable": True, "raw_status": "warning_needs_response"}
+    await d.event("charge.dispute.created", stage="needs_response", due_by=due, **inquiry)
+    due = (await env.get_current_time()) + timedelta(days=3)
+    await d.event("charge.dispute.updated", due_by=due, raw_status="needs_response", **CHARGEBACK)
+    await env.sleep(timedelta(days=3, hours=1))
+    await env.sleep(timedelta(days=121))
+
+
+async def dispute_appeal_before_close(env: WorkflowEnvironment, d: DisputeCase) -> None:
+    """Defended; Stripe's appeal_needs_response arrives before the (older) lost close: the
+    appeal is round 2 from the submitted round, the close is stale; the appeal is
+    submitted at Stripe (appeal_under_review) and won."""
+    start = await env.get_current_time()
+    due = start + timedelta(days=10)
+    await d.event("charge.dispute.created", due_by=due, **CHARGEBACK)
+    await d.act("agent", type="add_evidence", items=EVIDENCE)
+    await d.act("agent", type="submit_defense")
+    await env.sleep(timedelta(hours=1))
+    appeal = {"phase": "appeal", "defendable": True, "raw_status": "appeal_needs_response"}
+    due = start + timedelta(days=20)
+    await d.event("charge.dispute.updated", stage="needs_response", due_by=due, **appeal)
+    lost_at = start + timedelta(minutes=30)
+    await d.event("charge.dispute.closed", stage="lost", raw_status="lost", occurred_at=lost_at)
+    await d.act("agent", type="add_evidence", items=EVIDENCE)  # the appeal's own packet
+    await d.act("agent", type="submit_defense")
+    review = {"phase": "appeal", "raw_status": "appeal_under_review"}
+    await d.event("charge.dispute.updated", stage="under_review", **review)
+    await d.event("charge.dispute.closed", stage="won", raw_status="won")
+    await env.sleep(timedelta(days=121))
+
+
+async def dispute_appeal_review_only(env: WorkflowEnvironment, d: DisputeCase) -> None:
+    """Defended and lost; the appeal was filed at Stripe and only appeal_under_review
+    arrives: round 2, submitted; then lost again."""
+    due = (await env.get_current_time()) + timedelta(days=10)
+    await d.event("charge.dispute.created", due_by=due, **CHARGEBACK)
+    await d.act("agent", type="add_evidence", items=EVIDENCE)
+    await d.act("agent", type="submit_defense")
+    await d.event("charge.dispute.closed", stage="lost", raw_status="lost")
+    review = {"phase": "appeal", "raw_status": "appeal_under_review"}
+    await d.event("charge.dispute.updated", stage="under_review", **review)
+    await d.event("charge.dispute.closed", stage="lost", raw_status="lost")
+    await env.sleep(timedelta(days=121))
+
+
+async def dispute_appeal_same_second(env: WorkflowEnvironment, d: DisputeCase) -> None:
+    """Defended; the appeal and the lost close carry the same second and the appeal comes
+    first: the close is the round before's (`dispute-round-verdicts`), round 2 stays open,
+    the policy escalates before its due time, then the appeal is won."""
+    due = (await env.get_current_time()) + timedelta(days=10)
+    await d.event("charge.dispute.created", due_by=due, **CHARGEBACK)
+    await d.act("agent", type="add_evidence", items=EVIDENCE)
+    await d.act("agent", type="submit_defense")
+    at = (await env.get_current_time()).replace(microsecond=0) + timedelta(seconds=1)
+    appeal = {"phase": "appeal", "defendable": True, "raw_status": "appeal_needs_response"}
+    due = at + timedelta(days=10)
+    await d.event(
+        "charge.dispute.updated", stage="needs_response", due_by=due, occurred_at=at, **appeal
+    )
+    await d.event("charge.dispute.closed", stage="lost", raw_status="lost", occurred_at=at)
+    await env.sleep(timedelta(days=9, hours=12))
+    await d.event("charge.dispute.closed", stage="won", raw_status="won")
+    await env.sleep(timedelta(days=121))
+
+
 STEPS: dict[str, Callable[[WorkflowEnvironment, DisputeCase], Awaitable[None]]] = {
     "dispute_defended_won_prearb": dispute_defended_won_prearb,
     "dispute_auto_accepted": dispute_auto_accepted,
@@ -203,6 +275,10 @@ STEPS: dict[str, Callable[[WorkflowEnvironment, DisputeCase], Awaitable[None]]] 
     "dispute_antom_validation": dispute_antom_validation,
     "dispute_not_defendable_expired": dispute_not_defendable_expired,
     "dispute_evidence_escalated": dispute_evidence_escalated,
+    "dispute_inquiry_empty_packet": dispute_inquiry_empty_packet,
+    "dispute_appeal_before_close": dispute_appeal_before_close,
+    "dispute_appeal_review_only": dispute_appeal_review_only,
+    "dispute_appeal_same_second": dispute_appeal_same_second,
 }
 
 
