@@ -8,7 +8,9 @@ passed and it is still open" cannot be read from the running deadlines alone. Ev
 alike (nothing here names one): a deadline that left the view in a state made at or after
 its instant (the state's newest timeline entry) was missed, not met. The mark is kept in
 the row's `data` (`MISSED`, not a field of the view) while the case stays in the status it
-had then and open; the case moving on (a late reply, a close) clears it.
+had then and open; the case moving on (a late reply, a close) clears it. Not missed: a
+penalty's appeal window closing (the merchant's choice, `NOT_OWED`) and the deadlines a
+kind's workflow meets itself when they come (`CaseKind.automatic_deadlines`).
 
 The queue's sort key `due_at` is the earlier of the mark and the next running deadline, so
 an overdue case sorts, filters and pages by the deadline it missed.
@@ -19,9 +21,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from redress import kinds
 from redress.models import CaseView
 
 MISSED = "missed_deadline"  # key in the row's `data`: {"name", "at", "status"}
+# Deadlines of every kind that nobody owes: a penalty's appeal window (`appeal_by:<id>`,
+# workflows/penalties.py `PenaltyAlarm.APPEAL_BY`) closing unappealed.
+NOT_OWED = frozenset({"appeal_by"})
 
 
 def _instant(raw: Any) -> datetime | None:
@@ -44,11 +50,14 @@ def missed(view: CaseView, is_open: bool, stored: dict[str, Any] | None) -> dict
         if at is not None:
             found.append((at, str(kept.get("name", ""))))
     made = max((e.at for e in view.timeline), default=None)
+    kind = kinds.KINDS.get(view.kind)
+    automatic = kind.automatic_deadlines if kind else frozenset()
     if made is not None:
         made = made if made.tzinfo else made.replace(tzinfo=UTC)
         for name, raw in (stored.get("deadlines") or {}).items():
             at = _instant(raw)
-            if name not in view.deadlines and at is not None and at <= made:
+            owed = name.partition(":")[0] not in NOT_OWED | automatic
+            if owed and name not in view.deadlines and at is not None and at <= made:
                 found.append((at, str(name)))
     if not found:
         return None

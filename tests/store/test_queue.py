@@ -20,6 +20,7 @@ from redress.store import crud
 from redress.store.claims import claim_case, release_case
 from redress.store.queue import SORTS, QueueError, QueueQuery, encode_cursor, queue_page
 from tests.queue_support import KIND_NAMES, NOW, every_page, ids, project, view
+from workflows.dispute.state import DisputeAlarm
 
 H = td(hours=1)
 
@@ -281,3 +282,23 @@ def test_a_missed_deadline_keeps_the_case_overdue_until_it_moves_on(store: Engin
     assert ids(store, overdue=True) == []
     assert ids(store, open=True) == ["soon", "met", "late"]
     assert digest.compute(store, "M1", NOW, DigestPolicy()).overdue == []
+
+
+def test_deadlines_nobody_owes_are_never_missed(store: Engine) -> None:
+    """A deadline the workflow meets itself (a dispute's `submit_by`: the policy submits)
+    and a penalty's appeal window closing leave the view late without the case overdue."""
+    auto = next(k for k in KINDS.values() if k.automatic_deadlines)
+    assert auto.automatic_deadlines == {DisputeAlarm.SUBMIT_BY}
+    [name] = auto.automatic_deadlines
+    waiting, acted, *_ = auto.statuses
+    submitted = view("auto", kind=auto.name, due={"respond_by": 5 * H, name: -H})
+    appealable = view("window", due={"respond_by": 9 * H, "appeal_by:P1": -H})
+    project(store, [submitted, appealable])
+    project(
+        store,
+        [
+            _moved(submitted, acted, {}, -H + td(seconds=5), 2),
+            _moved(appealable, appealable.status, {"respond_by": 9 * H}, -H, 2),
+        ],
+    )
+    assert ids(store, overdue=True) == []
