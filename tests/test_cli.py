@@ -227,3 +227,17 @@ def test_what_cases_hold_prints_as_written(
     monkeypatch.setenv("REDRESS_DATA_DIR", str(tmp_path))
     assert main(["digest", "--now"]) == 1
     assert "REDRESS_DATA_DIR or REDRESS_DATABASE_URL" in one_line(capsys)
+
+
+def test_the_list_marks_a_case_overdue_by_a_deadline_it_missed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    later = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    row = {"case_id": "c-late", "next_deadline": later, "next_deadline_name": "late_until"}
+    page = {"total": 2, "items": [{**row, "overdue": True}, {**row, "case_id": "c-ok"}]}
+    monkeypatch.setattr(cli_cases, "request", lambda *a, **k: page)
+    monkeypatch.setenv("REDRESS_TOKEN", "t")
+    assert main(["cases", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "overdue · 1d 23h" in next(line for line in lines if "c-late" in line)
+    assert "overdue" not in next(line for line in lines if "c-ok" in line)
