@@ -6,7 +6,8 @@ running deadlines and penalties are those of its projection (`CaseView.deadlines
 `CaseView.penalties`). Per merchant:
 
 - due: open cases with a deadline within `digest.due_within` from now (the earliest shown);
-- overdue: open cases a deadline of which has passed (the earliest passed one shown);
+- overdue: open cases a deadline of which has passed (the earliest passed one shown): a
+  running one, or one the case missed and has not moved on from (redress/store/missed.py);
 - appeals: penalties whose appeal window is still open, with its last day in the digest's
   time zone (closed cases keep their penalties' windows too);
 - categories: the categories with the most cases created in the last 7 days, against the
@@ -29,9 +30,12 @@ from temporalio.client import ScheduleCalendarSpec, ScheduleRange, ScheduleSpec
 from redress import kinds
 from redress.models import CaseView
 from redress.policy import DigestPolicy
-from redress.store.tables import CaseRecord
+from redress.store.missed import missed_at
+from redress.store.tables import NO_DEADLINE, CaseRecord
 
 _CASES: Any = CaseRecord.__table__  # type: ignore[attr-defined]
+# A running deadline, or a missed one (the queue's sort key is then before NO_DEADLINE).
+_DATED = or_(_CASES.c.next_deadline.is_not(None), _CASES.c.due_at < NO_DEADLINE)
 WEEK = timedelta(days=7)
 ANY_MERCHANT = "*"
 
@@ -101,7 +105,7 @@ def merchants(engine: Engine, now: datetime) -> list[str]:
     since = _utc(now) - 2 * WEEK
     stmt = (
         select(_CASES.c.merchant_id)
-        .where(or_(_CASES.c.next_deadline.is_not(None), _CASES.c.created_at >= since))
+        .where(or_(_DATED, _CASES.c.created_at >= since))
         .distinct()
         .order_by(_CASES.c.merchant_id)
     )
@@ -117,9 +121,11 @@ def compute(engine: Engine, merchant_id: str, now: datetime, policy: DigestPolic
     due: list[DigestCase] = []
     overdue: list[DigestCase] = []
     appeals: list[DigestPenalty] = []
-    for view in _running(engine, merchant_id):
+    for view, late in _running(engine, merchant_id):
         is_open = kinds.is_open(view.kind, view.status)
         passed = sorted((at, name) for name, at in view.deadlines.items() if _utc(at) <= now)
+        if late is not None and late[1] <= now:
+            passed = sorted([*passed, (late[1], late[0])])
         coming = sorted(
             (at, name) for name, at in view.deadlines.items() if now < _utc(at) <= due_by
         )
@@ -159,13 +165,16 @@ def compute(engine: Engine, merchant_id: str, now: datetime, policy: DigestPolic
     return digest
 
 
-def _running(engine: Engine, merchant_id: str) -> list[CaseView]:
-    """The merchant's cases with a running deadline (penalties' windows included)."""
+def _running(
+    engine: Engine, merchant_id: str
+) -> list[tuple[CaseView, tuple[str, datetime] | None]]:
+    """The merchant's cases with a running deadline (penalties' windows included) or a
+    missed one, each with the deadline it missed."""
     stmt = select(_CASES.c.data).where(
-        and_(_CASES.c.merchant_id == merchant_id, _CASES.c.next_deadline.is_not(None))
+        and_(_CASES.c.merchant_id == merchant_id, _DATED),
     )
     with engine.connect() as conn:
-        return [CaseView.model_validate(row[0]) for row in conn.execute(stmt)]
+        return [(CaseView.model_validate(row[0]), missed_at(row[0])) for row in conn.execute(stmt)]
 
 
 def _case(view: CaseView, at: datetime, name: str, zone: ZoneInfo) -> DigestCase:

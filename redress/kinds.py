@@ -115,6 +115,9 @@ class CaseKind:
     # final ones: a case in one of those is no longer open (the queue's `open`).
     statuses: tuple[str, ...] = ()
     final_statuses: frozenset[str] = frozenset({"closed"})
+    # Deadlines the workflow meets itself when they come (the policy acts): one leaving the
+    # view late is not a deadline the case missed (redress/store/missed.py).
+    automatic_deadlines: frozenset[str] = frozenset()
     # "module:function" of the kind's charts on the console's overview: (engine, policy,
     # merchants the viewer sees or None for all, now, language) → `redress.console.svg.Chart`s.
     console_charts: tuple[str, ...] = ()
@@ -235,6 +238,7 @@ KINDS: dict[str, CaseKind] = {
             sample_provider="stripe",
             provider_events=dispute.PROVIDER_EVENTS,
             search_attributes=(sa.ESCALATED,),
+            automatic_deadlines=frozenset({dispute.SUBMIT_BY}),
             replay_scenarios="tests.replay.scenarios.dispute:SCENARIOS",
             activities="activities.disputes:for_worker",
             other_workflows=("workflows.prevention:PreventionNoticeWorkflow",),

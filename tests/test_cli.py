@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from redress.cli import app, main
+from redress.cli import cases as cli_cases
 from redress.cli import sending as cli_sending
 from redress.cli.cases import fields
 from redress.cli.common import CliError
@@ -201,3 +202,42 @@ def test_each_provider_verifies_what_the_command_signs() -> None:
     assert AntomProvider(antom_keys()[1], "SANDBOX_CLI").verify(headers, body)
     with pytest.raises(CliError, match="REDRESS_ANTOM_PRIVATE_KEY"):
         cli_sending.sign("antom", body, settings, {})
+
+
+def test_what_cases_hold_prints_as_written(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A user's message with `[/x]` in it is text, never a style tag (nor a traceback)."""
+    case = {
+        "case_id": "c-1",
+        "kind": "k",
+        "status": "open [bold]",
+        "deadlines": {},
+        "timeline": [
+            {"at": "2026-12-01T10:00:00+00:00", "type": "message", "actor": "[b]Li[/b]"},
+            {"at": "2026-12-01T10:01:00+00:00", "type": "note", "actor": "u", "text": "[/x]"},
+        ],
+    }
+    monkeypatch.setattr(cli_cases, "request", lambda *a, **k: case)
+    monkeypatch.setenv("REDRESS_TOKEN", "t")
+    assert main(["cases", "show", "c-1"]) == 0
+    shown = capsys.readouterr().out
+    assert "[/x]" in shown and "[b]Li[/b]" in shown and "open [bold]" in shown
+    # The digest without a store: its two settings named in full.
+    monkeypatch.setenv("REDRESS_DATA_DIR", str(tmp_path))
+    assert main(["digest", "--now"]) == 1
+    assert "REDRESS_DATA_DIR or REDRESS_DATABASE_URL" in one_line(capsys)
+
+
+def test_the_list_marks_a_case_overdue_by_a_deadline_it_missed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    later = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    row = {"case_id": "c-late", "next_deadline": later, "next_deadline_name": "late_until"}
+    page = {"total": 2, "items": [{**row, "overdue": True}, {**row, "case_id": "c-ok"}]}
+    monkeypatch.setattr(cli_cases, "request", lambda *a, **k: page)
+    monkeypatch.setenv("REDRESS_TOKEN", "t")
+    assert main(["cases", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "overdue · 1d 23h" in next(line for line in lines if "c-late" in line)
+    assert "overdue" not in next(line for line in lines if "c-ok" in line)

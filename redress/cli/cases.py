@@ -50,6 +50,13 @@ def left(value: str | None, now: datetime | None = None) -> str:
     return f"overdue {span(-delta)}" if delta.total_seconds() < 0 else span(delta)
 
 
+def _left(item: dict[str, Any]) -> str:
+    """A row's time left; an overdue case (a deadline it missed, its next one still to
+    come) says so too."""
+    shown = left(item.get("next_deadline"))
+    return f"overdue · {shown}" if item.get("overdue") and "overdue" not in shown else shown
+
+
 @app.command("list")
 def list_cases(
     open_: Annotated[
@@ -121,7 +128,7 @@ def list_cases(
                 for part in (item.get("next_deadline_name"), short(item.get("next_deadline")))
                 if part
             ),
-            left(item.get("next_deadline")),
+            _left(item),
             item.get("priority", "-"),
             str(item.get("penalty_points", item.get("points", 0))),
             item.get("assignee") or "-",

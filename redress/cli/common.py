@@ -23,8 +23,10 @@ def _width() -> int | None:
     return None if sys.stdout.isatty() else 180
 
 
-out = Console(soft_wrap=True, width=_width())
-err = Console(stderr=True, soft_wrap=True, width=_width())
+# No console markup: what cases hold (a user's message, a display name) prints as written;
+# `[/x]` in it must never be read as a style tag (Rich would raise on it).
+out = Console(soft_wrap=True, width=_width(), markup=False)
+err = Console(stderr=True, soft_wrap=True, width=_width(), markup=False)
 
 API_URL_ENV = "REDRESS_API_URL"
 TOKEN_ENV = "REDRESS_TOKEN"

@@ -25,7 +25,7 @@ def digest(
     With --now it is sent as the Schedule sends it (to the merchant's operations contact,
     else its desk; once per merchant and day) and printed, each case by its case ID.
 
-    Reads REDRESS_POLICY (its [digest] section), REDRESS_DATABASE_URL or REDRESS_DATA_DIR
+    Reads REDRESS_POLICY (its `digest` section), REDRESS_DATABASE_URL or REDRESS_DATA_DIR
     (the case store)."""
     from activities.digest import DigestInput, recipient, send_digests
     from redress import digest as queue
@@ -40,7 +40,9 @@ def digest(
     except (OSError, ValueError) as error:
         raise CliError(f"policy {found.policy}: {error}") from None
     if not found.database_url and not (found.data_dir / "redress.db").exists():
-        raise CliError(f"no case store in {found.data_dir} (set REDRESS_DATA_DIR or _DATABASE_URL)")
+        raise CliError(
+            f"no case store in {found.data_dir} (set REDRESS_DATA_DIR or REDRESS_DATABASE_URL)"
+        )
     engine = make_engine(found.db_url)
     renderer = get_renderer()
     try:

@@ -64,9 +64,15 @@ async def logout(request: Request) -> Response:
     return response
 
 
-@router.get("/lang/{lang}")
-async def switch_language(lang: str, request: Request, next: str | None = None) -> Response:
-    response = RedirectResponse(_safe_next(next), status_code=303)
+@router.post("/lang")
+async def switch_language(request: Request) -> Response:
+    """The language switch: a form like every other (its CSRF token checked), so another
+    site cannot change a desk's language behind its back."""
+    v = visit(request)
+    form = await form_of(request)
+    await session.check_csrf(request, v.state, v.session, v.principal, form)
+    response = RedirectResponse(_safe_next(form.get("next")), status_code=303)
+    lang = form.get("lang", "")
     if lang in i18n.LANGS:
         response.set_cookie(
             i18n.LANG_COOKIE,

@@ -106,7 +106,7 @@ async def _page(
         notices=notices,
         details=view.details,
         packet=json.dumps(view.packet, ensure_ascii=False, indent=1) if view.packet else "",
-        forms=open_actions(view, v.principal.role),
+        forms=i18n.localized(open_actions(view, v.principal.role), lang),
         web_ui=f"{s.web_ui}/namespaces/{quote(s.temporal_namespace, safe='')}/workflows/"
         f"{quote(view.workflow_id, safe='')}",
         refused=refused,

@@ -4,6 +4,8 @@ browser's Accept-Language, else English. Messages are keys; a missing one shows 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
 
 from fastapi import Request
 
@@ -89,7 +91,97 @@ MESSAGES: dict[str, dict[str, str]] = {
     "language": {"en": "中文 (zh-CN)", "zh-CN": "English"},
     "forbidden": {"en": "Refused", "zh-CN": "拒绝"},
     "not_found": {"en": "No such case.", "zh-CN": "没有该案件。"},
+    "urgent": {"en": "urgent", "zh-CN": "紧急"},
+    "regular": {"en": "regular", "zh-CN": "普通"},
+    "one_per_line": {"en": "one per line", "zh-CN": "每行一项"},
+    "closed_at": {"en": "Closed", "zh-CN": "结案时间"},
+    "trade_no": {"en": "Trade no.", "zh-CN": "交易单号"},
+    "policy": {"en": "Policy", "zh-CN": "规则版本"},
+    "round": {"en": "Round", "zh-CN": "轮次"},
+    "penalty_id": {"en": "ID", "zh-CN": "编号"},
+    "reason": {"en": "Reason", "zh-CN": "原因"},
+    "state": {"en": "State", "zh-CN": "状态"},
 }
+
+# Action forms on zh-CN pages: an action's title and its fields' labels by their codes (the
+# English ones come from the action models). One not listed shows its code, never English.
+ACTIONS_ZH: dict[str, str] = {
+    "accept": "受理",
+    "accept_dispute": "接受争议",
+    "add_evidence": "补充证据",
+    "appeal": "申诉",
+    "appeal_decision": "申诉裁决",
+    "captured": "确认渠道已扣款",
+    "close": "结案",
+    "conclude": "办结",
+    "confirm": "确认结果",
+    "contact_counterparty": "联系被投诉方",
+    "escalate": "升级",
+    "link": "关联投诉",
+    "mark_complex": "标记为复杂案件",
+    "note": "备注",
+    "object": "提出异议",
+    "platform_verdict": "平台裁决",
+    "provider_event": "渠道事件",
+    "record_authorization": "记录授权",
+    "record_reconciliation": "记录对账结果",
+    "record_verification": "记录核实结果",
+    "refund": "退款",
+    "refuse_refund": "拒绝退款",
+    "reject": "不予受理",
+    "reply": "回复",
+    "resolve": "已解决",
+    "submit_defense": "提交抗辩",
+    "succeeded": "确认已重新支付",
+    "supplement": "补充材料",
+}
+FIELDS_ZH: dict[str, str] = {
+    "amount": "金额",
+    "approved": "是否批准",
+    "at": "时间",
+    "basis": "依据",
+    "changes": "需修改的内容",
+    "channel": "渠道",
+    "channel_state": "渠道状态",
+    "compensation.coupon": "补偿：优惠券",
+    "compensation.points": "补偿：积分",
+    "compensation.refund": "补偿：退款",
+    "complaint_id": "投诉编号",
+    "counterparties": "相关方",
+    "counterparty": "相关方",
+    "event_id": "事件编号",
+    "evidence": "证据",
+    "explanation": "说明",
+    "items": "证据项",
+    "message": "消息",
+    "method": "方式",
+    "note": "备注",
+    "passed": "是否通过",
+    "payment_id": "支付编号",
+    "penalty_id": "处罚编号",
+    "reason": "原因",
+    "statement": "陈述",
+    "text": "内容",
+    "to": "发给",
+    "upheld": "是否支持投诉",
+    "verdict": "裁决",
+}
+
+
+def localized(forms: list[Any], lang: str) -> list[Any]:
+    """The action forms in `lang`: on zh-CN pages titles and labels from the tables above
+    (else the codes) and no English help text."""
+    if lang != "zh-CN":
+        return forms
+    return [
+        replace(
+            f,
+            title=ACTIONS_ZH.get(f.type, f.type),
+            help="",
+            fields=[replace(x, label=FIELDS_ZH.get(x.name, x.name), help="") for x in f.fields],
+        )
+        for f in forms
+    ]
 
 
 def choose(request: Request) -> str:

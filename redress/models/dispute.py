@@ -42,6 +42,9 @@ from redress.policy import (
 )
 
 KIND = "dispute"
+# The due time less the safety margin: the policy submits (or accepts) when it comes, so it
+# is never a deadline the case missed (`CaseKind.automatic_deadlines`).
+SUBMIT_BY = "submit_by"
 # The rules new cases run on. 2: evidence texts and the transaction's records are held in
 # the case store, the workflow keeps references and sizes (bounded whatever arrives).
 RULES = 2
@@ -121,7 +124,7 @@ class DisputePolicy(BaseModel):
         margin = format_duration(self.safety_margin)
         return [
             DeadlineRule("respond_by", None, "the provider's event", "the provider's due time"),
-            DeadlineRule("submit_by", None, "the provider's event", f"due time - {margin}"),
+            DeadlineRule(SUBMIT_BY, None, "the provider's event", f"due time - {margin}"),
             DeadlineRule("reopen_window", self.reopen_window, "closing"),
         ]
 

@@ -48,5 +48,6 @@ def failure_rates(
             rates.append(fig.rate * 100)
     labels, rates = labels[:MAX_BARS] or ["—"], rates[:MAX_BARS] or [0.0]
     label = "失败率" if lang == "zh-CN" else "failure rate"
-    svg = bars(labels, {label: rates}, unit="%", thresholds=[(float(rules.rate) * 100, "alert")])
+    alert = "告警" if lang == "zh-CN" else "alert"
+    svg = bars(labels, {label: rates}, unit="%", thresholds=[(float(rules.rate) * 100, alert)])
     return [Chart(TITLE.get(lang, TITLE["en"]), svg)]

@@ -16,6 +16,7 @@ from sqlmodel import Session, SQLModel, col, select
 from redress import kinds
 from redress.models import CaseView
 from redress.store.db import INSERT_BY_DIALECT
+from redress.store.missed import MISSED, missed
 from redress.store.tables import (
     NO_DEADLINE,
     REGULAR_URGENCY,
@@ -44,12 +45,19 @@ def upsert_case(engine: Engine, view: CaseView) -> bool:
     and a workflow task lost with a killed worker may have written a state its replay
     never makes): the order is `CaseView.seq`, not `version`.
 
-    One statement, one round trip: INSERT … ON CONFLICT DO UPDATE … WHERE the stored
-    seq is lower. Returns whether the row was written. The claim (`assignee`…) is people's,
+    The row before is read first (a deadline the case missed, a continued run's earlier
+    timeline); then one statement: INSERT … ON CONFLICT DO UPDATE … WHERE the stored seq
+    is lower. Returns whether the row was written. The claim (`assignee`…) is people's,
     never written here."""
     deadline_name, next_deadline = _next_deadline(view)
     # In UTC: SQLite keeps an instant's wall time and drops its offset.
     next_deadline = next_deadline.astimezone(UTC) if next_deadline else None
+    is_open = kinds.is_open(view.kind, view.status)
+    # A deadline the case missed (redress/store/missed.py), from the row written before.
+    stored = _stored(engine, view.case_id)
+    late = missed(view, is_open, stored)
+    late_at = datetime.fromisoformat(late["at"]) if late else None
+    due_at = min(at for at in (next_deadline, late_at, NO_DEADLINE) if at is not None)
     values: dict[str, Any] = dict(
         case_id=view.case_id,
         workflow_id=view.workflow_id,
@@ -61,10 +69,10 @@ def upsert_case(engine: Engine, view: CaseView) -> bool:
         updated_at=datetime.now(UTC),
         next_deadline=next_deadline,
         next_deadline_name=deadline_name,
-        due_at=next_deadline or NO_DEADLINE,
+        due_at=due_at,
         priority=view.priority,
         urgency=URGENCY.get(view.priority, REGULAR_URGENCY),
-        open=kinds.is_open(view.kind, view.status),
+        open=is_open,
         amount=view.amount,
         currency=view.currency[:3],
         category=view.category[:64] if view.category else None,
@@ -74,8 +82,10 @@ def upsert_case(engine: Engine, view: CaseView) -> bool:
         data=view.model_dump(mode="json", exclude={"stalled_since"}),
         stalled_since=None,  # a written state is a case that moved: no longer stalled
     )
+    if late:
+        values["data"][MISSED] = late
     if view.timeline_from:
-        values["data"] = _whole_timeline(engine, values["data"])
+        values["data"] = _whole_timeline(values["data"], stored or {})
     table = CaseRecord.__table__  # type: ignore[attr-defined]
     stmt: Any = INSERT_BY_DIALECT[engine.dialect.name](table).values(**values)
     stmt = stmt.on_conflict_do_update(
@@ -91,14 +101,18 @@ def upsert_case(engine: Engine, view: CaseView) -> bool:
         return conn.execute(stmt).first() is not None
 
 
-def _whole_timeline(engine: Engine, data: dict[str, Any]) -> dict[str, Any]:
+def _stored(engine: Engine, case_id: str) -> dict[str, Any] | None:
+    """The case's row as written before (its `data`). Only the case's own workflow writes
+    its row, one state change after the other, so reading it first races with nothing."""
+    with Session(engine) as session:
+        row = session.get(CaseRecord, case_id)
+        return dict(row.data) if row else None
+
+
+def _whole_timeline(data: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
     """A continued run holds only its timeline's newest entries (`timeline_from` before
     them): put back the earlier ones from the row the earlier runs wrote, so the store
-    keeps the case's whole timeline. Only the case's own workflow writes its row, one
-    state change after the other, so reading it first races with nothing."""
-    with Session(engine) as session:
-        row = session.get(CaseRecord, data["case_id"])
-        stored = dict(row.data) if row else {}
+    keeps the case's whole timeline."""
     before = stored.get("timeline", [])
     need = data["timeline_from"] - stored.get("timeline_from", 0)
     prefix = before[:need] if need > 0 else []

@@ -16,12 +16,15 @@ never read. Bad input (an unknown status or kind, a malformed cursor…) is a py
 Filters (all optional, all combined): `open` (the case is not in a final status of its
 kind, `CaseKind.final_statuses`), `status` and `kind` (any of; a list or comma-separated),
 `merchant_id`, `category`, `priority`, `penalized` (penalty points not revoked), `overdue`
-(open and its next deadline passed), `created_from` (inclusive) / `created_to` (exclusive).
+(open, and a deadline passed: its next running one, or one it missed and has not moved on
+from, redress/store/missed.py), `created_from` (inclusive) / `created_to` (exclusive).
 
 Orders (`sort`): None, the desk's order: urgent cases first, then by next deadline, cases
 without one last; `next_deadline`, `created_at`, `amount`, and each descending with a `-`.
-A case without a deadline sorts as if due at `NO_DEADLINE`: last ascending, first
-descending. Ties go by `case_id`, in the order's direction, so each row has one place.
+A case sorts by its sort key `due_at`: its next deadline, or the deadline it missed when
+that is earlier (an overdue case sorts by what it missed); a case without either as if due
+at `NO_DEADLINE`: last ascending, first descending. Ties go by `case_id`, in the order's
+direction, so each row has one place.
 
 Paging is keyset: `next_cursor` holds the sort key and `case_id` of the page's last row,
 and the next page is the rows strictly after it. Rows inserted, changed or removed between
@@ -150,7 +153,7 @@ class QueueRow(BaseModel):
     created_at: datetime
     next_deadline: datetime | None
     next_deadline_name: str | None
-    overdue: bool  # open, and its next deadline passed
+    overdue: bool  # open, and a deadline passed (the next one, or one it missed)
     priority: str = "regular"
     penalty_points: int = 0  # penalty points not revoked
     points: int = 0  # the same figure, under its earlier name
@@ -258,7 +261,7 @@ def _row(r: Any, now: datetime) -> QueueRow:
         created_at=as_utc(r.created_at),
         next_deadline=deadline,
         next_deadline_name=r.next_deadline_name,
-        overdue=bool(r.open) and deadline is not None and deadline < now,
+        overdue=bool(r.open) and as_utc(r.due_at) < now,
         priority=r.priority,
         penalty_points=r.points,
         points=r.points,

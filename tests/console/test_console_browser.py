@@ -70,7 +70,7 @@ async def _sign_in(page: Page, desk: Desk, name: str) -> None:
     await page.goto(f"{desk.base}/console")
     await expect(page).to_have_url(f"{desk.base}/console/login")
     await page.fill('input[name="token"]', token(name))
-    await page.click('button[type="submit"]')
+    await page.click('form[action="/console/login"] button[type="submit"]')
     await expect(page).to_have_url(f"{desk.base}/console")
 
 
@@ -172,4 +172,7 @@ async def test_a_desk_works_the_queue_in_the_browser(desk: Desk, browser: Browse
     merchants = await page.locator("table.queue tbody tr td:nth-child(4)").all_inner_texts()
     assert merchants and set(merchants) == {"M-A"}
     await expect(page.locator(f'tr[data-case="{other}"]')).to_have_count(0)
+    # The language switch (a form with its CSRF token): back on the same page, in English.
+    await page.click("#language button")
+    await expect(page.locator("h1")).to_have_text("Queue")
     await scoped.close()

@@ -8,14 +8,21 @@ import base64
 import html
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from sqlmodel import Session, select
 
 from redress.store.tables import AuditEntry
-from tests.console.harness import Desk, csrf_of, open_complaint, signed_in, token
+from tests.console.harness import (
+    Desk,
+    csrf_of,
+    open_complaint,
+    seed_figures,
+    signed_in,
+    token,
+)
 
 
 def _audited(desk: Desk, action: str) -> list[AuditEntry]:
@@ -115,6 +122,12 @@ async def test_a_scoped_desk_sees_only_its_merchants(desk: Desk) -> None:
         }
         r = await http.post(f"/console/cases/{other}/actions", data=form)
         assert r.status_code == 404
+        # The overview's figures are its merchant's alone: no other merchant's bars.
+        seed_figures(desk.stack.engine, datetime.now(UTC))
+        overview = (await http.get("/console/overview")).text
+        assert "M-A · alipay" in overview and "M-B" not in overview
+    async with signed_in(desk.base, "supervisor") as http:
+        assert "M-B · card" in (await http.get("/console/overview")).text
     view = (await desk.stack.read(f"/cases/{other}")).json()
     assert view["status"] == "awaiting_response" and view["version"] == 1
 
@@ -125,11 +138,21 @@ async def test_the_language_follows_the_browser_and_the_switch(desk: Desk) -> No
         assert "待办队列" in zh.text and 'lang="zh-CN"' in zh.text
         en = await http.get("/console", headers={"Accept-Language": "en-GB,en;q=0.8"})
         assert ">Queue<" in en.text
-        r = await http.get("/console/lang/zh-CN", params={"next": "/console/overview"})
+        # The switch is a form with its CSRF token: without it, 403 and audited.
+        csrf = csrf_of(en.text)
+        forged = await http.post("/console/lang", data={"lang": "zh-CN", "next": "/console"})
+        assert forged.status_code == 403 and "redress_lang" not in forged.headers.get(
+            "set-cookie", ""
+        )
+        form = {"csrf_token": csrf, "lang": "zh-CN", "next": "/console/overview"}
+        r = await http.post("/console/lang", data=form)
         assert r.status_code == 303 and r.headers["location"] == "/console/overview"
         switched = await http.get("/console", headers={"Accept-Language": "en"})
         assert "待办队列" in switched.text
-        away = await http.get("/console/lang/en", params={"next": "https://evil.example/"})
+        assert (await http.get("/console/lang/en")).status_code in (404, 405)  # no GET switch
+        away = await http.post(
+            "/console/lang", data={**form, "lang": "en", "next": "https://evil.example/"}
+        )
         assert away.headers["location"] == "/console"  # never a redirect off the console
 
 
@@ -142,6 +165,13 @@ async def test_forms_follow_the_role_and_a_double_submit_acts_once(desk: Desk) -
         assert 'data-action="platform_verdict"' not in page
         assert 'data-action="escalate"' not in page  # not in awaiting_response
         assert "/namespaces/default/workflows/" + case_id in page
+        # On a zh-CN page the forms speak Chinese too: no English title, label or help.
+        zh = await agent.get(f"/console/cases/{case_id}", headers={"Accept-Language": "zh-CN"})
+        assert "拒绝退款" in zh.text and "每行一项" in zh.text and "说明" in zh.text
+        assert "Refuse refund" in page and "Refuse refund" not in zh.text
+        actions = zh.text.split("<h2>操作</h2>")[1].split("</section>")[0]
+        prose = re.findall(r">\s*([A-Za-z]+ [A-Za-z]+[^<]*)<", actions)
+        assert prose == [], prose  # (the timeline and notices show what the case holds)
         seen = (await platform.get(f"/console/cases/{case_id}")).text
         assert 'data-action="reply"' in seen and 'data-action="refund"' not in seen
         form = {

@@ -12,11 +12,15 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
+from redress import digest
 from redress.kinds import KINDS
+from redress.models.case import TimelineEvent
+from redress.policy import DigestPolicy
 from redress.store import crud
 from redress.store.claims import claim_case, release_case
 from redress.store.queue import SORTS, QueueError, QueueQuery, encode_cursor, queue_page
 from tests.queue_support import KIND_NAMES, NOW, every_page, ids, project, view
+from workflows.dispute.state import DisputeAlarm
 
 H = td(hours=1)
 
@@ -234,3 +238,67 @@ def test_claims(store: Engine) -> None:
     assert claim_case(store, "nope", "a1", None).outcome == "missing"
     assert claim_case(store, "c2", "a1", None, merchants=frozenset({"M1"})).outcome == "missing"
     assert release_case(store, "c2", "a1", merchants=frozenset({"M1"})).outcome == "missing"
+
+
+def _moved(v: Any, status: str, due: dict[str, td], at: td, version: int) -> Any:
+    """`v` in its next state, made at NOW + `at` (its newest timeline entry)."""
+    event = TimelineEvent(at=NOW + at, type="moved", actor="system")
+    return v.model_copy(
+        update={
+            "status": status,
+            "deadlines": {name: NOW + d for name, d in due.items()},
+            "timeline": [*v.timeline, event],
+            "version": version,
+            "seq": version,
+        }
+    )
+
+
+def test_a_missed_deadline_keeps_the_case_overdue_until_it_moves_on(store: Engine) -> None:
+    """A workflow drops a deadline once its alarm came (the case goes on with another):
+    the case is still overdue, sorts by what it missed, until its status moves on."""
+    first, late_status, next_status, *_ = KINDS[KIND_NAMES[0]].statuses
+    late = view("late", due={"respond_by": -2 * H}, created=-30 * H)
+    met = view("met", due={"respond_by": 5 * H}, created=-30 * H)
+    soon = view("soon", due={"respond_by": 1 * H})
+    project(store, [late, met, soon])
+    # The deadline's alarm came: the case runs on with a later deadline only.
+    late2 = _moved(late, late_status, {"late_until": 150 * H}, -2 * H + td(seconds=1), 2)
+    # Answered before its deadline: met, not missed.
+    met2 = _moved(met, next_status, {"outcome_by": 70 * H}, -1 * H, 2)
+    project(store, [late2, met2])
+
+    assert ids(store, overdue=True) == ["late"]
+    assert ids(store, open=True) == ["late", "soon", "met"]  # the missed deadline sorts it
+    [row] = queue_page(store, QueueQuery(overdue=True), now=NOW).items
+    assert row.overdue and row.next_deadline_name == "late_until"
+    found = digest.compute(store, "M1", NOW, DigestPolicy())
+    assert [(c.case_id, c.deadline_name) for c in found.overdue] == [("late", "respond_by")]
+
+    # Another write in the same status keeps it; moving on (a late reply) clears it.
+    project(store, [_moved(late2, late_status, {"late_until": 150 * H}, -H, 3)])
+    assert ids(store, overdue=True) == ["late"]
+    project(store, [_moved(late2, next_status, {"outcome_by": 80 * H}, -td(minutes=30), 4)])
+    assert ids(store, overdue=True) == []
+    assert ids(store, open=True) == ["soon", "met", "late"]
+    assert digest.compute(store, "M1", NOW, DigestPolicy()).overdue == []
+
+
+def test_deadlines_nobody_owes_are_never_missed(store: Engine) -> None:
+    """A deadline the workflow meets itself (a dispute's `submit_by`: the policy submits)
+    and a penalty's appeal window closing leave the view late without the case overdue."""
+    auto = next(k for k in KINDS.values() if k.automatic_deadlines)
+    assert auto.automatic_deadlines == {DisputeAlarm.SUBMIT_BY}
+    [name] = auto.automatic_deadlines
+    waiting, acted, *_ = auto.statuses
+    submitted = view("auto", kind=auto.name, due={"respond_by": 5 * H, name: -H})
+    appealable = view("window", due={"respond_by": 9 * H, "appeal_by:P1": -H})
+    project(store, [submitted, appealable])
+    project(
+        store,
+        [
+            _moved(submitted, acted, {}, -H + td(seconds=5), 2),
+            _moved(appealable, appealable.status, {"respond_by": 9 * H}, -H, 2),
+        ],
+    )
+    assert ids(store, overdue=True) == []
