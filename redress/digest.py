@@ -1,8 +1,9 @@
 """The daily digest (M12): what each merchant's operations contact should work today.
 
 Computed from the case store alone, every kind alike (nothing here names a kind): a case is
-open while its status is not one of its kind's final statuses (`kinds.is_open`); its running deadlines and penalties are those of its
-projection (`CaseView.deadlines`, `CaseView.penalties`). Per merchant:
+open while its status is not one of its kind's final statuses (`kinds.is_open`); its running
+deadlines and penalties are those of its projection (`CaseView.deadlines`,
+`CaseView.penalties`). Per merchant:
 
 - due: open cases with a deadline within `digest.due_within` from now (the earliest shown);
 - overdue: open cases a deadline of which has passed (the earliest passed one shown);

@@ -180,6 +180,8 @@ async def dispute_not_defendable_expired(env: WorkflowEnvironment, d: DisputeCas
         amount=Decimal("10.00"),
     )
     await env.sleep(timedelta(days=3, hours=1))
+
+
 async def dispute_evidence_escalated(env: WorkflowEnvironment, d: DisputeCase) -> None:
     """The transaction's records hold two texts for one Stripe text field, over its
     20,000-character limit together: at the margin the policy escalates instead of
