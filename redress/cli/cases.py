@@ -158,8 +158,9 @@ def queue_table(
         amount = item.get("amount")
         name = item.get("next_deadline_name") or ""
         due = left(item.get("next_deadline"))
-        # Narrow, `merchant complaint` and `awaiting response` wrap between their words.
-        words = (lambda v: v) if wide else (lambda v: v.replace("_", " "))
+        # Narrow, `merchant complaint` and `awaiting response` wrap between their words;
+        # else the values are as the filters take them.
+        words = (lambda v: v.replace("_", " ")) if narrow else (lambda v: v)
         row = [
             item["case_id"],
             words(item.get("kind", "-")),
