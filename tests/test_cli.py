@@ -10,6 +10,7 @@ import sys
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -160,7 +161,7 @@ def test_a_verdict_is_the_providers_whole_event() -> None:
     case = {"amount": "49.99", "currency": "USD", "merchant_id": "M-9", "trade_no": "ch_1"}
     for verdict in ("won", "lost"):
         event = kind.sample_verdict("stripe", "dp_v1", verdict, case)
-        parsed = StripeProvider("whsec_x").parse(event).event
+        parsed: Any = StripeProvider("whsec_x").parse(event).event
         assert (parsed.stage, parsed.amount) == (verdict, Decimal("49.99"))
         assert parsed.merchant_id == "M-9"
         assert event["type"] == "charge.dispute.closed" and event["object"] == "event"
