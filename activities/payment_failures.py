@@ -85,7 +85,10 @@ class PaymentFailureActivities:
         purged = attempts.purge_before(self.engine, now - timedelta(seconds=inp.keep_for_seconds))
         raised = sum(c.action == "raise" for c in changes)
         cleared = sum(c.action == "clear" for c in changes)
-        log.info(
+        # Every few seconds under a quick policy: worth an INFO line only when it changed
+        # something (an alert raised or cleared, a notice sent, attempts purged).
+        told = log.info if raised or cleared or sent or purged else log.debug
+        told(
             "payment failure rates evaluated",
             raised=raised,
             cleared=cleared,

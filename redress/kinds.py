@@ -20,6 +20,7 @@ from redress import search_attributes as sa
 from redress.models import (
     complaint,
     dispute,
+    dispute_verdicts,
     payment_failure,
     payment_failure_intake,
     platform_actions,
@@ -81,6 +82,10 @@ class CaseKind:
     # merchant_id=, created_at=, trade_no=, amount=, policy=: the active one, whose clocks
     # the sample may read).
     sample: Callable[..., dict[str, Any]]
+    # A provider's verdict on a case of the kind already open, in the provider's shape, for
+    # `redress send-event --verdict`: (provider, the provider's ID, "won" | "lost", the case
+    # as the API shows it) → the event body; ValueError for a provider it has none of.
+    sample_verdict: Callable[..., dict[str, Any]] | None = None
     # The intake hands the user a token for `GET /progress/{case_id}` (P10).
     user_progress: bool = False
     # The webhook provider whose format `sample` is in (and whose signature it needs).
@@ -236,6 +241,7 @@ KINDS: dict[str, CaseKind] = {
             policy=dispute.SECTION,
             sample=dispute.sample_event,
             sample_provider="stripe",
+            sample_verdict=dispute_verdicts.verdict_event,
             provider_events=dispute.PROVIDER_EVENTS,
             search_attributes=(sa.ESCALATED,),
             automatic_deadlines=frozenset({dispute.SUBMIT_BY}),

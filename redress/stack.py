@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from redress.config import Settings
@@ -72,6 +72,26 @@ def local_secrets(data_dir: Path, env: dict[str, str]) -> None:
         env["REDRESS_STRIPE_WEBHOOK_SECRET"] = stripe_file.read_text().strip()
 
 
+POLICY_FILE = "policy"
+
+
+def record_policy(data_dir: Path, ref: str) -> None:
+    """The policy `redress up` runs with, for the commands of another terminal (`redress
+    demo`, `send-sample`, `policy`, `digest`): a bundled name as it is, a file by its path."""
+    from redress.policy import POLICIES_DIR
+
+    bundled = (POLICIES_DIR / f"{ref}.toml").exists()
+    (data_dir / POLICY_FILE).write_text((ref if bundled else str(Path(ref).resolve())) + "\n")
+
+
+def recorded_policy(data_dir: Path) -> str | None:
+    """The policy the last `redress up` on this data folder ran with, if any."""
+    try:
+        return (data_dir / POLICY_FILE).read_text().strip() or None
+    except OSError:
+        return None
+
+
 def _die_with(supervisor: int) -> Callable[[], None]:
     """For a child, before exec: get SIGTERM when the supervisor dies, however it dies
     (SIGKILL included), so no orphan keeps serving old code on the stack's ports."""
@@ -103,6 +123,28 @@ def _lock_data_dir(data_dir: Path) -> int | None:
     return fd
 
 
+def banner(settings: Settings, environ: Mapping[str, str]) -> str:
+    """What `redress up` says once the stack starts: where each part is, the policy and
+    where the API tokens come from."""
+    base = f"http://{settings.api_host}:{settings.api_port}"
+    ui = "" if settings.temporal_address else f"  Web UI   http://127.0.0.1:{settings.ui_port}\n"
+    tokens = (
+        "from REDRESS_API_TOKENS"
+        if environ.get("REDRESS_API_TOKENS")
+        else f"{settings.data_dir / 'api-tokens'} (made once; REDRESS_API_TOKENS overrides it)"
+    )
+    return (
+        f"redress is up (data in {settings.data_dir})\n"
+        f"  API      {base}/docs\n"
+        f"  console  {base}/console\n{ui}"
+        f"  Temporal {settings.address}\n"
+        f"  tokens   {tokens}\n"
+        f"  policy   {settings.policy}, recorded in {settings.data_dir / POLICY_FILE}: "
+        "`redress demo`, `send-sample`, `policy` and `digest` use it unless REDRESS_POLICY\n"
+        "Ctrl-C stops everything; open cases resume on the next start."
+    )
+
+
 def cmd_up(_: object = None) -> int:
     settings = Settings.from_env()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -116,6 +158,7 @@ def cmd_up(_: object = None) -> int:
         return 1
     env = dict(os.environ)
     local_secrets(settings.data_dir, env)
+    record_policy(settings.data_dir, settings.policy)
     procs: list[tuple[str, subprocess.Popen[bytes]]] = []
 
     def stop_all(*_: object) -> None:
@@ -176,17 +219,7 @@ def cmd_up(_: object = None) -> int:
                     ),
                 )
             )
-        ui = (
-            "" if settings.temporal_address else f"  Web UI   http://127.0.0.1:{settings.ui_port}\n"
-        )
-        print(
-            f"redress is up (policy {settings.policy}, data in {settings.data_dir})\n"
-            f"  API      http://{settings.api_host}:{settings.api_port}/docs\n{ui}"
-            f"  Temporal {settings.address}\n"
-            f"  tokens   {settings.data_dir / 'api-tokens'} (unless REDRESS_API_TOKENS is set)\n"
-            "Ctrl-C stops everything; open cases resume on the next start.",
-            flush=True,
-        )
+        print(banner(settings, os.environ), flush=True)
         while True:
             for name, proc in procs:
                 if proc.poll() is not None:

@@ -8,7 +8,9 @@ import json
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -33,8 +35,8 @@ from tests.harness import case_view
 BIN = Path(sys.executable).parent / "redress"
 COMMANDS = [
     ["up"], ["worker"], ["api"], ["migrate"], ["policy"], ["send-sample"], ["send-event"],
-    ["digest"], ["demo"], ["act"], ["cases", "list"], ["cases", "show"],
-    ["transaction", "import"],
+    ["digest"], ["demo"], ["act"], ["cases", "list"], ["cases", "show"], ["cases", "claim"],
+    ["cases", "release"], ["transaction", "import"],
 ]  # fmt: skip
 
 
@@ -44,6 +46,131 @@ def test_every_command_says_what_it_does_and_what_it_reads(command: list[str]) -
     assert result.exit_code == 0, result.output
     assert "Usage: redress" in result.output
     assert "Reads REDRESS_" in result.output, result.output
+
+
+def test_help_shows_what_it_says() -> None:
+    """Rich's markup never eats a `[section]`; the known values are listed; the usage
+    names the arguments plainly; the settings are where the help says they are."""
+    from redress.kinds import KINDS, statuses
+
+    def help_of(*command: str) -> str:
+        result = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "250"})
+        assert result.exit_code == 0, result.output
+        return " ".join(result.output.split())
+
+    assert "the policy's [digest] section" in help_of("digest")
+    for command in ([], ["up"], ["worker"], ["api"]):
+        text = help_of(*command)
+        assert "docs/api.md" in text and "configuration.md" not in text
+    listing = help_of("cases", "list")
+    assert all(name in listing for name in KINDS) and all(s in listing for s in statuses())
+    assert all(name in help_of("send-sample") for name in KINDS)
+    assert "Usage: redress act [OPTIONS] CASE_ID TYPE" in help_of("act")
+    assert "Usage: redress cases claim [OPTIONS] CASE_ID" in help_of("cases", "claim")
+    root = Path(__file__).resolve().parents[1]
+    assert "REDRESS_API_TOKENS" in (root / "docs" / "api.md").read_text()
+
+
+def test_the_commands_take_the_running_stacks_policy(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--policy, else REDRESS_POLICY, else what `redress up` recorded, else the default;
+    the command says which."""
+    from redress.cli.common import active_policy
+    from redress.kinds import KINDS
+    from redress.stack import banner, record_policy
+
+    monkeypatch.setenv("REDRESS_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("REDRESS_POLICY", raising=False)
+    assert active_policy() == ("default", "the default")
+    record_policy(tmp_path, "fast")
+    assert active_policy() == ("fast", f"the stack's, {tmp_path / 'policy'}")
+    own = tmp_path / "own.toml"
+    own.write_text((Path(__file__).resolve().parents[1] / "policies" / "fast.toml").read_text())
+    monkeypatch.chdir(tmp_path)
+    record_policy(tmp_path, "own.toml")  # a file by its whole path: any folder finds it
+    assert active_policy()[0] == str(own)
+    record_policy(tmp_path, "fast")
+    monkeypatch.setenv("REDRESS_POLICY", "default")
+    assert active_policy() == ("default", "REDRESS_POLICY")
+    assert active_policy("fast") == ("fast", "--policy")
+    monkeypatch.delenv("REDRESS_POLICY")
+
+    # A sample dispute is due on the stack's (fast) clocks, and says so.
+    [name] = [k.name for k in KINDS.values() if k.sample_provider == "stripe"]
+    _, event, which = cli_sending.sample_event(name, "dp_pol1")
+    rules = load_policy("fast").sections[KINDS[name].policy.name]
+    due = event["data"]["object"]["evidence_details"]["due_by"] - event["created"]
+    assert due == (rules.safety_margin + max(rules.reminders_before)).total_seconds()
+    assert which == f"policy fast (the stack's, {tmp_path / 'policy'})"
+    assert main(["policy"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["name"] == "fast" and "policy fast (the stack's" in captured.err
+
+    # The banner: the console, the policy recorded, where the tokens come from.
+    settings = Settings(policy="fast", data_dir=tmp_path)
+    text = banner(settings, {})
+    assert "console  http://127.0.0.1:8000/console" in text
+    assert f"tokens   {tmp_path / 'api-tokens'} (made once" in text
+    assert f"policy   fast, recorded in {tmp_path / 'policy'}" in text
+    given = banner(settings, {"REDRESS_API_TOKENS": "t:agent"})
+    assert "tokens   from REDRESS_API_TOKENS\n" in given
+
+
+def test_the_queue_fits_100_columns_and_wide_shows_every_column() -> None:
+    from redress.cli.cases import queue_table
+
+    soon = (datetime.now(UTC) + timedelta(hours=3, minutes=5)).isoformat()
+    items = [
+        {
+            "case_id": f"platform-generic-D{n}a2b3c4d5e6",
+            "kind": "platform_complaint",
+            "status": "awaiting_verification",
+            "merchant_id": "M-SHOP-1",
+            "amount": "1299.00",
+            "currency": "CNY",
+            "category": "charged_twice",
+            "next_deadline": soon,
+            "next_deadline_name": "verify_by",
+            "priority": "urgent",
+            "assignee": "agent-1",
+            "assignee_name": "Alice",
+        }
+        for n in range(3)
+    ]
+    console = Console(record=True, width=100)
+    console.print(queue_table(items, "3 cases", width=100))
+    text = console.export_text()
+    assert "…" not in text and max(len(line) for line in text.splitlines()) <= 100
+    for needed in ("platform-generic-D0a2b3c4d5e6", "1299.00 CNY", "verify_by", "3h 4m", "Alice"):
+        assert needed in text, text
+    assert "charged_twice" not in text and "urgent" not in text
+    console = Console(record=True, width=250)
+    console.print(queue_table(items, "3 cases", wide=True, width=250))
+    text = console.export_text()
+    for needed in ("platform_complaint", "awaiting_verification", "charged_twice", "urgent"):
+        assert needed in text, text
+
+
+def test_a_verdict_is_the_providers_whole_event() -> None:
+    """`send-event --verdict`: Stripe's `charge.dispute.closed`, Antom's DISPUTE_JUDGED, each
+    taken by the provider's own parser as the verdict it says."""
+    from redress.kinds import KINDS
+
+    [kind] = [k for k in KINDS.values() if k.sample_verdict is not None]
+    assert kind.sample_verdict is not None
+    case = {"amount": "49.99", "currency": "USD", "merchant_id": "M-9", "trade_no": "ch_1"}
+    for verdict in ("won", "lost"):
+        event = kind.sample_verdict("stripe", "dp_v1", verdict, case)
+        parsed: Any = StripeProvider("whsec_x").parse(event).event
+        assert (parsed.stage, parsed.amount) == (verdict, Decimal("49.99"))
+        assert parsed.merchant_id == "M-9"
+        assert event["type"] == "charge.dispute.closed" and event["object"] == "event"
+        event = kind.sample_verdict("antom", "2026000000001", verdict, case)
+        parsed = AntomProvider(antom_keys()[1], "SANDBOX_CLI").parse(event).event
+        assert (parsed.stage, parsed.dispute_id) == (verdict, "2026000000001")
+    with pytest.raises(ValueError, match="won or lost"):
+        kind.sample_verdict("stripe", "dp_v1", "draw", case)
 
 
 def one_line(capsys: pytest.CaptureFixture[str]) -> str:
@@ -78,9 +205,15 @@ def test_bad_input_is_one_line_and_a_non_zero_exit(
     assert "cannot reach the API at http://127.0.0.1:9/cases" in one_line(capsys)
     assert main(["act", "c-1", "reply", "--field", "message=hi"]) == 1
     assert "cannot reach the API" in one_line(capsys)
-    # Unknown options: click's usage and error, no traceback.
+    # Unknown options and missing arguments: one line, where the help is, exit 2.
     assert main(["cases", "list", "--bogus"]) == 2
-    assert "No such option: --bogus" in capsys.readouterr().err
+    assert one_line(capsys) == (
+        "redress: No such option: --bogus (see `redress cases list --help`)"
+    )
+    assert main(["act", "c-1"]) == 2
+    assert one_line(capsys).startswith("redress: Missing argument 'TYPE'")
+    assert main(["send-event", "--verdict", "won", "--provider", "stripe"]) == 2
+    assert "--verdict and --dispute go together" in one_line(capsys)
 
 
 def test_a_closed_pipe_ends_quietly() -> None:
@@ -166,7 +299,7 @@ def test_a_sample_runs_on_the_active_policys_clocks(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("REDRESS_POLICY", "default")
     [name] = [k.name for k in KINDS.values() if k.sample_provider == "stripe"]
     created = "2026-12-01T09:00:00+08:00"
-    provider, event = cli_sending.sample_event(
+    provider, event, _ = cli_sending.sample_event(
         name, "dp_cli1", merchant="M-9", amount="12.30", created_at=created
     )
     dispute = event["data"]["object"]
@@ -179,7 +312,7 @@ def test_a_sample_runs_on_the_active_policys_clocks(monkeypatch: pytest.MonkeyPa
         1230,
         "M-9",
     )
-    _, complaint = cli_sending.sample_event(None, "C1", merchant="M-8", amount="5")
+    _, complaint, _ = cli_sending.sample_event(None, "C1", merchant="M-8", amount="5")
     assert json.dumps(complaint).count('"M-8"') == 1 and '"amount": "5"' in json.dumps(complaint)
 
 

@@ -3,6 +3,7 @@
 redress up | worker | api        the whole stack, or one part of it
 redress policy [REF]             a policy as the workflows see it; `policy check [FILE]`
 redress cases list | show ID     the queue and a case, over the API
+redress cases claim | release ID a case claimed (or released), so nobody else works it
 redress act ID TYPE              an action on a case, over the API
 redress digest [--now]           each merchant's daily digest (M12)
 redress demo                     a mix of signed cases of every kind through the stack
@@ -22,13 +23,13 @@ from typing import Any
 import typer
 
 from redress.cli import cases, demo, digest_cmd, policy_cmd, run, sending
-from redress.cli.common import CliError, err
+from redress.cli.common import CliError, Command, err
 
 app = typer.Typer(
     name="redress",
     help="Payment complaints, disputes, chargebacks and payment failures as durable "
     "workflows: run the stack, work the queue, try it out. Every command reads the REDRESS_* "
-    "environment (docs/configuration.md); `redress COMMAND --help` says which.",
+    "environment (docs/api.md); `redress COMMAND --help` says which.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -46,23 +47,23 @@ def described(command: Callable[..., Any]) -> Callable[..., Any]:
 for found in (
     run.up, run.worker, run.api, run.migrate, run.transaction_import, policy_cmd.policy,
     sending.send_sample, sending.send_event, digest_cmd.digest, demo.demo, cases.act,
-    cases.list_cases, cases.show,
+    cases.list_cases, cases.show, cases.claim, cases.release,
 ):  # fmt: skip
     described(found)
 
-app.command()(run.up)
-app.command()(run.worker)
-app.command()(run.api)
-app.command()(run.migrate)
-app.command()(policy_cmd.policy)
-app.command("send-sample")(sending.send_sample)
-app.command("send-event")(sending.send_event)
-app.command()(digest_cmd.digest)
-app.command()(demo.demo)
-app.command()(cases.act)
+app.command(cls=Command)(run.up)
+app.command(cls=Command)(run.worker)
+app.command(cls=Command)(run.api)
+app.command(cls=Command)(run.migrate)
+app.command(cls=Command)(policy_cmd.policy)
+app.command("send-sample", cls=Command)(sending.send_sample)
+app.command("send-event", cls=Command)(sending.send_event)
+app.command(cls=Command)(digest_cmd.digest)
+app.command(cls=Command)(demo.demo)
+app.command(cls=Command)(cases.act)
 app.add_typer(cases.app, name="cases")
 transaction = typer.Typer(help="Settled transactions (the monitoring figures, C5).")
-transaction.command("import")(run.transaction_import)
+transaction.command("import", cls=Command)(run.transaction_import)
 app.add_typer(transaction, name="transaction", no_args_is_help=True)
 
 
@@ -77,6 +78,16 @@ def quiet_logs() -> None:
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
     )
+
+
+def usage_error(error: Exception) -> str:
+    """`No such option: --bogus (redress cases list --help)`: click's message, on one line,
+    and where the command's help is."""
+    format_message = getattr(error, "format_message", None)
+    message = format_message() if callable(format_message) else str(error)
+    ctx = getattr(error, "ctx", None)
+    where = getattr(ctx, "command_path", "") or "redress"
+    return f"{' '.join(str(message).split())} (see `{where} --help`)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,12 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         err.print("redress: aborted")
         return 130
-    except typer.TyperException as error:  # a usage error: the usage and what is wrong
-        show = getattr(error, "show", None)
-        if callable(show):
-            show()
-        else:
-            err.print(f"redress: {error}", markup=False, highlight=False)
+    except typer.TyperException as error:  # a usage error: one line, what is wrong and where
+        err.print(f"redress: {usage_error(error)}", markup=False, highlight=False)
         return int(getattr(error, "exit_code", 2))
     except BrokenPipeError:
         # `redress policy | head`: the reader left. Nothing more can be written to it.

@@ -10,9 +10,10 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import typer
+from rich import box
 from rich.table import Table
 
-from redress.cli.common import CliError, new_key, out, print_json, request, token
+from redress.cli.common import CliError, Command, new_key, out, print_json, request, token
 from redress.cli.policy_cmd import span
 
 API_ENV = (
@@ -26,6 +27,18 @@ Token = Annotated[
 AsJson = Annotated[bool, typer.Option("--json", help="print the API's JSON answer")]
 
 app = typer.Typer(help=f"The case queue over the API. {API_ENV}", no_args_is_help=True)
+
+
+def kind_names() -> list[str]:
+    from redress.kinds import KINDS
+
+    return list(KINDS)
+
+
+def statuses() -> list[str]:
+    from redress.kinds import statuses as known
+
+    return known()
 
 
 def _when(value: str | None) -> datetime | None:
@@ -50,20 +63,19 @@ def left(value: str | None, now: datetime | None = None) -> str:
     return f"overdue {span(-delta)}" if delta.total_seconds() < 0 else span(delta)
 
 
-def _left(item: dict[str, Any]) -> str:
-    """A row's time left; an overdue case (a deadline it missed, its next one still to
-    come) says so too."""
-    shown = left(item.get("next_deadline"))
-    return f"overdue · {shown}" if item.get("overdue") and "overdue" not in shown else shown
-
-
-@app.command("list")
+@app.command("list", cls=Command)
 def list_cases(
     open_: Annotated[
         bool | None, typer.Option("--open/--closed", help="open cases only, or closed only")
     ] = None,
-    status: Annotated[str | None, typer.Option(help="statuses, any of: a,b")] = None,
-    kind: Annotated[str | None, typer.Option(help="kinds, any of: a,b")] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(help=f"statuses, comma-separated, any of: {', '.join(statuses())}"),
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(help=f"kinds, comma-separated, any of: {', '.join(kind_names())}"),
+    ] = None,
     merchant: Annotated[str | None, typer.Option(help="a merchant ID")] = None,
     category: Annotated[str | None, typer.Option(help="a category")] = None,
     priority: Annotated[str | None, typer.Option(help="regular | urgent")] = None,
@@ -79,6 +91,9 @@ def list_cases(
     ] = None,
     limit: Annotated[int | None, typer.Option(help="cases per page")] = None,
     cursor: Annotated[str | None, typer.Option(help="the previous page's next_cursor")] = None,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="every column (category, priority, points, …)")
+    ] = False,
     token_: Token = None,
     as_json: AsJson = False,
 ) -> int:
@@ -109,37 +124,73 @@ def list_cases(
         print_json(page)
         return 0
     items = page.get("items", []) if isinstance(page, dict) else []
-    table = Table(title=f"{len(items)} cases" + (f" of {page['total']}" if "total" in page else ""))
-    for column in ("case", "kind", "status", "merchant", "amount", "category", "next deadline"):
-        table.add_column(column, no_wrap=column in ("case", "next deadline"))
-    for column in ("left", "priority", "points", "assignee"):
-        table.add_column(column)
-    for item in items:
-        amount = item.get("amount")
-        table.add_row(
-            item["case_id"],
-            item.get("kind", "-"),
-            item.get("status", "-"),
-            item.get("merchant_id", "-"),
-            f"{amount} {item.get('currency', '')}".strip() if amount is not None else "-",
-            item.get("category") or "-",
-            " ".join(
-                part
-                for part in (item.get("next_deadline_name"), short(item.get("next_deadline")))
-                if part
-            ),
-            _left(item),
-            item.get("priority", "-"),
-            str(item.get("penalty_points", item.get("points", 0))),
-            item.get("assignee") or "-",
-        )
-    out.print(table)
+    title = f"{len(items)} cases" + (f" of {page['total']}" if "total" in page else "")
+    out.print(queue_table(items, title, wide=wide, width=out.width))
     if isinstance(page, dict) and page.get("next_cursor"):
         out.print(f"more: --cursor {page['next_cursor']}", markup=False, highlight=False)
     return 0
 
 
-@app.command("show")
+def _left(item: dict[str, Any]) -> str:
+    """A row's time left; an overdue case (a deadline it missed, its next one still to
+    come) says so too."""
+    shown = left(item.get("next_deadline"))
+    return f"overdue · {shown}" if item.get("overdue") and "overdue" not in shown else shown
+
+
+def queue_table(
+    items: list[dict[str, Any]], title: str, wide: bool = False, width: int = 200
+) -> Table:
+    """The queue as a table: the columns a desk reads at 100 columns (case, kind, status,
+    merchant, amount, the next deadline with the time left, assignee), or all of them, the
+    values as the filters take them (`wide`)."""
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, padding=0)
+    table.add_column("case", no_wrap=True)
+    # The narrowest each may get: its longest word (`verification`, `overdue 50m`); under
+    # 120 columns, kind and status take two lines rather than the others' room.
+    narrow = not wide and width < 120
+    table.add_column("kind", overflow="fold", min_width=9, max_width=9 if narrow else None)
+    table.add_column("status", overflow="fold", min_width=12, max_width=12 if narrow else None)
+    table.add_column("merchant", overflow="fold", min_width=8)
+    table.add_column("amount", no_wrap=True, justify="right")
+    if wide:
+        table.add_column("category", overflow="fold")
+        table.add_column("next deadline", no_wrap=True)
+    table.add_column("left" if wide else "next deadline", overflow="fold", min_width=11)
+    if wide:
+        table.add_column("priority")
+        table.add_column("points")
+    table.add_column("assignee", overflow="fold", min_width=8)
+    for item in items:
+        amount = item.get("amount")
+        name = item.get("next_deadline_name") or ""
+        due = _left(item)
+        # Narrow, `merchant complaint` and `awaiting response` wrap between their words;
+        # else the values are as the filters take them.
+        words = (lambda v: v.replace("_", " ")) if narrow else (lambda v: v)
+        row = [
+            item["case_id"],
+            words(item.get("kind", "-")),
+            words(item.get("status", "-")),
+            item.get("merchant_id", "-"),
+            f"{amount} {item.get('currency', '')}".strip() if amount is not None else "-",
+        ]
+        if wide:
+            row += [
+                item.get("category") or "-",
+                " ".join(p for p in (name, short(item.get("next_deadline"))) if p) or "-",
+                due,
+                item.get("priority", "-"),
+                str(item.get("penalty_points", item.get("points", 0))),
+            ]
+        else:
+            row.append(f"{name} {due}" if name and due != "-" else due)
+        assignee = item.get("assignee_name") or item.get("assignee") or "-"
+        table.add_row(*row, assignee)
+    return table
+
+
+@app.command("show", cls=Command)
 def show(
     case_id: Annotated[str, typer.Argument(help="the case ID", show_default=False)],
     token_: Token = None,
@@ -188,6 +239,55 @@ def show(
     return 0
 
 
+CaseArg = Annotated[str, typer.Argument(metavar="CASE_ID", help="the case ID", show_default=False)]
+
+
+@app.command("claim", cls=Command)
+def claim(
+    case_id: CaseArg,
+    force: Annotated[
+        bool, typer.Option("--force", help="take it from whoever holds it (supervisors)")
+    ] = False,
+    token_: Token = None,
+    as_json: AsJson = False,
+) -> int:
+    """Claim a case for the token's holder (POST /cases/{id}/claim), so nobody else works
+    it; a case someone else holds is refused unless a supervisor passes --force."""
+    try:
+        state = request(
+            "POST",
+            f"/cases/{quote(case_id, safe='')}/claim",
+            token_=token(token_),
+            json={"force": True} if force else None,
+        )
+    except CliError as error:
+        if str(error).startswith("409") and "claimed by" in str(error) and not force:
+            raise CliError(f"{error} (a supervisor may take it with --force)") from None
+        raise
+    return _claim_state(state, as_json)
+
+
+@app.command("release", cls=Command)
+def release(case_id: CaseArg, token_: Token = None, as_json: AsJson = False) -> int:
+    """Release the claim on a case (DELETE /cases/{id}/claim): its holder, or a supervisor,
+    may."""
+    state = request("DELETE", f"/cases/{quote(case_id, safe='')}/claim", token_=token(token_))
+    return _claim_state(state, as_json)
+
+
+def _claim_state(state: Any, as_json: bool) -> int:
+    if as_json:
+        print_json(state)
+        return 0
+    holder = state.get("assignee_name") or state.get("assignee")
+    out.print(
+        f"{state['case_id']}: " + (f"claimed by {holder}" if holder else "nobody holds it"),
+        markup=False,
+        highlight=False,
+    )
+    return 0
+
+
 def fields(pairs: list[str]) -> dict[str, Any]:
     """`k=v` (a string) and `k:=v` (JSON: numbers, true, lists, objects)."""
     found: dict[str, Any] = {}
@@ -210,9 +310,14 @@ def fields(pairs: list[str]) -> dict[str, Any]:
 
 
 def act(
-    case_id: Annotated[str, typer.Argument(help="the case ID", show_default=False)],
+    case_id: Annotated[
+        str, typer.Argument(metavar="CASE_ID", help="the case ID", show_default=False)
+    ],
     action_type: Annotated[
-        str, typer.Argument(metavar="TYPE", help="the action, e.g. reply, refund, appeal")
+        str,
+        typer.Argument(
+            metavar="TYPE", help="the action, e.g. reply, refund, appeal", show_default=False
+        ),
     ],
     field: Annotated[
         list[str] | None,
@@ -249,5 +354,5 @@ def act(
     return 0
 
 
-for command in (list_cases, show, act):
+for command in (list_cases, show, claim, release, act):
     command.__doc__ = inspect.cleandoc(command.__doc__ or "") + "\n\n" + API_ENV

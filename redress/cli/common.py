@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from typer.core import TyperCommand
 
 from redress.config import Settings
 
@@ -32,6 +33,17 @@ API_URL_ENV = "REDRESS_API_URL"
 TOKEN_ENV = "REDRESS_TOKEN"
 
 
+class Command(TyperCommand):
+    """A command whose usage names its arguments plainly: `redress act CASE_ID TYPE` (a
+    required one without Typer's braces; an optional one stays in brackets)."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return [
+            p[1:-1] if p.startswith("{") and p.endswith("}") else p
+            for p in super().collect_usage_pieces(ctx)
+        ]
+
+
 class CliError(Exception):
     """Bad input or a refusal: one line on stderr and a non-zero exit, no traceback."""
 
@@ -45,6 +57,34 @@ def settings() -> Settings:
         return Settings.from_env()
     except ValueError as error:  # a malformed REDRESS_* variable
         raise CliError(str(error)) from None
+
+
+def active_policy(given: str | None = None) -> tuple[str, str]:
+    """The policy a command uses and where it comes from: --policy, else REDRESS_POLICY,
+    else the one the last `redress up` on the data folder runs with (its `policy` file),
+    else the bundled default."""
+    from redress.stack import POLICY_FILE, recorded_policy
+
+    if given:
+        return given, "--policy"
+    if os.environ.get("REDRESS_POLICY", "").strip():
+        return os.environ["REDRESS_POLICY"].strip(), "REDRESS_POLICY"
+    data_dir = settings().data_dir
+    recorded = recorded_policy(data_dir)
+    if recorded:
+        return recorded, f"the stack's, {data_dir / POLICY_FILE}"
+    return "default", "the default"
+
+
+def load_active_policy(given: str | None = None) -> tuple[Any, str]:
+    """The active policy (`active_policy`) loaded, and a line saying which it is."""
+    from redress.policy import load_policy
+
+    ref, source = active_policy(given)
+    try:
+        return load_policy(ref), f"policy {ref} ({source})"
+    except (OSError, ValueError) as error:
+        raise CliError(f"policy {ref} ({source}): {' '.join(str(error).split())}") from None
 
 
 def local_env() -> tuple[Settings, dict[str, str]]:

@@ -11,8 +11,8 @@ from typing import Annotated
 import typer
 from rich.progress import Progress
 
-from redress.cli.common import CliError, api_url, local_env, out
-from redress.cli.sending import sign
+from redress.cli.common import CliError, api_url, load_active_policy, local_env, out
+from redress.cli.sending import PolicyOption, sign
 
 MERCHANTS = ("M-DEMO", "M-SHOP-1", "M-SHOP-2")
 AMOUNTS = ("12.50", "88.00", "268.00", "1299.00", "45.90")
@@ -21,35 +21,38 @@ AMOUNTS = ("12.50", "88.00", "268.00", "1299.00", "45.90")
 def demo(
     per_kind: Annotated[int, typer.Option(help="cases of each kind", min=1, max=50)] = 3,
     seed: Annotated[int | None, typer.Option(help="a seed for the same mix again")] = None,
+    policy_: PolicyOption = None,
 ) -> int:
     """Send a realistic mix of signed cases of every kind (each kind's sample, across
     merchants, amounts, languages and creation times) through the running stack, with a
     progress bar, then say where to look: the API, the console and the Temporal Web UI.
 
-    Reads REDRESS_API_URL (default http://127.0.0.1:$REDRESS_API_PORT), REDRESS_POLICY,
-    the webhook secrets (REDRESS_WEBHOOK_SECRET, REDRESS_STRIPE_WEBHOOK_SECRET; else the
+    Reads REDRESS_API_URL (default http://127.0.0.1:$REDRESS_API_PORT), the policy
+    (--policy, else REDRESS_POLICY, else the running stack's, else the default), the webhook
+    secrets (REDRESS_WEBHOOK_SECRET, REDRESS_STRIPE_WEBHOOK_SECRET; else the
     local ones in REDRESS_DATA_DIR) and REDRESS_UI_PORT."""
     import httpx
 
     from redress.kinds import KINDS
-    from redress.policy import load_policy
 
     found, env = local_env()
-    try:
-        policy = load_policy(found.policy)
-    except (OSError, ValueError) as error:
-        raise CliError(f"policy {found.policy}: {error}") from None
+    policy, which = load_active_policy(policy_)
+    out.print(f"clocks of {which}", markup=False, highlight=False)
     pick = random.Random(seed)
     base = api_url(found)
     opened: list[str] = []
+    linked: list[str] = []
     refused: list[str] = []
     now = datetime.now(UTC)
     plan = [kind for kind in KINDS.values() for _ in range(per_kind)]
     with Progress(console=out, transient=False) as progress, httpx.Client(timeout=30) as http:
         task = progress.add_task("sending cases", total=len(plan))
         for n, kind in enumerate(plan):
+            # Each case its own trade (and so its own user's complaint): none joins another.
+            trade = f"{'ch_' if kind.sample_provider == 'stripe' else 'T'}{uuid.uuid4().hex[:14]}"
             event = kind.sample(
                 f"D{uuid.uuid4().hex[:10]}",
+                trade_no=trade,
                 locale=pick.choice(("zh-CN", "en")),
                 merchant_id=MERCHANTS[n % len(MERCHANTS)],
                 # Seconds apart, as a desk's morning brings them: every clock of the
@@ -65,11 +68,17 @@ def demo(
             except httpx.HTTPError as error:
                 raise CliError(f"cannot reach the API at {base}: {error} (is it up?)") from None
             if response.status_code < 300:
-                opened.append(str(response.json().get("case_id", "?")))
+                answer = response.json()
+                case_id = str(answer.get("case_id", "?"))
+                (linked if answer.get("duplicate") else opened).append(case_id)
             else:
                 refused.append(f"{kind.name}: {response.status_code} {response.text[:200]}")
             progress.update(task, advance=1, description=f"{kind.name}")
-    out.print(f"{len(opened)} cases opened, {len(refused)} refused", markup=False)
+    out.print(
+        f"{len(opened)} opened, {len(linked)} linked as duplicates, {len(refused)} refused",
+        markup=False,
+        highlight=False,
+    )
     for line in refused:
         out.print(f"  refused {line}", markup=False, highlight=False)
     out.print(

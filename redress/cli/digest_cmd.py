@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from redress.cli.common import CliError, out, settings
+from redress.cli.common import CliError, load_active_policy, out, settings
+from redress.cli.sending import PolicyOption
 
 
 def digest(
@@ -18,6 +19,7 @@ def digest(
     merchant: Annotated[
         str | None, typer.Option(help="one merchant (default: every merchant with cases)")
     ] = None,
+    policy_: PolicyOption = None,
 ) -> int:
     """The daily digest (M12) of each merchant's queue: cases due within the policy's
     `digest.due_within`, overdue cases, penalties whose appeal window is open with its
@@ -25,20 +27,18 @@ def digest(
     With --now it is sent as the Schedule sends it (to the merchant's operations contact,
     else its desk; once per merchant and day) and printed, each case by its case ID.
 
-    Reads REDRESS_POLICY (its `digest` section), REDRESS_DATABASE_URL or REDRESS_DATA_DIR
-    (the case store)."""
+    Reads REDRESS_POLICY for the policy's \\[digest] section (--policy before it; unset, the
+    one the running stack records in REDRESS_DATA_DIR, else default), REDRESS_DATABASE_URL
+    or REDRESS_DATA_DIR (the case store)."""
     from activities.digest import DigestInput, recipient, send_digests
     from redress import digest as queue
     from redress.notices.channels import RecordingChannel
     from redress.notices.renderer import get_renderer
-    from redress.policy import load_policy
     from redress.store.db import make_engine
 
     found = settings()
-    try:
-        policy = load_policy(found.policy).digest
-    except (OSError, ValueError) as error:
-        raise CliError(f"policy {found.policy}: {error}") from None
+    active, which = load_active_policy(policy_)
+    policy = active.digest
     if not found.database_url and not (found.data_dir / "redress.db").exists():
         raise CliError(
             f"no case store in {found.data_dir} (set REDRESS_DATA_DIR or REDRESS_DATABASE_URL)"
@@ -62,6 +62,7 @@ def digest(
             ]
     finally:
         engine.dispose()
+    out.print(f"digest of {which}", markup=False, highlight=False, style="dim")
     if not shown:
         out.print("No merchant has cases: no digest to send.")
     for found_digest, to, what in shown:

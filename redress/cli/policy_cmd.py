@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from redress.cli.common import CliError, out, settings
+from redress.cli.common import CliError, active_policy, err, out
 
 
 def one_line(error: Exception) -> str:
@@ -33,13 +33,16 @@ def policy(
     ref: Annotated[
         str | None,
         typer.Argument(
+            metavar="REF",
             help="a bundled policy (default, fast) or a TOML path; `check` to validate one",
             show_default=False,
         ),
     ] = None,
     file: Annotated[
         str | None,
-        typer.Argument(help="with `check`: the policy to validate", show_default=False),
+        typer.Argument(
+            metavar="FILE", help="with `check`: the policy to validate", show_default=False
+        ),
     ] = None,
 ) -> int:
     """Print a policy as a case opened now keeps it (`redress policy [REF]`, JSON), or
@@ -47,12 +50,17 @@ def policy(
     bundled defaults, and every deadline a case of each kind opened now would get, working
     days resolved by the policy's calendar.
 
-    Reads REDRESS_POLICY (the default REF and FILE: the active policy)."""
+    Reads REDRESS_POLICY (the default REF and FILE: the active policy; unset, the one the
+    running stack records in REDRESS_DATA_DIR, else default)."""
     from redress.policy import load_policy
 
     if ref == "check":
-        return check(file or settings().policy)
-    name = ref or settings().policy
+        return check(*((file, "given") if file else active_policy()))
+    if ref:
+        name = ref
+    else:
+        name, source = active_policy()
+        err.print(f"policy {name} ({source})", markup=False, highlight=False)
     try:
         found = load_policy(name)
     except (OSError, ValueError) as error:
@@ -62,7 +70,7 @@ def policy(
     return 0
 
 
-def check(ref: str) -> int:
+def check(ref: str, source: str = "given") -> int:
     """Validate a policy; say which kind sections it takes from their bundled defaults."""
     from redress.kinds import KINDS
     from redress.policy import load_policy, read_policy
@@ -72,7 +80,7 @@ def check(ref: str) -> int:
         found = load_policy(ref)
     except (OSError, ValueError) as error:  # pydantic's ValidationError is a ValueError
         raise CliError(f"policy {ref}: invalid: {one_line(error)}") from None
-    print(f"policy {found.name!r} ({path}): valid")
+    print(f"policy {found.name!r} ({path}; {source}): valid")
     for kind in KINDS.values():
         section = kind.policy
         where = (

@@ -15,7 +15,7 @@ STACK_ENV = (
     "Reads REDRESS_POLICY, REDRESS_DATA_DIR (default ./var), REDRESS_DATABASE_URL, "
     "REDRESS_TEMPORAL_ADDRESS, REDRESS_API_HOST/REDRESS_API_PORT, REDRESS_TEMPORAL_PORT, "
     "REDRESS_UI_PORT, REDRESS_TASK_QUEUE, REDRESS_API_TOKENS, REDRESS_WEBHOOK_SECRET and "
-    "the other REDRESS_* settings (docs/configuration.md)."
+    "the other REDRESS_* settings (docs/api.md)."
 )
 STORE_ENV = "Reads REDRESS_DATABASE_URL, else the SQLite file in REDRESS_DATA_DIR (default ./var)."
 

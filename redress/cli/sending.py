@@ -17,12 +17,43 @@ from urllib.parse import quote
 
 import typer
 
-from redress.cli.common import CliError, api_url, local_env, out, refusal, settings
+from redress.cli.common import (
+    CliError,
+    api_url,
+    err,
+    load_active_policy,
+    local_env,
+    out,
+    print_json,
+    refusal,
+    request,
+    token,
+)
 from redress.config import Settings
 
 Provider = Literal["generic", "stripe", "antom"]
 PROVIDERS: tuple[str, ...] = ("generic", "stripe", "antom")
 ANTOM_KEY_ENV = "REDRESS_ANTOM_PRIVATE_KEY"
+
+PolicyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--policy",
+        help="a bundled policy (default, fast) or a TOML path (default: REDRESS_POLICY, else "
+        "the policy the running stack records in REDRESS_DATA_DIR, else default)",
+        show_default=False,
+    ),
+]
+PrintOption = Annotated[
+    bool, typer.Option("--print", help="print the signed body sent (JSON), to reuse or edit")
+]
+
+
+def kind_names() -> str:
+    from redress.kinds import KINDS
+
+    return " | ".join(KINDS)
+
 
 SIGNING_ENV = (
     "Reads REDRESS_API_URL (default http://127.0.0.1:$REDRESS_API_PORT), and the provider's "
@@ -97,41 +128,81 @@ def antom_headers(body: bytes, found: Settings, env: dict[str, str]) -> dict[str
     }
 
 
-def post(provider: str, event: Any) -> int:
-    """Sign and post `event`; print the answer (status and body). Non-2xx: exit 1."""
+def post(provider: str, event: Any, show: bool = False) -> int:
+    """Sign and post `event`; print the answer (status and body); with `show`, the body
+    sent on stdout and the answer on stderr. Non-2xx: exit 1."""
     import httpx
 
     found, env = local_env()
     body = json.dumps(event).encode()
     path, headers = sign(provider, body, found, env)
     url = f"{api_url(found)}{path}"
+    if show:
+        print_json(event)
     try:
         response = httpx.post(url, content=body, headers=headers, timeout=30)
     except httpx.HTTPError as error:
         raise CliError(f"cannot reach the API at {url}: {error} (is the stack up?)") from None
     if response.status_code >= 300:
         raise CliError(f"{response.status_code} {refusal(response)}")
-    out.print(f"{response.status_code} {response.text}", markup=False, highlight=False)
+    # With the body on stdout (to reuse), the answer goes to stderr.
+    (err if show else out).print(
+        f"{response.status_code} {response.text}", markup=False, highlight=False
+    )
     return 0
 
 
 def send_event(
     body: Annotated[
-        str,
+        str | None,
         typer.Argument(
-            help="the event as JSON, @FILE to read it from a file, or - for stdin",
+            help="the event as JSON, @FILE to read it from a file, or - for stdin "
+            "(not with --verdict)",
             show_default=False,
         ),
-    ],
+    ] = None,
     provider: Annotated[
         str, typer.Option(help="generic | stripe | antom: whose format and signature")
     ] = "generic",
+    verdict: Annotated[
+        str | None,
+        typer.Option(
+            help="won | lost: the provider's verdict on the case of --dispute, built in the "
+            "provider's own shape (stripe: charge.dispute.closed; antom: DISPUTE_JUDGED)",
+            show_default=False,
+        ),
+    ] = None,
+    dispute_id: Annotated[
+        str | None,
+        typer.Option(
+            "--dispute",
+            help="with --verdict: the provider's dispute ID (dp_… for stripe) of an open case",
+            show_default=False,
+        ),
+    ] = None,
+    token_: Annotated[
+        str | None,
+        typer.Option("--token", help="with --verdict: an API token to read the case with"),
+    ] = None,
+    show: PrintOption = False,
 ) -> int:
     """Sign and post any event body, as its provider would (a user's supplement or
     objection; a provider's verdict, e.g. a Stripe `charge.dispute.closed` with status
-    `won`). An event without its ID gets a fresh one."""
+    `won`). An event without its ID gets a fresh one.
+
+    With --verdict won|lost --dispute ID (and --provider stripe or antom) the command
+    builds the provider's complete verdict event itself from the case's facts (read over
+    the API) and sends it; --print shows the body it sent."""
     if provider not in PROVIDERS:
         raise CliError(f"--provider: unknown provider {provider!r} (known: {', '.join(PROVIDERS)})")
+    if verdict is not None or dispute_id is not None:
+        if body is not None:
+            raise CliError("give either an event body or --verdict with --dispute, not both", 2)
+        if verdict is None or dispute_id is None:
+            raise CliError("--verdict and --dispute go together", 2)
+        return post(provider, verdict_event(provider, verdict, dispute_id, token_), show)
+    if body is None:
+        raise CliError("give the event (JSON, @FILE or -), or --verdict with --dispute", 2)
     if body == "-":
         raw = sys.stdin.read()
     elif body.startswith("@"):
@@ -150,7 +221,27 @@ def send_event(
             event.setdefault("event_id", f"evt-{uuid.uuid4().hex[:16]}")
         elif provider == "stripe":
             event.setdefault("id", f"evt_{uuid.uuid4().hex[:24]}")
-    return post(provider, event)
+    return post(provider, event, show)
+
+
+def verdict_event(provider: str, verdict: str, source_id: str, token_: str | None) -> Any:
+    """The provider's verdict on the open case of its `source_id`, by the kind that takes
+    the provider's verdicts, from the case's facts as the API shows them."""
+    from redress.kinds import KINDS
+
+    if verdict not in ("won", "lost"):
+        raise CliError(f"--verdict: won or lost, not {verdict!r}", 2)
+    found = [k for k in KINDS.values() if k.sample_verdict and provider in k.provider_events]
+    if not found:
+        raise CliError(f"--verdict: no case kind takes a verdict from {provider!r}", 2)
+    kind = found[0]
+    case_id = kind.case_id(provider, source_id)
+    case = request("GET", f"/cases/{quote(case_id, safe='')}", token_=token(token_))
+    assert kind.sample_verdict is not None
+    try:
+        return kind.sample_verdict(provider, source_id, verdict, case)
+    except ValueError as error:
+        raise CliError(f"--verdict: {error}", 2) from None
 
 
 def sample_event(
@@ -160,10 +251,11 @@ def sample_event(
     merchant: str | None = None,
     amount: str | None = None,
     created_at: str | None = None,
-) -> tuple[str, dict[str, Any]]:
-    """A kind's sample event (its provider, its body), on the active policy's clocks."""
+    policy_ref: str | None = None,
+) -> tuple[str, dict[str, Any], str]:
+    """A kind's sample event (its provider, its body, which policy's clocks it follows),
+    on the active policy's clocks."""
     from redress.kinds import KINDS
-    from redress.policy import load_policy
 
     if kind_name is not None and kind_name not in KINDS:
         raise CliError(f"--kind: unknown kind {kind_name!r} (known: {', '.join(KINDS)})", 2)
@@ -181,12 +273,10 @@ def sample_event(
         extra["amount"] = format(value, "f")
     if created_at is not None:
         extra["created_at"] = instant(created_at, "--created-at")
-    try:
-        policy = load_policy(settings().policy)
-    except (OSError, ValueError) as error:
-        raise CliError(f"policy: {error}") from None
+    policy, which = load_active_policy(policy_ref)
     source = source_id or f"C{uuid.uuid4().hex[:10]}"
-    return kind.sample_provider, kind.sample(source, locale=locale, policy=policy, **extra)
+    event = kind.sample(source, locale=locale, policy=policy, **extra)
+    return kind.sample_provider, event, which
 
 
 def instant(text: str, name: str) -> datetime:
@@ -200,7 +290,10 @@ def instant(text: str, name: str) -> datetime:
 
 
 def send_sample(
-    kind: Annotated[str | None, typer.Option(help="a registered kind (default: the first)")] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(help=f"the kind: {kind_names()} (default: the first)", show_default=False),
+    ] = None,
     id_: Annotated[
         str | None, typer.Option("--id", help="the source's case ID (default: random)")
     ] = None,
@@ -210,14 +303,19 @@ def send_sample(
     created_at: Annotated[
         str | None, typer.Option(help="ISO 8601 with offset (default: now)")
     ] = None,
+    policy_: PolicyOption = None,
+    show: PrintOption = False,
 ) -> int:
     """Post a signed sample case event of a kind to the running API. Its clocks follow the
-    active policy (REDRESS_POLICY): a sample dispute is due after the policy's safety
-    margin and reminders, so nothing is submitted at once."""
+    active policy (--policy, else REDRESS_POLICY, else the one the running stack records,
+    else default), and the command says which: a sample dispute is due after the policy's
+    safety margin and reminders, so nothing is submitted at once. --print shows the body
+    sent (to edit into a later event, e.g. the provider's verdict)."""
     if locale not in ("zh-CN", "en"):
         raise CliError(f"--locale: zh-CN or en, not {locale!r}", 2)
-    provider, event = sample_event(kind, id_, locale, merchant, amount, created_at)
-    return post(provider, event)
+    provider, event, which = sample_event(kind, id_, locale, merchant, amount, created_at, policy_)
+    (err if show else out).print(f"clocks of {which}", markup=False, highlight=False)
+    return post(provider, event, show)
 
 
 send_sample.__doc__ = inspect.cleandoc(send_sample.__doc__ or "") + "\n\n" + SIGNING_ENV

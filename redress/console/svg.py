@@ -33,10 +33,14 @@ def bars(
     unit: str = "",
     thresholds: list[tuple[float, str]] | None = None,
     top: float | None = None,
+    empty: str = "no data",
 ) -> Markup:
     """Bars for each label, one segment (stacked) or one bar (side by side) per series;
-    `thresholds`: horizontal lines at a value, labelled; `top`: the axis' maximum."""
+    `thresholds`: horizontal lines at a value, labelled in the right margin (never under a
+    bar); `top`: the axis' maximum; no labels: the axes and `empty` said in the middle."""
     thresholds = thresholds or []
+    # The threshold labels' room, right of the plot: about 6 px a character at 10 px.
+    right = RIGHT + max((6 * len(f"{t} {_fmt(v, unit)}") + 6 for v, t in thresholds), default=0)
     names = list(series)
     n = max(len(labels), 1)
     sums = [
@@ -46,7 +50,7 @@ def bars(
         for i in range(len(labels))
     ]
     peak = max([top or 0.0, *sums, *(v for v, _ in thresholds), 0.0]) or 1.0
-    plot_w, plot_h = W - LEFT - RIGHT, H - TOP - BOTTOM
+    plot_w, plot_h = W - LEFT - right, H - TOP - BOTTOM
     slot = plot_w / n
     bar_w = slot * 0.7 / (1 if stacked else max(len(names), 1))
 
@@ -56,7 +60,7 @@ def bars(
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" role="img" '
         f'class="chart" width="100%">',
-        f'<line x1="{LEFT}" y1="{y(0):.1f}" x2="{W - RIGHT}" y2="{y(0):.1f}" stroke="#444"/>',
+        f'<line x1="{LEFT}" y1="{y(0):.1f}" x2="{W - right}" y2="{y(0):.1f}" stroke="#444"/>',
         f'<text x="{LEFT - 4}" y="{y(peak) + 4:.1f}" text-anchor="end" font-size="10">'
         f"{escape(_fmt(peak, unit))}</text>",
         f'<text x="{LEFT - 4}" y="{y(0) + 4:.1f}" text-anchor="end" font-size="10">0</text>',
@@ -81,12 +85,18 @@ def bars(
             f'<text x="{LEFT + slot * (i + 0.5):.1f}" y="{H - BOTTOM + 14}" text-anchor="middle" '
             f'font-size="10">{escape(label)}</text>'
         )
+    if not labels:
+        parts.append(
+            f'<text x="{LEFT + plot_w / 2:.1f}" y="{TOP + plot_h / 2:.1f}" text-anchor="middle" '
+            f'font-size="13" fill="#666" class="empty">{escape(empty)}</text>'
+        )
     for value, label in thresholds:
         parts.append(
-            f'<line x1="{LEFT}" y1="{y(value):.1f}" x2="{W - RIGHT}" y2="{y(value):.1f}" '
+            f'<line x1="{LEFT}" y1="{y(value):.1f}" x2="{W - right}" y2="{y(value):.1f}" '
             'stroke="#c0392b" stroke-dasharray="5 3"/>'
-            f'<text x="{W - RIGHT}" y="{y(value) - 3:.1f}" text-anchor="end" font-size="10" '
-            f'fill="#c0392b">{escape(label)} {escape(_fmt(value, unit))}</text>'
+            f'<text x="{W - right + 4}" y="{y(value) + 3:.1f}" text-anchor="start" '
+            f'font-size="10" fill="#c0392b" class="threshold">'
+            f"{escape(label)} {escape(_fmt(value, unit))}</text>"
         )
     x = LEFT
     for j, name in enumerate(names):

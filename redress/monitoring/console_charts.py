@@ -45,14 +45,14 @@ def dispute_ratios(
     with engine.connect() as conn:
         shown = [m for m, _ in conn.execute(stmt)]
     metrics = [figures(engine, m, month, rules) for m in shown]
-    labels = shown or ["—"]
+    labels = shown
 
     def pct(value: Decimal | None) -> float:
         return float(value) * 100 if value is not None else 0.0
 
     series = {
-        "Visa VAMP": [pct(m.vamp_ratio) for m in metrics] or [0.0],
-        "Mastercard ECM": [pct(m.ecm_ratio) for m in metrics] or [0.0],
+        "Visa VAMP": [pct(m.vamp_ratio) for m in metrics],
+        "Mastercard ECM": [pct(m.ecm_ratio) for m in metrics],
     }
     thresholds = [
         (float(rules.vamp_ratio) * 100, "VAMP"),
@@ -60,5 +60,6 @@ def dispute_ratios(
     ]
     if rules.ecm_ratio != rules.vamp_ratio:
         thresholds.append((float(rules.ecm_ratio) * 100, "ECM"))
-    svg = bars(labels, series, stacked=False, unit="%", thresholds=thresholds)
+    empty = "本月没有争议" if lang == "zh-CN" else "no disputes this month"
+    svg = bars(labels, series, stacked=False, unit="%", thresholds=thresholds, empty=empty)
     return [Chart(TITLE.get(lang, TITLE["en"]).format(month=month), svg)]

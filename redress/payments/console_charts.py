@@ -1,10 +1,12 @@
 """The payment failure kind's chart on the console's overview (`CaseKind.console_charts`):
-the failure rate of each merchant's channels over the last day, against the alert's
-threshold (F5), from the attempts ledger the alerts read."""
+the failure rate of each merchant's channels as the alert evaluation counts it (F5): over
+the alert's window, from the attempts ledger, truncated as `rate_of` truncates, against the
+alert's threshold; a channel with fewer failures than `alert.min_failures` is drawn apart
+(its rate raises no alert, however high)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
@@ -12,14 +14,27 @@ from sqlalchemy.engine import Engine
 from redress.console.svg import Chart, bars
 from redress.models.payment_failure import rules_of
 from redress.models.payment_failure_tables import PaymentAttempt
-from redress.payments.failure_rates import figures
+from redress.payments.failure_rates import figures, rate_of, span
 from redress.policy import Policy
 
-SPAN = timedelta(days=1)  # what the overview looks back on (the alerts use the policy's window)
 MAX_BARS = 10
-TITLE = {
-    "en": "Payment failure rate by merchant and channel, last 24 h",
-    "zh-CN": "近 24 小时各商户、渠道的支付失败率",
+TEXT = {
+    "en": {
+        "title": "Payment failure rate by merchant and channel, the alert's window ({window})",
+        "rate": "failure rate",
+        "few": "under {n} failures (no alert)",
+        "alert": "alert",
+        "empty": "no payments in the window",
+        "note": "Raised at {rate} or more with at least {n} failures in {window}.",
+    },
+    "zh-CN": {
+        "title": "各商户、渠道的支付失败率（告警窗口 {window}）",
+        "rate": "失败率",
+        "few": "失败少于 {n} 笔（不告警）",
+        "alert": "告警",
+        "empty": "窗口内没有支付",
+        "note": "失败率达到 {rate} 且窗口 {window} 内失败至少 {n} 笔时告警。",
+    },
 }
 
 
@@ -27,11 +42,12 @@ def failure_rates(
     engine: Engine, policy: Policy, merchants: frozenset[str] | None, now: datetime, lang: str
 ) -> list[Chart]:
     rules = rules_of(policy).alert
+    text = TEXT.get(lang, TEXT["en"])
+    window = span(rules.window)
     table = PaymentAttempt.__table__  # type: ignore[attr-defined]
-    since = now - SPAN
     stmt = (
         select(table.c.merchant_id)
-        .where(table.c.at >= since)
+        .where(table.c.at >= now - rules.window)
         .group_by(table.c.merchant_id)
         .order_by(func.count().desc(), table.c.merchant_id)
         .limit(MAX_BARS)
@@ -41,13 +57,27 @@ def failure_rates(
     with engine.connect() as conn:
         shown = [m for (m,) in conn.execute(stmt)]
     labels: list[str] = []
-    rates: list[float] = []
+    counted: list[float] = []  # enough failures: the rate the alert compares
+    few: list[float] = []  # too few failures to raise an alert
     for merchant in shown:
-        for channel, fig in figures(engine, merchant, SPAN, now, "24h").channels.items():
+        for channel, fig in figures(engine, merchant, rules.window, now, window).channels.items():
+            rate = float(rate_of(fig.failures, fig.attempts) * 100)
             labels.append(f"{merchant} · {channel}")
-            rates.append(fig.rate * 100)
-    labels, rates = labels[:MAX_BARS] or ["—"], rates[:MAX_BARS] or [0.0]
-    label = "失败率" if lang == "zh-CN" else "failure rate"
-    alert = "告警" if lang == "zh-CN" else "alert"
-    svg = bars(labels, {label: rates}, unit="%", thresholds=[(float(rules.rate) * 100, alert)])
-    return [Chart(TITLE.get(lang, TITLE["en"]), svg)]
+            enough = fig.failures >= rules.min_failures
+            counted.append(rate if enough else 0.0)
+            few.append(0.0 if enough else rate)
+    n = MAX_BARS
+    series = {
+        text["rate"]: counted[:n],
+        text["few"].format(n=rules.min_failures): few[:n],
+    }
+    threshold = float(rules.rate) * 100
+    svg = bars(
+        labels[:n],
+        series,
+        unit="%",
+        thresholds=[(threshold, text["alert"])],
+        empty=text["empty"],
+    )
+    note = text["note"].format(rate=f"{threshold:g}%", n=rules.min_failures, window=window)
+    return [Chart(text["title"].format(window=window), svg, note)]

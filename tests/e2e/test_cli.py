@@ -169,10 +169,99 @@ async def test_demo_sends_every_kind_and_says_where_to_look(
 ) -> None:
     from redress.kinds import KINDS
 
-    code, out, err = await redress(module_stack, tmp_path, "demo", "--per-kind", "1", "--seed", "7")
+    code, out, err = await redress(module_stack, tmp_path, "demo", "--per-kind", "2", "--seed", "7")
     assert code == 0, out + err
-    assert f"{len(KINDS)} cases opened, 0 refused" in out
+    # Each case its own user's trade: none is linked to another as a duplicate.
+    assert f"{2 * len(KINDS)} opened, 0 linked as duplicates, 0 refused" in out
+    assert "clocks of policy fast (REDRESS_POLICY)" in out
     assert "/console" in out and "/docs" in out and "Web UI" in out
     opened = await module_stack.read("/cases", params={"limit": 500})
-    kinds = {item["kind"] for item in opened.json()["items"]}
-    assert kinds == set(KINDS)
+    kinds = [item["kind"] for item in opened.json()["items"]]
+    assert all(kinds.count(name) >= 2 for name in KINDS)
+
+
+async def test_a_verdict_by_shortcut_on_a_sample_dispute(
+    module_stack: Stack, tmp_path: Path
+) -> None:
+    """`send-sample --print` shows the signed body it sent; `send-event --verdict` closes
+    the dispute as Stripe would, and Antom's judgement likewise."""
+    stack, source = module_stack, f"dp_{uuid.uuid4().hex[:12]}"
+    code, out, err = await redress(
+        stack, tmp_path, "send-sample", "--kind", "dispute", "--id", source, "--print"
+    )
+    assert code == 0, err
+    sent = json.loads(out)  # stdout: the body alone, to reuse
+    assert sent["type"] == "charge.dispute.created" and sent["data"]["object"]["id"] == source
+    assert "clocks of policy fast (REDRESS_POLICY)" in err and '"duplicate":false' in err
+    case_id = f"dispute-stripe-{source}"
+    await stack.wait_for(case_id, lambda c: c["version"] >= 1)
+    code, out, err = await redress(
+        stack, tmp_path, "send-event", "--provider", "stripe", "--verdict", "won",
+        "--dispute", source,
+    )  # fmt: skip
+    assert code == 0, err
+    case = await stack.wait_for(case_id, lambda c: c["status"] == "closed")
+    assert case["outcome"] == "won"
+
+    antom_id = f"2026{uuid.uuid4().int % 10**16:016d}"
+    now = datetime.now(UTC).replace(microsecond=0)
+    opened = {
+        "disputeId": antom_id,
+        "paymentId": f"pay{uuid.uuid4().hex[:20]}",
+        "paymentRequestId": "PAY-CLI",
+        "disputeNotificationType": "DISPUTE_CREATED",
+        "disputeTime": now.isoformat(),
+        "notifyTime": now.isoformat(),
+        "defenseDueTime": (now + timedelta(days=7)).isoformat(),
+        "disputeAmount": {"currency": "USD", "value": "4999"},
+        "disputeReasonCode": "13.1",
+        "defendable": "true",
+    }
+    code, _, err = await redress(
+        stack, tmp_path, "send-event", "--provider", "antom", json.dumps(opened)
+    )
+    assert code == 0, err
+    antom_case = f"dispute-antom-{antom_id}"
+    await stack.wait_for(antom_case, lambda c: c["version"] >= 1)
+    code, out, err = await redress(
+        stack, tmp_path, "send-event", "--provider", "antom", "--verdict", "lost",
+        "--dispute", antom_id, "--print",
+    )  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out)["disputeJudgedResult"] == "ACCEPT_BY_MERCHANT"
+    case = await stack.wait_for(antom_case, lambda c: c["status"] == "closed")
+    assert case["outcome"] == "lost"
+    # No such case: the API's 404, one line.
+    code, _, err = await redress(
+        stack, tmp_path, "send-event", "--provider", "stripe", "--verdict", "won",
+        "--dispute", "dp_nope",
+    )  # fmt: skip
+    assert code == 1 and "404" in one_line(err)
+
+
+async def test_a_case_claimed_taken_by_a_supervisor_and_released(
+    module_stack: Stack, tmp_path: Path
+) -> None:
+    stack, source = module_stack, f"C{uuid.uuid4().hex[:10]}"
+    code, _, err = await redress(
+        stack, tmp_path, "send-sample", "--kind", "merchant_complaint", "--id", source
+    )
+    assert code == 0, err
+    case_id = f"complaint-generic-{source}"
+    await stack.wait_for(case_id, lambda c: c["version"] >= 1)
+    code, out, err = await redress(stack, tmp_path, "cases", "claim", case_id)
+    assert code == 0, err
+    assert out.startswith(f"{case_id}: claimed by ")
+    code, _, err = await redress(stack, tmp_path, "cases", "claim", case_id, role="supervisor")
+    assert code == 1 and "409" in one_line(err) and "--force" in err
+    code, out, err = await redress(
+        stack, tmp_path, "cases", "claim", case_id, "--force", role="supervisor"
+    )
+    assert code == 0, err
+    code, _, err = await redress(stack, tmp_path, "cases", "release", case_id)
+    assert code == 1 and "403" in one_line(err)
+    code, out, err = await redress(
+        stack, tmp_path, "cases", "release", case_id, role="supervisor", stdin=""
+    )
+    assert code == 0, err
+    assert out.strip() == f"{case_id}: nobody holds it"
