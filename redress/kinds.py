@@ -20,6 +20,7 @@ from redress import search_attributes as sa
 from redress.models import (
     complaint,
     dispute,
+    dispute_samples,
     dispute_verdicts,
     payment_failure,
     payment_failure_intake,
@@ -239,7 +240,7 @@ KINDS: dict[str, CaseKind] = {
             events={},  # providers map their own events (redress/providers/stripe.py, antom.py)
             open=dispute.open_case,
             policy=dispute.SECTION,
-            sample=dispute.sample_event,
+            sample=dispute_samples.sample_event,
             sample_provider="stripe",
             sample_verdict=dispute_verdicts.verdict_event,
             provider_events=dispute.PROVIDER_EVENTS,

@@ -52,6 +52,7 @@ KIND_MODULES = {
     "redress.models.dispute_tables",
     "redress.models.dispute_texts",
     "redress.models.dispute",
+    "redress.models.dispute_samples",
     "redress.models.dispute_verdicts",
     "workflows.complaint",
     "workflows.platform_complaint",

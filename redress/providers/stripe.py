@@ -24,10 +24,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from redress.api.errors import printable, validation_detail
-from redress.models.dispute import DisputeEvent, Phase, Stage
+from redress.models.dispute import DisputeEvent, Stage
 from redress.models.evidence import Category
 from redress.models.values import INCOMING
 from redress.providers import Inbound, Rejected, Unhandled, kind_for, single_header
+from redress.providers import stripe_dispute as read
 
 HEADER = "stripe-signature"
 SCHEME = "v1"
@@ -80,19 +81,6 @@ STAGES: dict[str, Stage] = {
     "lost": "lost",
     "warning_closed": "withdrawn",  # an inquiry closed without becoming a chargeback
     "prevented": "withdrawn",  # resolved before it became a chargeback
-}
-PHASES: dict[str, Phase] = {
-    "warning_needs_response": "inquiry",
-    "warning_under_review": "inquiry",
-    "appeal_needs_response": "appeal",
-    "appeal_under_review": "appeal",
-}
-# needs_response / under_review: the card's `case_type` says which (absent: a chargeback);
-# `block` and `resolution` are no response stage redress knows to be defendable.
-CASE_TYPES: dict[str, Phase] = {
-    "chargeback": "chargeback",
-    "inquiry": "inquiry",
-    "compliance": "compliance",
 }
 ANSWERS = frozenset(s for s, stage in STAGES.items() if stage == "needs_response")
 
@@ -230,7 +218,7 @@ class StripeProvider:
         # asks for one: nothing can be answered, no deadline to count.
         answers = isinstance(status, str) and status in ANSWERS
         no_response = answers and not due_by
-        card = _card(dispute.get("payment_method_details"))
+        card = read.card(dispute.get("payment_method_details"))
         fields: dict[str, Any] = {
             "event_id": event_id,
             "type": event_type,
@@ -249,13 +237,13 @@ class StripeProvider:
             ),
             "no_response": no_response,
             "defendable": (not no_response) if answers else None,
-            "phase": _phase(status, card),
+            "phase": read.phase(status, card),
             "charge": dispute.get("charge"),
             "has_evidence": details.get("has_evidence"),
             "submission_count": details.get("submission_count"),
             "is_charge_refundable": dispute.get("is_charge_refundable"),
-            "network": _network(dispute.get("payment_method_details")),
-            "enhanced_eligibility": _eligibility(dispute, details),
+            "network": read.network(dispute.get("payment_method_details")),
+            "enhanced_eligibility": read.eligibility(dispute, details),
         }
         funds = FUNDS.get(event_type)
         if funds is not None:
@@ -348,60 +336,3 @@ def _moved(
 
 def _shown(value: Any) -> str:
     return printable(repr(value)[:60])
-
-
-def _eligibility(dispute: dict[str, Any], details: dict[str, Any]) -> dict[str, str] | None:
-    """The enhanced evidence programmes the dispute may take: its `enhanced_eligibility_types`
-    (`visa_compelling_evidence_3`, `visa_compliance`, `mastercard_compliance`), each with its
-    `evidence_details.enhanced_eligibility.<type>.status` where Stripe gives one
-    (`qualified`, `requires_action`, `not_qualified`, `fee_acknowledged`, …). None: the
-    event says nothing of it (an older API version)."""
-    types = dispute.get("enhanced_eligibility_types")
-    if not isinstance(types, list):
-        return None
-    statuses = details.get("enhanced_eligibility")
-    statuses = statuses if isinstance(statuses, dict) else {}
-    out: dict[str, str] = {}
-    for kind in types[:10]:
-        if not (isinstance(kind, str) and EVENT_ID.fullmatch(kind) and len(kind) <= 64):
-            continue
-        entry = statuses.get(kind)
-        status = entry.get("status") if isinstance(entry, dict) else None
-        fine = isinstance(status, str) and EVENT_ID.fullmatch(status) and len(status) <= 64
-        out[kind] = status if fine else "eligible"  # type: ignore[assignment]
-    return out
-
-
-def _network(details: Any) -> str | None:
-    """The card network the disputed charge was processed on, for the monitoring figures
-    (C5): the dispute's `payment_method_details.card.network` ("Identifies which network this
-    charge was processed on"). Not the `brand`: Stripe documents that as the card's brand,
-    which for a co-badged card (`cartes_bancaires` processed on `visa`) is not the network
-    the dispute counts against; without `network` the dispute's network is unknown (shown
-    apart in the figures, counted in no programme)."""
-    card = details.get("card") if isinstance(details, dict) else None
-    network = card.get("network") if isinstance(card, dict) else None
-    if not (isinstance(network, str) and network.isascii() and network.strip()):
-        return None
-    name = network.strip().lower()[:32]
-    return None if name == "unknown" else name
-
-
-def _card(details: Any) -> dict[str, Any]:
-    card = details.get("card") if isinstance(details, dict) else None
-    return card if isinstance(card, dict) else {}
-
-
-def _phase(status: Any, card: dict[str, Any]) -> Phase | None:
-    """The response stage a status is about: its own (warning_*, appeal_*), else the card's
-    `case_type` for needs_response / under_review (absent: a chargeback)."""
-    if not isinstance(status, str):
-        return None
-    if status in PHASES:
-        return PHASES[status]
-    if status not in ("needs_response", "under_review"):
-        return None
-    case_type = card.get("case_type")
-    if case_type is None:
-        return "chargeback"
-    return CASE_TYPES.get(case_type) if isinstance(case_type, str) else None

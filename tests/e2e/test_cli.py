@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from redress.models.dispute import sample_event
+from redress.models.dispute_samples import sample_event
 from tests.e2e.harness import ANTOM_CLIENT_ID, STRIPE_SECRET, TOKENS, Stack, antom_keys
 
 BIN = Path(sys.executable).parent / "redress"

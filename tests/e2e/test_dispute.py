@@ -13,7 +13,7 @@ import httpx
 import pytest
 import stripe
 
-from redress.models.dispute import sample_event
+from redress.models.dispute_samples import sample_event
 from tests.e2e.harness import STRIPE_SECRET, Stack
 from tests.harness import running_worker
 

@@ -22,7 +22,7 @@ import stripe
 from pypdf import PdfReader
 from sqlmodel import Session, select
 
-from redress.models.dispute import sample_event
+from redress.models.dispute_samples import sample_event
 from redress.models.dispute_tables import DisputeRequestRecord
 from tests.e2e.harness import ANTOM_CLIENT_ID, STRIPE_SECRET, Stack, antom_keys
 from tests.harness import running_worker

@@ -18,7 +18,7 @@ import pytest
 import stripe
 from com.alipay.ams.api.tools import signature_tool
 
-from redress.models.dispute import sample_event
+from redress.models.dispute_samples import sample_event
 from tests.e2e.harness import ANTOM_CLIENT_ID, STRIPE_SECRET, Stack, antom_keys
 from tests.harness import running_worker
 
