@@ -245,9 +245,16 @@ FEB = datetime(2026, 2, 10, 12, 0, tzinfo=UTC)
 
 
 def seed_disputes(
-    engine: Engine, merchant: str, n: int, network: str | None, at: datetime, kind: str = "dispute"
+    engine: Engine,
+    merchant: str,
+    n: int,
+    network: str | None,
+    at: datetime,
+    kind: str = "dispute",
+    phase: str | None = None,
 ) -> None:
-    """`n` dispute cases (rows of `cases`, as the projection writes them), in one insert."""
+    """`n` dispute cases (rows of `cases`, as the projection writes them), in one insert;
+    `phase` the response stage their view shows (None: a case from before stages)."""
     tag = uuid.uuid4().hex[:8]
     rows = [
         dict(
@@ -263,7 +270,7 @@ def seed_disputes(
             priority="regular",
             points=0,
             version=1,
-            data={"kind": kind, "details": {"network": network}},
+            data={"kind": kind, "details": {"network": network, "phase": phase}},
         )
         for i in range(n)
     ]

@@ -212,6 +212,21 @@ def test_a_dispute_counts_once_under_its_own_network(store: Engine) -> None:
 
 
 @pytest.mark.rule("C5")
+def test_inquiries_and_retrieval_requests_are_not_counted_as_disputes(store: Engine) -> None:
+    """Stripe's inquiries (`warning_*`, `case_type: inquiry`) and Antom's retrieval requests
+    are not chargebacks: they push no programme; the chargebacks and appeals beside them do,
+    and so do cases stored before stages were recorded."""
+    m = "M-STAGES"
+    seed_disputes(store, m, 300, "visa", MARCH, phase="inquiry")
+    seed_disputes(store, m, 200, "visa", MARCH, phase="retrieval")
+    seed_disputes(store, m, 20, "visa", MARCH, phase="chargeback")
+    seed_disputes(store, m, 5, "visa", MARCH, phase="appeal")
+    seed_disputes(store, m, 7, "visa", MARCH)
+    found = monitoring.figures(store, m, "2026-03", POLICY)
+    assert found.disputes.visa == 32 and found.disputes.all == 32
+
+
+@pytest.mark.rule("C5")
 def test_mastercard_figures_divide_by_last_months_transactions(store: Engine) -> None:
     seed_settled(store, "M-ECM", 3000, "mastercard", FEB, cnp=False)  # all of them count
     seed_settled(store, "M-ECM", 3666, "mastercard", FEB)

@@ -212,6 +212,10 @@ def assess(
     )
 
 
+# The response stages (the dispute's `details.phase`) the networks' programmes do not count.
+NOT_DISPUTES = ("inquiry", "retrieval")
+
+
 def _bucket(network: str | None) -> str:
     name = (network or "").strip().lower()
     return name if name in ("visa", "mastercard") else "unknown" if not name else "other"
@@ -243,6 +247,9 @@ def _grouped(conn: Connection, month: str, merchant_id: str | None) -> dict[str,
         )
         .where(
             _CASES.c.kind == "dispute",
+            # An inquiry or a retrieval request is not (yet) a chargeback: the programmes
+            # count disputes and fraud reports; one that became a chargeback shows that stage.
+            func.coalesce(_CASES.c.data[("details", "phase")].as_string(), "").not_in(NOT_DISPUTES),
             _CASES.c.created_at >= start,
             _CASES.c.created_at < end,
             only(_CASES),
