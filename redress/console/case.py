@@ -101,6 +101,7 @@ async def _page(
             (name, when, *time_left(when, lang, at))
             for name, when in sorted(view.deadlines.items(), key=lambda kv: kv[1])
         ],
+        missed=view.missed_deadline,
         penalties=[(p, *time_left(p.appeal_deadline, lang, at)) for p in view.penalties],
         timeline=[(e, _extras(e)) for e in view.timeline],
         notices=notices,

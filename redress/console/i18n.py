@@ -74,6 +74,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "web_ui": {"en": "Workflow in the Temporal Web UI", "zh-CN": "在 Temporal Web UI 中查看工作流"},
     "none": {"en": "none", "zh-CN": "无"},
     "passed": {"en": "passed", "zh-CN": "已过期"},
+    "missed": {"en": "missed: the case is overdue", "zh-CN": "已错过：案件已逾期"},
     "complaints_by_week": {
         "en": "Cases by category and week",
         "zh-CN": "按类别和周统计的案件",

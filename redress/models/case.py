@@ -142,6 +142,11 @@ class TimelineEvent(BaseModel):
     actor_name: str | None = None
 
 
+class MissedDeadline(BaseModel):
+    name: str
+    at: datetime
+
+
 class CaseView(BaseModel):
     """The case envelope: the same fields for every kind, plus `details` for what only one
     kind has. Merchant complaints also fill `trade_no`, `refunded`, `category`, `locale`."""
@@ -179,6 +184,10 @@ class CaseView(BaseModel):
     # When the deadline watchdog found the case stalled (a deadline passed and nothing moved
     # it), from the case store; never set by the workflow.
     stalled_since: datetime | None = None
+    # A deadline the case missed and has not moved on from (its workflow dropped it from
+    # `deadlines` when it came), from the case store (redress/store/missed.py); never set
+    # by the workflow.
+    missed_deadline: MissedDeadline | None = None
     # Entries of the whole timeline before `timeline[0]` (a continued run holds only the
     # newest); the store's projection splices them back, so what it shows starts at 0.
     timeline_from: int = 0

@@ -15,8 +15,9 @@ from sqlmodel import Session, SQLModel, col, select
 
 from redress import kinds
 from redress.models import CaseView
+from redress.models.case import MissedDeadline
 from redress.store.db import INSERT_BY_DIALECT
-from redress.store.missed import MISSED, missed
+from redress.store.missed import MISSED, missed, missed_at
 from redress.store.tables import (
     NO_DEADLINE,
     REGULAR_URGENCY,
@@ -131,6 +132,9 @@ def get_case(engine: Engine, case_id: str) -> CaseView | None:
         view = CaseView.model_validate(row.data)
         if row.stalled_since is not None:  # the deadline watchdog's mark, not the workflow's
             view.stalled_since = _utc(row.stalled_since)
+        late = missed_at(row.data) if row.open else None
+        if late is not None:  # the projection's mark: a deadline it missed, still open
+            view.missed_deadline = MissedDeadline(name=late[0], at=late[1])
         return view
 
 

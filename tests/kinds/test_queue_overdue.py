@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from redress import digest
 from redress.models.complaint import Reply
 from redress.policy import DigestPolicy
+from redress.store import crud
 from redress.store.queue import QueueQuery, queue_page
 from tests.kinds.harness import Cases, act, agent, sleep_until, view
 
@@ -44,8 +45,14 @@ async def test_a_complaint_past_its_deadline_stays_overdue_until_it_moves_on(
     found = digest.compute(cases.engine, merchant, now, DigestPolicy())
     [shown] = [c for c in found.overdue if c.case_id == inp.case_id]
     assert shown.deadline_name == "respond_by" and shown.deadline == respond_by
+    # The case as the API and the console read it names the deadline it missed.
+    stored = crud.get_case(cases.engine, inp.case_id)
+    assert stored is not None and stored.missed_deadline is not None
+    assert (stored.missed_deadline.name, stored.missed_deadline.at) == ("respond_by", respond_by)
 
     moved = await act(h, agent(Reply(message="Sorry for the wait: parcel re-sent")))
     assert moved.status != late.status
     await _projected(cases, inp.case_id, moved.version)
     assert inp.case_id not in _overdue(cases, now)
+    after = crud.get_case(cases.engine, inp.case_id)
+    assert after is not None and after.missed_deadline is None
