@@ -362,6 +362,25 @@ def test_what_cases_hold_prints_as_written(
     assert "REDRESS_DATA_DIR or REDRESS_DATABASE_URL" in one_line(capsys)
 
 
+def test_show_names_the_deadline_a_case_missed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = {
+        "case_id": "c-2",
+        "kind": "k",
+        "status": "overdue",
+        "deadlines": {"late_until": "2026-12-09T10:00:00+00:00"},
+        "missed_deadline": {"name": "respond_by", "at": "2026-12-05T10:00:00+00:00"},
+        "timeline": [],
+    }
+    monkeypatch.setattr(cli_cases, "request", lambda *a, **k: case)
+    monkeypatch.setenv("REDRESS_TOKEN", "t")
+    monkeypatch.setenv("COLUMNS", "160")
+    assert main(["cases", "show", "c-2"]) == 0
+    shown = capsys.readouterr().out
+    assert "respond_by" in shown and "missed: overdue" in shown and "late_until" in shown
+
+
 def test_the_list_marks_a_case_overdue_by_a_deadline_it_missed(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

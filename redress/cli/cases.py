@@ -215,9 +215,12 @@ def show(
     deadlines = Table(title="Deadlines")
     for column in ("deadline", "at", "left"):
         deadlines.add_column(column)
+    missed = case.get("missed_deadline")
+    if missed:  # one its workflow moved past: the case is overdue by it
+        deadlines.add_row(missed["name"], short(missed["at"]), "missed: overdue")
     for name, at in sorted(case.get("deadlines", {}).items(), key=lambda kv: kv[1]):
         deadlines.add_row(name, short(at), left(at))
-    out.print(deadlines if case.get("deadlines") else "No running deadlines.")
+    out.print(deadlines if case.get("deadlines") or missed else "No running deadlines.")
     if case.get("penalties"):
         penalties = Table(title="Penalties")
         for column in ("id", "reason", "points", "state", "appeal by", "left"):
