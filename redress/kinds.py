@@ -127,6 +127,10 @@ class CaseKind:
     # "module:function" of the kind's charts on the console's overview: (engine, policy,
     # merchants the viewer sees or None for all, now, language) → `redress.console.svg.Chart`s.
     console_charts: tuple[str, ...] = ()
+    # "module:function" of what the console's case page offers: (case view, action type) →
+    # None (the form is not offered) or the fields it leaves out (a dotted name, with what
+    # is nested in it). None here: every form the roles and statuses allow, whole.
+    console_offer: str | None = None
 
     @property
     def workflow_type(self) -> str:
@@ -168,6 +172,13 @@ class CaseKind:
     def load_console_charts(self) -> list[Callable[..., Any]]:
         """The kind's chart makers for the console's overview."""
         return [_load(ref) for ref in self.console_charts]
+
+    def offered(self, view: Any, action_type: str) -> frozenset[str] | None:
+        """What the console offers of `action_type` for the case: None, or the hidden fields."""
+        if self.console_offer is None:
+            return frozenset()
+        found: frozenset[str] | None = _load(self.console_offer)(view, action_type)
+        return found
 
     def load_routers(self) -> list[APIRouter]:
         """The kind's own API routes (the app's business alone)."""
@@ -255,6 +266,7 @@ KINDS: dict[str, CaseKind] = {
             ),
             tables="redress.models.dispute_tables",
             console_charts=("redress.monitoring.console_charts:dispute_ratios",),
+            console_offer="redress.models.dispute_console:offered",
         ),
         CaseKind(
             name=payment_failure.KIND,

@@ -5,7 +5,7 @@ in the case's state. An action goes the API's own way (`take_action`)."""
 from __future__ import annotations
 
 import functools
-import json
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -40,17 +40,22 @@ def open_actions(view: CaseView, role: str) -> list[ActionForm]:
         return []
     allowed = kind.roles.get(role, frozenset())  # type: ignore[call-overload]
     states = _states(kind.name)
-    offered = [
-        name
-        for name, statuses in states.items()
-        if name in allowed and (statuses is None or view.status in statuses)
-    ]
-    forms = action_forms(kind.actions, offered)
+    hidden: dict[str, frozenset[str]] = {}
+    for name, statuses in states.items():
+        if name in allowed and (statuses is None or view.status in statuses):
+            left_out = kind.offered(view, name)  # the kind's say on what the case can take
+            if left_out is not None:
+                hidden[name] = left_out
+    forms = action_forms(kind.actions, list(hidden))
     return [
-        f
+        replace(f, fields=[x for x in f.fields if not _hidden(x.name, hidden[f.type])])
         for f in forms
         if view.penalties or not any(field.name == "penalty_id" for field in f.fields)
     ]
+
+
+def _hidden(name: str, left_out: frozenset[str]) -> bool:
+    return any(name == h or name.startswith(f"{h}.") for h in left_out)
 
 
 def _notices(v: Visit, case_id: str) -> list[NoticeRecord]:
@@ -64,17 +69,10 @@ def _notices(v: Visit, case_id: str) -> list[NoticeRecord]:
         return list(s.exec(q).all())
 
 
-def _extras(event: Any) -> dict[str, str]:
-    """A timeline entry's details (everything beyond when, what and who), as text."""
-    out = {}
-    for key, value in (event.model_extra or {}).items():
-        if isinstance(value, list):
-            out[key] = "\n".join(str(x) for x in value)
-        elif isinstance(value, dict):
-            out[key] = json.dumps(value, ensure_ascii=False, sort_keys=True)
-        elif value not in (None, ""):
-            out[key] = str(value)
-    return out
+def _extras(event: Any) -> dict[str, Any]:
+    """A timeline entry's details (everything beyond when, what and who); the page lays
+    nested ones out (`values.shown`)."""
+    return {k: v for k, v in (event.model_extra or {}).items() if v not in (None, "", [], {})}
 
 
 async def _view(v: Visit, case_id: str) -> CaseView:
@@ -106,7 +104,7 @@ async def _page(
         timeline=[(e, _extras(e)) for e in view.timeline],
         notices=notices,
         details=view.details,
-        packet=json.dumps(view.packet, ensure_ascii=False, indent=1) if view.packet else "",
+        packet=view.packet or None,
         forms=i18n.localized(open_actions(view, v.principal.role), lang),
         web_ui=f"{s.web_ui}/namespaces/{quote(s.temporal_namespace, safe='')}/workflows/"
         f"{quote(view.workflow_id, safe='')}",

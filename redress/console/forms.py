@@ -10,16 +10,22 @@ from typing import Any
 from pydantic import TypeAdapter
 
 MAX_LIST = 50  # lines of a list field taken from a form (the models bound them further)
+ROWS = 3  # empty rows a list of objects offers (empty rows are left out of the body)
 
 
 @dataclass
 class Field:
     name: str  # dotted for a nested object's field: "compensation.refund"
-    label: str
-    widget: str  # text, textarea, lines, select, number
-    required: bool
+    label: str  # the field's own title (a nested one's objects are its `section`)
+    widget: str  # text, textarea, lines, select, number, rows (a list of objects)
+    required: bool  # never inside an optional object: required only once it is filled
     choices: list[str] = field(default_factory=list)
     help: str = ""
+    section: str = ""  # the titles of the objects it is nested in: "Compensation"
+    # rows: the fields of one item, named within the item; a row's inputs are named
+    # "<name>.<row>.<item field>"
+    item: list[Field] = field(default_factory=list)
+    rows: int = 0
 
 
 @dataclass
@@ -50,38 +56,59 @@ def _non_null(schema: dict[str, Any], defs: dict[str, Any]) -> tuple[dict[str, A
     return _resolve(schema, defs), False
 
 
+def _title(prop: dict[str, Any], name: str) -> str:
+    raw = str(prop.get("title") or name)
+    words = raw.replace("_", " ").strip()
+    return words[:1].upper() + words[1:].lower() if words else name
+
+
 def _fields(
-    schema: dict[str, Any], defs: dict[str, Any], prefix: str, required: set[str]
+    schema: dict[str, Any],
+    defs: dict[str, Any],
+    prefix: str,
+    required: set[str],
+    section: str = "",
+    in_rows: bool = False,
 ) -> list[Field]:
     found: list[Field] = []
     for name, raw in schema.get("properties", {}).items():
-        if not prefix and name == "type":
+        if not prefix and name == "type" and not in_rows:
             continue
         prop, nullable = _non_null(_resolve(raw, defs), defs)
         dotted = f"{prefix}{name}"
         needed = name in required and not nullable
-        title = str(prop.get("title") or name.replace("_", " ").capitalize())
+        title = _title(prop, name)
         help_text = str(prop.get("description", ""))
         kind = prop.get("type")
+        item = _non_null(_resolve(prop.get("items", {}), defs), defs)[0]
         if kind == "object" and "properties" in prop:
-            inner_required = set(prop.get("required", []))
-            found += _fields(prop, defs, f"{dotted}.", inner_required)
-        elif "enum" in prop or "const" in prop:
+            # An optional object's required fields are required once it is filled only.
+            inner_required = set(prop.get("required", [])) if needed else set()
+            named = _title({}, name)  # an object's title is its model's name: not the field's
+            inner = f"{section} › {named}" if section else named
+            found += _fields(prop, defs, f"{dotted}.", inner_required, inner, in_rows)
+            continue
+        if "enum" in prop or "const" in prop:
             choices = [str(c) for c in prop.get("enum", [prop.get("const")])]
-            found.append(Field(dotted, title, "select", needed, choices, help_text))
+            made = Field(dotted, title, "select", needed, choices, help_text)
         elif kind == "boolean":
-            found.append(Field(dotted, title, "select", needed, ["true", "false"], help_text))
+            made = Field(dotted, title, "select", needed, ["true", "false"], help_text)
+        elif kind == "array" and "properties" in item and not in_rows:
+            # A list of objects: a few rows of the item's own fields.
+            inner_fields = _fields(item, defs, "", set(), "", in_rows=True)
+            made = Field(dotted, title, "rows", needed, [], help_text, item=inner_fields)
+            made.rows = ROWS
         elif kind == "array":
-            found.append(Field(dotted, title, "lines", needed, [], help_text))
+            made = Field(dotted, title, "lines", needed, [], help_text)
         elif kind in ("integer", "number"):
-            found.append(Field(dotted, title, "number", needed, [], help_text))
+            made = Field(dotted, title, "number", needed, [], help_text)
         else:
             limit = prop.get("maxLength")
             long = kind == "string" and (limit is None or int(limit) > 200)
             # An amount is a number or a decimal string: a short text field either way.
-            found.append(
-                Field(dotted, title, "textarea" if long else "text", needed, [], help_text)
-            )
+            made = Field(dotted, title, "textarea" if long else "text", needed, [], help_text)
+        made.section = section
+        found.append(made)
     return found
 
 
@@ -107,32 +134,58 @@ def action_forms(actions: TypeAdapter[Any], types: list[str]) -> list[ActionForm
     return forms
 
 
+def _value(value: str, found: Field | None) -> Any:
+    """One input's value as the body holds it (None: left out)."""
+    widget = found.widget if found else "text"
+    if widget == "lines":
+        items = [line.strip() for line in value.splitlines() if line.strip()][:MAX_LIST]
+        return items or None
+    if not value.strip():
+        return None
+    if found and found.choices == ["true", "false"] and value in ("true", "false"):
+        return value == "true"
+    if widget == "number" and value.strip().lstrip("-").isdigit():
+        return int(value.strip())  # a JSON integer (a string is no integer to the models)
+    return value
+
+
+def _put(body: dict[str, Any], key: str, value: Any) -> None:
+    target = body
+    *parents, leaf = key.split(".")
+    for part in parents:
+        target = target.setdefault(part, {})
+        if not isinstance(target, dict):
+            return
+    target[leaf] = value
+
+
 def body_of(form: dict[str, str], fields: list[Field] | None = None) -> dict[str, Any]:
     """A posted action form as the action's JSON body: empty inputs left out, list fields
-    split by line, dotted names nested. Values stay strings where the model parses them."""
-    widgets = {f.name: f.widget for f in fields or []}
-    booleans = {f.name for f in fields or [] if f.choices == ["true", "false"]}
+    split by line, a list of objects from its rows (empty rows left out), dotted names
+    nested. Values stay strings where the model parses them."""
+    by_name = {f.name: f for f in fields or []}
+    rows = [f for f in fields or [] if f.widget == "rows"]
     body: dict[str, Any] = {}
     for name, value in form.items():
         if name in ("csrf_token", "idempotency_key") or not name.startswith("f."):
             continue
         key = name[2:]
-        if widgets.get(key) == "lines":
-            items = [line.strip() for line in value.splitlines() if line.strip()][:MAX_LIST]
-            if not items:
-                continue
-            parsed: Any = items
-        else:
-            if not value.strip():
-                continue
-            parsed = (value == "true") if key in booleans and value in ("true", "false") else value
-        target = body
-        *parents, leaf = key.split(".")
-        for part in parents:
-            target = target.setdefault(part, {})
-            if not isinstance(target, dict):
-                break
-        else:
-            target[leaf] = parsed
+        if any(key.startswith(f"{r.name}.") for r in rows):
+            continue
+        parsed = _value(value, by_name.get(key))
+        if parsed is not None:
+            _put(body, key, parsed)
+    for r in rows:
+        items = []
+        for n in range(min(r.rows, MAX_LIST)):
+            item: dict[str, Any] = {}
+            for sub in r.item:
+                parsed = _value(form.get(f"f.{r.name}.{n}.{sub.name}", ""), sub)
+                if parsed is not None:
+                    _put(item, sub.name, parsed)
+            if item:
+                items.append(item)
+        if items:
+            _put(body, r.name, items)
     body["type"] = form.get("type", "")
     return body

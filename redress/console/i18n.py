@@ -166,12 +166,60 @@ FIELDS_ZH: dict[str, str] = {
     "to": "发给",
     "upheld": "是否支持投诉",
     "verdict": "裁决",
+    # Evidence fields by Stripe's names
+    "kind": "类型",
+    "ref": "文件",
+    "bytes": "字节数",
+    "source": "来源",
+    "enhanced_evidence": "增强证据",
+    "visa_compelling_evidence_3": "Visa 强制证据 3.0",
+    "visa_compliance": "Visa 合规",
+    "mastercard_compliance": "Mastercard 合规",
+    "disputed_transaction": "争议交易",
+    "prior_undisputed_transactions": "此前无争议的交易",
+    "shipping_address": "收货地址",
+    "fee_acknowledged": "已知悉费用",
+    "merchandise_or_services": "商品或服务",
+    "customer_account_id": "客户账户编号",
+    "customer_device_fingerprint": "客户设备指纹",
+    "customer_device_id": "客户设备编号",
+    "customer_email_address": "客户邮箱",
+    "customer_purchase_ip": "客户购买 IP",
+    "product_description": "商品描述",
+    "charge": "扣款编号",
+    "city": "城市",
+    "country": "国家",
+    "line1": "地址行 1",
+    "line2": "地址行 2",
+    "postal_code": "邮编",
+    "state": "州/省",
+    "card": "卡",
+    "reason_for_filing": "申诉理由",
+    "supporting_files": "支持文件",
 }
+
+
+def _zh(name: str) -> str:
+    """A field's label on zh-CN pages: by its dotted code, else its own name's, else its
+    name as words (never the dotted code)."""
+    leaf = name.rpartition(".")[2]
+    found = FIELDS_ZH.get(name) or FIELDS_ZH.get(leaf)
+    if found:
+        return found
+    words = leaf.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def _zh_field(x: Any) -> Any:
+    parents = x.name.split(".")[:-1]
+    section = " › ".join(_zh(p) for p in parents) if x.section else ""
+    item = [_zh_field(sub) for sub in getattr(x, "item", [])]
+    return replace(x, label=_zh(x.name), help="", section=section, item=item)
 
 
 def localized(forms: list[Any], lang: str) -> list[Any]:
     """The action forms in `lang`: on zh-CN pages titles and labels from the tables above
-    (else the codes) and no English help text."""
+    (else the field's own name), sections as headings, and no English help text."""
     if lang != "zh-CN":
         return forms
     return [
@@ -179,7 +227,7 @@ def localized(forms: list[Any], lang: str) -> list[Any]:
             f,
             title=ACTIONS_ZH.get(f.type, f.type),
             help="",
-            fields=[replace(x, label=FIELDS_ZH.get(x.name, x.name), help="") for x in f.fields],
+            fields=[_zh_field(x) for x in f.fields],
         )
         for f in forms
     ]

@@ -17,6 +17,7 @@ from starlette.responses import HTMLResponse
 from redress.api.deps import AppState, Principal, app_state
 from redress.console import i18n, session
 from redress.console.session import Session
+from redress.console.values import shown, stamp
 
 HERE = Path(__file__).parent
 MAX_FORM_FIELDS = 200
@@ -131,9 +132,5 @@ def time_left(at: datetime | None, lang: str, when: datetime | None = None) -> t
     return text, passed
 
 
-def stamp(at: datetime | None) -> str:
-    return "—" if at is None else aware(at).strftime("%Y-%m-%d %H:%M UTC")
-
-
-ENV.globals.update(stamp=stamp)
+ENV.globals.update(stamp=stamp, shown=shown)
 ENV.filters["stamp"] = stamp

@@ -34,10 +34,12 @@ def bars(
     thresholds: list[tuple[float, str]] | None = None,
     top: float | None = None,
     empty: str = "no data",
+    notes: list[str] | None = None,
 ) -> Markup:
     """Bars for each label, one segment (stacked) or one bar (side by side) per series;
     `thresholds`: horizontal lines at a value, labelled in the right margin (never under a
-    bar); `top`: the axis' maximum; no labels: the axes and `empty` said in the middle."""
+    bar); `top`: the axis' maximum; no labels: the axes and `empty` said in the middle;
+    `notes`: a label's note said in its slot instead of bars (a value it has none of)."""
     thresholds = thresholds or []
     # The threshold labels' room, right of the plot: about 6 px a character at 10 px.
     right = RIGHT + max((6 * len(f"{t} {_fmt(v, unit)}") + 6 for v, t in thresholds), default=0)
@@ -67,6 +69,18 @@ def bars(
     ]
     for i, label in enumerate(labels):
         x0 = LEFT + slot * i + slot * 0.15
+        note = (notes or [])[i] if i < len(notes or []) else ""
+        if note:
+            parts.append(
+                f'<text x="{LEFT + slot * (i + 0.5):.1f}" y="{y(0) - 8:.1f}" '
+                f'text-anchor="middle" font-size="10" fill="#666" class="no-value">'
+                f"{escape(note)}</text>"
+            )
+            parts.append(
+                f'<text x="{LEFT + slot * (i + 0.5):.1f}" y="{H - BOTTOM + 14}" '
+                f'text-anchor="middle" font-size="10">{escape(label)}</text>'
+            )
+            continue
         base = 0.0
         for j, name in enumerate(names):
             value = series[name][i]

@@ -60,6 +60,22 @@ def dispute_ratios(
     ]
     if rules.ecm_ratio != rules.vamp_ratio:
         thresholds.append((float(rules.ecm_ratio) * 100, "ECM"))
-    empty = "本月没有争议" if lang == "zh-CN" else "no disputes this month"
-    svg = bars(labels, series, stacked=False, unit="%", thresholds=thresholds, empty=empty)
-    return [Chart(TITLE.get(lang, TITLE["en"]).format(month=month), svg)]
+    zh = lang == "zh-CN"
+    empty = "本月没有争议" if zh else "no disputes this month"
+    # No settled transaction this month: no ratio at all (null), never a ratio of 0 %.
+    unsettled = "本月没有已结算交易" if zh else "no settled transactions this month"
+    slot_notes = [
+        unsettled if m.vamp_ratio is None and m.ecm_ratio is None else "" for m in metrics
+    ]
+    svg = bars(
+        labels,
+        series,
+        stacked=False,
+        unit="%",
+        thresholds=thresholds,
+        empty=empty,
+        notes=slot_notes,
+    )
+    without = [m for m, n in zip(labels, slot_notes, strict=True) if n]
+    note = f"{unsettled}{'：' if zh else ': '}{', '.join(without)}" if without else ""
+    return [Chart(TITLE.get(lang, TITLE["en"]).format(month=month), svg, note)]

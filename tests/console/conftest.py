@@ -21,8 +21,8 @@ from redress.config import Settings, parse_tokens
 from redress.policy import load_policy
 from redress.store.db import make_engine
 from tests.console.harness import TOKENS, Desk
+from tests.e2e.harness import STRIPE_SECRET, Stack
 from tests.e2e.harness import TOKENS as API_TOKENS
-from tests.e2e.harness import Stack
 from tests.harness import free_port, running_worker
 
 
@@ -38,6 +38,7 @@ async def desk(
     settings = Settings(
         task_queue=task_queue,
         webhook_secret=secret,
+        stripe_webhook_secret=STRIPE_SECRET,
         # The console's desks, and the e2e harness' role tokens (`Stack.read`, `Stack.act`).
         api_tokens=parse_tokens(
             ",".join([*TOKENS.values(), *(f"{t}:{r}" for r, t in API_TOKENS.items())])

@@ -3,7 +3,9 @@ through the webhook, signing in over plain HTTP and reading a page's CSRF token.
 
 from __future__ import annotations
 
+import json
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,12 +14,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import stripe
 from sqlalchemy.engine import Engine
 
+from redress.models.dispute_samples import sample_event
 from redress.models.dispute_tables import SettledTransaction
 from redress.models.payment_failure_tables import PaymentAttempt
+from redress.policy import load_policy
 from redress.store.tables import CaseRecord
-from tests.e2e.harness import Stack, complaint_event
+from tests.e2e.harness import STRIPE_SECRET, Stack, complaint_event
 
 # name → the REDRESS_API_TOKENS entry (token:role[:merchants]); the token is its first part.
 TOKENS = {
@@ -46,6 +51,28 @@ async def open_complaint(
     created = (datetime.now(UTC) - age).isoformat()
     event = complaint_event(merchant_id=merchant, created_at=created, **overrides)
     r = await stack.post_webhook(event)
+    assert r.status_code == 202, r.text
+    case_id: str = r.json()["case_id"]
+    await stack.wait_for(case_id, lambda c: c["version"] >= 1)
+    return case_id
+
+
+async def open_stripe_dispute(stack: Stack, merchant: str) -> str:
+    """A Stripe dispute opened by Stripe's own event, signed with the `stripe` package; its
+    case ID once the case store has it."""
+    dispute_id = f"dp_{uuid.uuid4().hex[:16]}"
+    event = sample_event(
+        dispute_id, merchant_id=merchant, trade_no=f"ch_{dispute_id}", policy=load_policy()
+    )
+    body = json.dumps(event)
+    header = stripe.WebhookSignature.generate_signature_header(
+        body, STRIPE_SECRET, timestamp=int(time.time())
+    )
+    r = await stack.http.post(
+        "/webhooks/stripe",
+        content=body.encode(),
+        headers={"Stripe-Signature": header, "content-type": "application/json"},
+    )
     assert r.status_code == 202, r.text
     case_id: str = r.json()["case_id"]
     await stack.wait_for(case_id, lambda c: c["version"] >= 1)

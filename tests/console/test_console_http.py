@@ -18,7 +18,9 @@ from redress.store.tables import AuditEntry
 from tests.console.harness import (
     Desk,
     csrf_of,
+    fresh_key,
     open_complaint,
+    open_stripe_dispute,
     seed_figures,
     signed_in,
     token,
@@ -190,6 +192,55 @@ async def test_forms_follow_the_role_and_a_double_submit_acts_once(desk: Desk) -
     assert [e["type"] for e in view["timeline"]].count("message") == 1
     taken = [e for e in _audited(desk, "reply") if e.case_id == case_id]
     assert {e.via for e in taken} == {"console"} and all(e.accepted for e in taken)
+
+
+async def test_evidence_is_added_through_the_case_page(desk: Desk) -> None:
+    case_id = await open_stripe_dispute(desk.stack, "M-D")
+    async with signed_in(desk.base, "agent") as agent:
+        page = (await agent.get(f"/console/cases/{case_id}")).text
+        assert 'name="f.items.0.kind"' in page and 'name="f.items.2.text"' in page
+        assert 'data-action="submit_defense"' in page
+        assert "appeal.card" not in page  # not in Stripe's appeal stage: not offered
+        form = {
+            "csrf_token": csrf_of(page),
+            "type": "add_evidence",
+            "idempotency_key": fresh_key(),
+            "f.items.0.kind": "product_description",
+            "f.items.0.text": "Blue widget, shipped 3 December",
+            "f.items.1.kind": "receipt",
+            "f.items.1.ref": "file_receipt_1",
+            "f.items.1.bytes": "2048",
+        }
+        r = await agent.post(f"/console/cases/{case_id}/actions", data=form)
+        assert r.status_code == 303, r.text
+        view = await desk.stack.wait_for(
+            case_id, lambda c: any(e["type"] == "evidence_added" for e in c["timeline"])
+        )
+        (added,) = [e for e in view["timeline"] if e["type"] == "evidence_added"]
+        assert added["kinds"] == ["product_description", "receipt"] and added["bytes"] == 2048
+        shown = (await agent.get(r.headers["location"])).text
+        evidence = shown.split('id="evidence"')[1].split("</section>")[0]
+        assert '<dl class="nested">' in evidence
+        assert "{" not in evidence and "None" not in evidence
+        # A text in a file field: refused, and the page says why.
+        form |= {
+            "idempotency_key": fresh_key(),
+            "f.items.0.kind": "shipping_documentation",
+            "f.items.0.text": "Tracking 1Z999",
+            "f.items.1.kind": "",
+            "f.items.1.ref": "",
+            "f.items.1.bytes": "",
+        }
+        refused = await agent.post(f"/console/cases/{case_id}/actions", data=form)
+        assert refused.status_code == 422, refused.text
+        alert = refused.text.split('id="refusal"')[1].split("</p>")[0]
+        assert "shipping_documentation" in alert and "file field" in alert
+        zh = await agent.get(f"/console/cases/{case_id}", headers={"Accept-Language": "zh-CN"})
+        actions = zh.text.split("<h2>操作</h2>")[1].split("</section>")[0]
+        assert "补充证据" in actions and "证据项" in actions
+        prose = re.findall(r">\s*([A-Za-z]+ [A-Za-z]+[^<]*)<", actions)
+        assert prose == [], prose
+        assert not re.search(r">[a-z_]+\.[a-z_.]+", actions)  # no dotted codes as labels
 
 
 async def test_the_overview_draws_its_charts(desk: Desk) -> None:

@@ -61,7 +61,7 @@ def test_nested_and_yes_no_fields() -> None:
         "type": "conclude",
         "upheld": True,
         "basis": "ok",
-        "compensation": {"points": "50"},
+        "compensation": {"points": 50},  # a JSON integer, as the API takes it
     }
     assert kind.actions.validate_python(body).compensation.points == 50
 
