@@ -105,6 +105,7 @@ async def _page(
         notices=notices,
         details=view.details,
         packet=view.packet or None,
+        key_names=i18n.key_names(lang),
         forms=i18n.localized(open_actions(view, v.principal.role), lang),
         web_ui=f"{s.web_ui}/namespaces/{quote(s.temporal_namespace, safe='')}/workflows/"
         f"{quote(view.workflow_id, safe='')}",

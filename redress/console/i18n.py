@@ -199,6 +199,60 @@ FIELDS_ZH: dict[str, str] = {
 }
 
 
+# What a case's details and timeline entries name, on zh-CN pages (one not listed: its code).
+KEYS_ZH: dict[str, str] = {
+    "provider": "渠道",
+    "dispute_id": "争议编号",
+    "round": "轮次",
+    "reason": "原因",
+    "reason_category": "原因类别",
+    "category": "类别",
+    "network": "卡组织",
+    "enhanced_eligibility": "增强证据资格",
+    "due_by": "渠道截止时间",
+    "provider_status": "渠道状态",
+    "phase": "阶段",
+    "defendable": "可抗辩",
+    "escalated": "已升级",
+    "submitted": "已提交",
+    "packet": "证据包",
+    "money": "资金",
+    "moved": "资金变动",
+    "items": "证据项数",
+    "required": "必需的证据",
+    "missing": "缺少的证据",
+    "total_bytes": "总字节数",
+    "encoded_chars": "编码后字符数",
+    "over_limit": "超出限制",
+    "text_chars": "文本字符数",
+    "problems": "问题",
+    "enhanced": "增强证据",
+    "appeal": "申诉",
+    "withdrawn": "已扣除",
+    "reinstated": "已退回",
+    "fees": "手续费",
+    "deducted": "已扣款",
+    "amount": "金额",
+    "currency": "币种",
+    "created_at": "创建时间",
+    "complaint_id": "投诉编号",
+    "template": "模板",
+    "to": "发给",
+    "channel": "渠道",
+    "explanation": "说明",
+    "evidence": "证据",
+    "kinds": "证据类型",
+    "bytes": "字节数",
+    "note": "备注",
+    "message": "消息",
+}
+
+
+def key_names(lang: str) -> dict[str, str]:
+    """The labels of the keys a case's values hold, in `lang` (English: their codes)."""
+    return KEYS_ZH if lang == "zh-CN" else {}
+
+
 def _zh(name: str) -> str:
     """A field's label on zh-CN pages: by its dotted code, else its own name's, else its
     name as words (never the dotted code)."""

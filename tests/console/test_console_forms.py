@@ -108,6 +108,8 @@ def test_times_are_shown_in_utc_whatever_their_offset() -> None:
     assert stamp(beijing) == "2026-12-06 14:50 UTC"
     assert stamp(datetime(2026, 12, 6, 14, 50)) == "2026-12-06 14:50 UTC"  # naive: UTC
     assert stamp(None) == "—"
+    # An instant a case's details hold as text (the provider's, with its offset) too.
+    assert str(shown({"due_by": beijing.isoformat()})).count("2026-12-06 14:50 UTC") == 1
 
 
 def test_nested_values_are_laid_out_never_repr() -> None:
@@ -116,6 +118,8 @@ def test_nested_values_are_laid_out_never_repr() -> None:
     assert '<dl class="nested">' in html and "<dt>over_limit</dt><dd>—</dd>" in html
     table = str(shown([{"kind": "receipt", "ref": "<f>"}]))
     assert "<th>kind</th>" in table and "&lt;f&gt;" in table
+    zh = str(shown({"packet": {"missing": ["receipt"]}}, i18n.key_names("zh-CN")))
+    assert "<dt>证据包</dt>" in zh and "<dt>缺少的证据</dt>" in zh
 
 
 def test_zh_cn_labels_are_the_fields_own_never_dotted_codes() -> None:

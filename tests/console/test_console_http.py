@@ -241,12 +241,19 @@ async def test_evidence_is_added_through_the_case_page(desk: Desk) -> None:
         prose = re.findall(r">\s*([A-Za-z]+ [A-Za-z]+[^<]*)<", actions)
         assert prose == [], prose
         assert not re.search(r">[a-z_]+\.[a-z_.]+", actions)  # no dotted codes as labels
+        facts = zh.text.split('class="facts"')[1].split("</dl>\n</section>")[0]
+        assert "<dt>证据包</dt>" in facts and "<dt>缺少的证据</dt>" in facts
+        assert "+00:00" not in zh.text and "None" not in facts
 
 
 async def test_the_overview_draws_its_charts(desk: Desk) -> None:
     await open_complaint(desk.stack, "M-A", category="wrong_item")
+    await open_stripe_dispute(desk.stack, "M-NOSALES")  # no settled transaction this month
     async with signed_in(desk.base, "supervisor") as http:
         r = await http.get("/console/overview")
+    # Its ratios are null, not 0 %: the chart says so in its slot and under it.
+    assert 'class="no-value">no settled transactions this month<' in r.text
+    assert "no settled transactions this month: " in r.text and "M-NOSALES" in r.text
     assert r.status_code == 200
     assert r.text.count("<svg") >= 3 and "wrong_item" in r.text
     assert "Cases by category and week" in r.text
