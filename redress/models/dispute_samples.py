@@ -10,7 +10,32 @@ from decimal import Decimal
 from typing import Any
 
 from redress.models.dispute import rules_of
-from redress.policy import Policy
+from redress.policy import Policy, format_duration
+
+# How far ahead a sample dispute may be due when a person says (`send-sample --due-in`).
+SAMPLE_DUE_MAX = timedelta(days=120)
+
+
+def sample_due_in(due_in: timedelta | None, policy: Policy | None) -> timedelta:
+    """The sample's time to its due time: `due_in` if given (ValueError unless later than
+    the policy's safety margin and at most `SAMPLE_DUE_MAX`), else the policy's own
+    (`DisputePolicy.sample_due_in`), else three minutes."""
+    rules = rules_of(policy) if policy is not None else None
+    if due_in is None:
+        return rules.sample_due_in() if rules is not None else timedelta(minutes=3)
+    if due_in > SAMPLE_DUE_MAX:
+        raise ValueError(
+            f"due in {format_duration(due_in)}: at most {format_duration(SAMPLE_DUE_MAX)}"
+        )
+    if rules is not None and due_in <= rules.safety_margin:
+        raise ValueError(
+            f"due in {format_duration(due_in)}: it must be later than the policy's safety "
+            f"margin (dispute.safety_margin {format_duration(rules.safety_margin)}), else "
+            "the defence is due at once"
+        )
+    if due_in <= timedelta(0):
+        raise ValueError(f"due in {format_duration(due_in)}: give a time ahead")
+    return due_in
 
 
 def sample_event(
@@ -19,17 +44,16 @@ def sample_event(
     merchant_id: str = "M-DEMO",
     created_at: datetime | None = None,
     trade_no: str | None = None,
-    due_in: timedelta = timedelta(minutes=3),
+    due_in: timedelta | None = None,
     amount: str | None = None,
     policy: Policy | None = None,
 ) -> dict[str, Any]:
-    """A Stripe `charge.dispute.created` event body (unsigned) to try the stack with; due a
-    few minutes ahead, or, given a `policy`, after its safety margin and reminders (so the
-    policy's own clocks run while one watches). `amount` in USD (Stripe's minor units)."""
+    """A Stripe `charge.dispute.created` event body (unsigned) to try the stack with; due
+    `due_in` ahead (later than the policy's safety margin, at most `SAMPLE_DUE_MAX`), else,
+    given a `policy`, after its safety margin and reminders (so the policy's own clocks run
+    while one watches), else three minutes ahead. `amount` in USD (Stripe's minor units)."""
     now = created_at or datetime.now(UTC)
-    if policy is not None:
-        due_in = rules_of(policy).sample_due_in()
-    due = now + due_in
+    due = now + sample_due_in(due_in, policy)
     return {
         "id": f"evt_{uuid.uuid4().hex[:24]}",
         "object": "event",
