@@ -254,6 +254,7 @@ def sample_event(
     created_at: str | None = None,
     policy_ref: str | None = None,
     due_in: str | None = None,
+    provider: str | None = None,
 ) -> tuple[str, dict[str, Any], str]:
     """A kind's sample event (its provider, its body, which policy's clocks it follows),
     on the active policy's clocks."""
@@ -282,13 +283,19 @@ def sample_event(
             extra["due_in"] = parse_duration(due_in)
         except ValueError as error:
             raise CliError(f"--due-in: {error}", 2) from None
+    if provider is not None and provider != kind.sample_provider:
+        if "provider" not in inspect.signature(kind.sample).parameters:
+            raise CliError(
+                f"--provider: a sample {kind.name} comes from {kind.sample_provider} only", 2
+            )
+        extra["provider"] = provider
     policy, which = load_active_policy(policy_ref)
     source = source_id or f"C{uuid.uuid4().hex[:10]}"
     try:
         event = kind.sample(source, locale=locale, policy=policy, **extra)
     except ValueError as error:
         raise CliError(f"--due-in: {error}" if due_in else str(error), 2) from None
-    return kind.sample_provider, event, which
+    return provider or kind.sample_provider, event, which
 
 
 def instant(text: str, name: str) -> datetime:
@@ -326,6 +333,14 @@ def send_sample(
             show_default=False,
         ),
     ] = None,
+    provider: Annotated[
+        str | None,
+        typer.Option(
+            help="whose event: a sample dispute from stripe (default) or antom (signed "
+            "with the local Antom key `redress up` makes)",
+            show_default=False,
+        ),
+    ] = None,
 ) -> int:
     """Post a signed sample case event of a kind to the running API. Its clocks follow the
     active policy (--policy, else REDRESS_POLICY, else the one the running stack records,
@@ -335,7 +350,7 @@ def send_sample(
     if locale not in ("zh-CN", "en"):
         raise CliError(f"--locale: zh-CN or en, not {locale!r}", 2)
     provider, event, which = sample_event(
-        kind, id_, locale, merchant, amount, created_at, policy_, due_in
+        kind, id_, locale, merchant, amount, created_at, policy_, due_in, provider
     )
     (err if show else out).print(f"clocks of {which}", markup=False, highlight=False)
     return post(provider, event, show)
