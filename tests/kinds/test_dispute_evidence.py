@@ -137,6 +137,18 @@ async def test_one_over_long_text_is_named_with_stripes_limit(ds: Disputes) -> N
         EvidenceItem.model_validate(item)
 
 
+@pytest.mark.rule("C2")
+async def test_evidence_added_gives_the_texts_size(ds: Disputes) -> None:
+    """A text item's `evidence_added` entry says how big the text is (characters and
+    UTF-8 bytes), beside the files' `bytes`."""
+    _, case_id = await ds.open()
+    items = [text("uncategorized_text", 10, fill="签"), {"kind": "receipt", "ref": "file_r"}]
+    v = await ds.act(case_id, {"type": ADD, "items": items})
+    entry = [e for e in v.timeline if e.type == "evidence_added"][-1]
+    extra = entry.model_extra or {}
+    assert (extra["text_chars"], extra["text_bytes"], extra["bytes"]) == (10, 30, 0)
+
+
 def _record(ds: Disputes, charge: str, items: list[dict[str, Any]]) -> None:
     transactions.record_transaction(ds.engine, "M-1", charge, items)
 
