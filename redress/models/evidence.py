@@ -84,8 +84,9 @@ def _json_integer(value: object) -> object:
     return value
 
 
-# An evidence text's absolute bound in characters (at most 1 MiB in UTF-8).
-TEXT_CHARS_BOUND = 262_144
+# An evidence text's absolute bound in characters: three times Stripe's per-field limit, and
+# within the API's default body bound (`api_body_bytes`, 64 KiB), so a longer one is a 422.
+TEXT_CHARS_BOUND = 60_000
 
 
 class EvidenceItem(BaseModel):
