@@ -70,6 +70,43 @@ def local_secrets(data_dir: Path, env: dict[str, str]) -> None:
             stripe_file.write_text(f"whsec_{secrets.token_urlsafe(24)}")
             stripe_file.chmod(0o600)
         env["REDRESS_STRIPE_WEBHOOK_SECRET"] = stripe_file.read_text().strip()
+    if not env.get("REDRESS_ANTOM_PUBLIC_KEY"):
+        # A local stand-in for Antom's key pair (`send-event --provider antom` and
+        # `send-sample --provider antom` sign with its private half); set Antom's public key
+        # (and client ID) to take Antom's own notifications.
+        env["REDRESS_ANTOM_PUBLIC_KEY"] = local_antom_keys(data_dir)[1]
+        env.setdefault("REDRESS_ANTOM_PRIVATE_KEY", str(data_dir / ANTOM_PRIVATE_FILE))
+        if not env.get("REDRESS_ANTOM_CLIENT_ID"):
+            env["REDRESS_ANTOM_CLIENT_ID"] = LOCAL_ANTOM_CLIENT_ID
+
+
+ANTOM_PRIVATE_FILE = "antom-private-key.pem"
+ANTOM_PUBLIC_FILE = "antom-public-key.pem"
+LOCAL_ANTOM_CLIENT_ID = "LOCAL_ANTOM_CLIENT"
+
+
+def local_antom_keys(data_dir: Path) -> tuple[str, str]:
+    """The local Antom key pair (private PEM, public PEM), made once into the data folder."""
+    private_file, public_file = data_dir / ANTOM_PRIVATE_FILE, data_dir / ANTOM_PUBLIC_FILE
+    if not (private_file.exists() and public_file.exists()):
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        private_file.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        private_file.chmod(0o600)
+        public_file.write_bytes(
+            key.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
+    return private_file.read_text().strip(), public_file.read_text().strip()
 
 
 POLICY_FILE = "policy"

@@ -29,6 +29,8 @@ class CaseActionPath(CaseRefunds):
     ACTION_TYPES: ClassVar[TypeAdapter[Any]]  # parses `CaseAction.action`
     ROLES: ClassVar[Mapping[Role, frozenset[str]]]  # role → action types it may take
     CLOSED_NOTE: ClassVar[str] = ""  # what a closed case still accepts, for the refusal
+    # Why a status takes none of the actions it refuses (status → reason), for the refusal.
+    STATUS_NOTES: ClassVar[Mapping[str, str]] = {}
     _received: bool
     _lock: asyncio.Lock
     _wake: bool
@@ -100,8 +102,13 @@ class CaseActionPath(CaseRefunds):
                     "Conflict", f"case {self._in.case_id} is closed ({self._outcome}){note}"
                 )
             if self._status not in rule.states:
+                # The reason is given by the validator only (validators never replay): the
+                # handler's refusal, recorded when a signal carried it, stays as it was.
+                why = self.STATUS_NOTES.get(self._status) if incoming and not gate else None
                 raise refuse(
-                    "Conflict", f"action {action.type!r} is not possible while {self._status}"
+                    "Conflict",
+                    f"action {action.type!r} is not possible while {self._status}"
+                    + (f": {why}" if why else ""),
                 )
         if rule.check:
             rule.check(self, cmd, action)

@@ -13,6 +13,7 @@ import typer
 from rich import box
 from rich.table import Table
 
+from redress.cli.case_details import flattened, in_utc, utc
 from redress.cli.common import CliError, Command, new_key, out, print_json, request, token
 from redress.cli.policy_cmd import span
 
@@ -210,8 +211,16 @@ def show(
         "currency", "category", "priority", "locale", "created_at", "closed_at", "policy",
     ):  # fmt: skip
         if case.get(name) not in (None, ""):
-            facts.add_row(name, str(case[name]))
+            facts.add_row(name, utc(str(case[name])))
     out.print(facts)
+    for part in ("details", "packet"):  # the kind's own, whatever the kind
+        if isinstance(case.get(part), dict) and case[part]:
+            held = Table(title=part.capitalize(), show_header=False)
+            held.add_column("field", style="bold")
+            held.add_column("value")
+            for name, value in flattened(case[part]):
+                held.add_row(name, value)
+            out.print(held)
     deadlines = Table(title="Deadlines")
     for column in ("deadline", "at", "left"):
         deadlines.add_column(column)
@@ -236,7 +245,7 @@ def show(
         timeline.add_column(column)
     for event in case.get("timeline", []):
         extra = {k: v for k, v in event.items() if k not in ("at", "type", "actor")}
-        details = json.dumps(extra, ensure_ascii=False) if extra else ""
+        details = json.dumps(in_utc(extra), ensure_ascii=False) if extra else ""
         timeline.add_row(short(event["at"]), event["type"], event["actor"], details)
     out.print(timeline)
     return 0

@@ -30,6 +30,7 @@ from redress.cli.common import (
     token,
 )
 from redress.config import Settings
+from redress.policy import parse_duration
 
 Provider = Literal["generic", "stripe", "antom"]
 PROVIDERS: tuple[str, ...] = ("generic", "stripe", "antom")
@@ -252,6 +253,8 @@ def sample_event(
     amount: str | None = None,
     created_at: str | None = None,
     policy_ref: str | None = None,
+    due_in: str | None = None,
+    provider: str | None = None,
 ) -> tuple[str, dict[str, Any], str]:
     """A kind's sample event (its provider, its body, which policy's clocks it follows),
     on the active policy's clocks."""
@@ -273,10 +276,26 @@ def sample_event(
         extra["amount"] = format(value, "f")
     if created_at is not None:
         extra["created_at"] = instant(created_at, "--created-at")
+    if due_in is not None:
+        if "due_in" not in inspect.signature(kind.sample).parameters:
+            raise CliError(f"--due-in: a sample {kind.name} has no due time", 2)
+        try:
+            extra["due_in"] = parse_duration(due_in)
+        except ValueError as error:
+            raise CliError(f"--due-in: {error}", 2) from None
+    if provider is not None and provider != kind.sample_provider:
+        if "provider" not in inspect.signature(kind.sample).parameters:
+            raise CliError(
+                f"--provider: a sample {kind.name} comes from {kind.sample_provider} only", 2
+            )
+        extra["provider"] = provider
     policy, which = load_active_policy(policy_ref)
     source = source_id or f"C{uuid.uuid4().hex[:10]}"
-    event = kind.sample(source, locale=locale, policy=policy, **extra)
-    return kind.sample_provider, event, which
+    try:
+        event = kind.sample(source, locale=locale, policy=policy, **extra)
+    except ValueError as error:
+        raise CliError(f"--due-in: {error}" if due_in else str(error), 2) from None
+    return provider or kind.sample_provider, event, which
 
 
 def instant(text: str, name: str) -> datetime:
@@ -305,6 +324,23 @@ def send_sample(
     ] = None,
     policy_: PolicyOption = None,
     show: PrintOption = False,
+    due_in: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DURATION",
+            help="a sample dispute due this far ahead, e.g. 10m (later than the policy's "
+            "safety margin; default: past its margin and reminders)",
+            show_default=False,
+        ),
+    ] = None,
+    provider: Annotated[
+        str | None,
+        typer.Option(
+            help="whose event: a sample dispute from stripe (default) or antom (signed "
+            "with the local Antom key `redress up` makes)",
+            show_default=False,
+        ),
+    ] = None,
 ) -> int:
     """Post a signed sample case event of a kind to the running API. Its clocks follow the
     active policy (--policy, else REDRESS_POLICY, else the one the running stack records,
@@ -313,7 +349,9 @@ def send_sample(
     sent (to edit into a later event, e.g. the provider's verdict)."""
     if locale not in ("zh-CN", "en"):
         raise CliError(f"--locale: zh-CN or en, not {locale!r}", 2)
-    provider, event, which = sample_event(kind, id_, locale, merchant, amount, created_at, policy_)
+    provider, event, which = sample_event(
+        kind, id_, locale, merchant, amount, created_at, policy_, due_in, provider
+    )
     (err if show else out).print(f"clocks of {which}", markup=False, highlight=False)
     return post(provider, event, show)
 

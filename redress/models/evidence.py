@@ -84,6 +84,11 @@ def _json_integer(value: object) -> object:
     return value
 
 
+# An evidence text's absolute bound in characters: three times Stripe's per-field limit, and
+# within the API's default body bound (`api_body_bytes`, 64 KiB), so a longer one is a 422.
+TEXT_CHARS_BOUND = 60_000
+
+
 class EvidenceItem(BaseModel):
     # The schema says what `_ref_or_text` checks, so a client's generator makes no item the
     # API refuses.
@@ -98,7 +103,10 @@ class EvidenceItem(BaseModel):
 
     kind: EvidenceKind
     ref: ShortText | None = None  # a file in the evidence store
-    text: Annotated[str, StringConstraints(max_length=20_000), Prose] | None = None
+    # Only an absolute bound here (the request's body is bounded in bytes too): what a
+    # provider takes per field is its policy's limit (Stripe `text_chars_per_field`), which
+    # the packet's check names with the field and by how much.
+    text: Annotated[str, StringConstraints(max_length=TEXT_CHARS_BOUND), Prose] | None = None
     bytes: Annotated[int, Field(ge=0, le=100_000_000), BeforeValidator(_json_integer)] = 0
     source: str = "reviewer"  # reviewer | transaction (from the stored records) | notice
 

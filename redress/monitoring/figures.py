@@ -337,12 +337,27 @@ class MonitoringResult(BaseModel):
     notices: int
 
 
+MONEY_KINDS = ("withdrawn", "reinstated", "deducted", "fees")
+
+
 class DisputeOutcomes(BaseModel):
     """The month's disputes by how they ended (open: not yet), and the money moved on them
-    (funds withdrawn and reinstated, fees), in each currency."""
+    (funds withdrawn and reinstated, Antom's judged deductions, fees), in each currency.
+    Counted as `figures` counts disputes: inquiries and retrieval requests (`NOT_DISPUTES`)
+    are left out of both."""
 
     by_outcome: dict[str, int]
-    money: dict[str, dict[str, Decimal]]  # currency → withdrawn / reinstated / fees
+    money: dict[str, dict[str, Decimal]]  # currency → withdrawn / reinstated / deducted / fees
+
+
+def _money_of(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A dispute's money by currency: `details.moved` (kept by the currency it moved in)
+    where the view has it, else `details.money` in the dispute's currency."""
+    details = data.get("details") or {}
+    moved = details.get("moved")
+    if isinstance(moved, dict) and moved:
+        return {str(c): m for c, m in moved.items() if isinstance(m, dict)}
+    return {str(data.get("currency") or "?"): details.get("money") or {}}
 
 
 def dispute_outcomes(engine: Engine, merchant_id: str, month: str) -> DisputeOutcomes:
@@ -350,6 +365,7 @@ def dispute_outcomes(engine: Engine, merchant_id: str, month: str) -> DisputeOut
     stmt = select(_CASES.c.outcome, _CASES.c.data).where(
         _CASES.c.kind == "dispute",
         _CASES.c.merchant_id == merchant_id,
+        func.coalesce(_CASES.c.data[("details", "phase")].as_string(), "").not_in(NOT_DISPUTES),
         _CASES.c.created_at >= start,
         _CASES.c.created_at < end,
     )
@@ -358,11 +374,10 @@ def dispute_outcomes(engine: Engine, merchant_id: str, month: str) -> DisputeOut
     with engine.connect() as conn:
         for outcome, data in conn.execute(stmt):
             by_outcome[outcome or "open"] += 1
-            moved = (data.get("details") or {}).get("money") or {}
-            totals = money.setdefault(
-                data.get("currency", "?"),
-                {"withdrawn": Decimal(0), "reinstated": Decimal(0), "fees": Decimal(0)},
-            )
-            for key in totals:
-                totals[key] += Decimal(str(moved.get(key, "0")))
+            currency = str(data.get("currency") or "?")
+            money.setdefault(currency, {k: Decimal(0) for k in MONEY_KINDS})
+            for cur, moved in _money_of(data).items():
+                totals = money.setdefault(cur, {k: Decimal(0) for k in MONEY_KINDS})
+                for key in MONEY_KINDS:
+                    totals[key] += Decimal(str(moved.get(key) or "0"))
     return DisputeOutcomes(by_outcome=dict(by_outcome), money=money)

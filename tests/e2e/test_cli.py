@@ -11,6 +11,7 @@ import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -237,6 +238,48 @@ async def test_a_verdict_by_shortcut_on_a_sample_dispute(
         "--dispute", "dp_nope",
     )  # fmt: skip
     assert code == 1 and "404" in one_line(err)
+
+
+async def test_a_sample_antom_dispute_worked_by_hand(module_stack: Stack, tmp_path: Path) -> None:
+    """`send-sample --kind dispute --provider antom --due-in 10m`: Antom's DISPUTE_CREATED,
+    signed with the Antom key the command line is given; `cases show` prints the dispute's
+    details in UTC; lost, its deducted money reaches the month's metrics."""
+    stack, antom_id = module_stack, f"2026{uuid.uuid4().int % 10**16:016d}"
+    code, out, err = await redress(
+        stack, tmp_path, "send-sample", "--kind", "dispute", "--provider", "antom",
+        "--id", antom_id, "--due-in", "10m", "--print",
+    )  # fmt: skip
+    assert code == 0, err
+    sent = json.loads(out)
+    assert sent["disputeNotificationType"] == "DISPUTE_CREATED"
+    case_id = f"dispute-antom-{antom_id}"
+    case = await stack.wait_for(case_id, lambda c: c["version"] >= 1)
+    due = datetime.fromisoformat(sent["defenseDueTime"])
+    assert due - datetime.fromisoformat(sent["disputeTime"]) == timedelta(minutes=10)
+    assert case["status"] == "needs_response" and case["details"]["defendable"] is True
+    code, out, err = await redress(stack, tmp_path, "cases", "show", case_id)
+    assert code == 0, err
+    assert due.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ") in out and "+08:00" not in out
+    assert "defendable" in out and "phase" in out and "chargeback" in out
+    code, _, err = await redress(
+        stack, tmp_path, "send-event", "--provider", "antom", "--verdict", "lost",
+        "--dispute", antom_id,
+    )  # fmt: skip
+    assert code == 0, err
+    case = await stack.wait_for(case_id, lambda c: c["status"] == "closed")
+    moved = case["details"]["moved"]
+    [(currency, book)] = moved.items()
+    month = datetime.now(UTC).strftime("%Y-%m")
+    found = await stack.read(
+        f"/merchants/{case['merchant_id']}/disputes/metrics", params={"month": month}
+    )
+    money = found.json()["outcomes"]["money"][currency]
+    assert Decimal(money["deducted"]) >= Decimal(book["deducted"]) > 0
+    # Too close to be worked: the policy's safety margin says so.
+    code, _, err = await redress(
+        stack, tmp_path, "send-sample", "--kind", "dispute", "--due-in", "5s"
+    )
+    assert code == 2 and "safety margin" in one_line(err)
 
 
 async def test_a_case_claimed_taken_by_a_supervisor_and_released(

@@ -18,8 +18,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from pypdf import PdfReader
 
+from redress.models.evidence import TEXT_CHARS_BOUND, EvidenceItem
 from redress.store import transactions
 from tests.harness import with_section
 from tests.kinds.disputes import DAY, DELIVERY, RULES, Disputes
@@ -117,6 +119,34 @@ async def test_character_limits_when_added_by_how_much(ds: Disputes) -> None:
     [request] = ds.requests(case_id)
     assert request.body["evidence[uncategorized_text]"] == "x" * 20_000
     assert len(request.body["evidence[refund_refusal_explanation]"]) == 10_000
+
+
+@pytest.mark.rule("C2")
+async def test_one_over_long_text_is_named_with_stripes_limit(ds: Disputes) -> None:
+    """A single text over Stripe's per-field limit is refused by the Stripe check (the
+    field, the limit, by how much), not by a bound of the item's model."""
+    _, case_id = await ds.open()
+    over = {"type": ADD, "items": [text("uncategorized_text", 20_500)]}
+    message = await ds.refused(case_id, over, "Invalid")
+    assert (
+        "uncategorized_text is 20,500 characters, 500 over Stripe's 20,000-character limit "
+        "per field"
+    ) in message
+    item = {"kind": "uncategorized_text", "text": "x" * (TEXT_CHARS_BOUND + 1)}
+    with pytest.raises(ValidationError):  # an absolute bound still holds
+        EvidenceItem.model_validate(item)
+
+
+@pytest.mark.rule("C2")
+async def test_evidence_added_gives_the_texts_size(ds: Disputes) -> None:
+    """A text item's `evidence_added` entry says how big the text is (characters and
+    UTF-8 bytes), beside the files' `bytes`."""
+    _, case_id = await ds.open()
+    items = [text("uncategorized_text", 10, fill="签"), {"kind": "receipt", "ref": "file_r"}]
+    v = await ds.act(case_id, {"type": ADD, "items": items})
+    entry = [e for e in v.timeline if e.type == "evidence_added"][-1]
+    extra = entry.model_extra or {}
+    assert (extra["text_chars"], extra["text_bytes"], extra["bytes"]) == (10, 30, 0)
 
 
 def _record(ds: Disputes, charge: str, items: list[dict[str, Any]]) -> None:

@@ -102,7 +102,11 @@ async def test_a_dispute_the_bank_allows_no_answer_waits_without_timers(ds: Disp
     case_id = opened.case_id
     v = await ds.until(case_id, lambda v: v.status == "not_answerable")
     assert v.deadlines == {} and "not_answerable" in kinds_of(v)
-    await ds.refused(case_id, {"type": "submit_defense"}, "Conflict")
+    message = await ds.refused(case_id, {"type": "submit_defense"}, "Conflict")
+    assert message == (
+        "action 'submit_defense' is not possible while not_answerable: the provider allows "
+        "no response to this dispute"
+    )
     await ds.env.sleep(60 * DAY)
     v = await ds.view(case_id)
     assert v.status == "not_answerable" and v.outcome is None

@@ -9,6 +9,7 @@ from temporalio import workflow
 
 from workflows.actions import Rule
 from workflows.dispute.effects import DisputeEffects
+from workflows.dispute.state import EVIDENCE_SIZES
 
 with workflow.unsafe.imports_passed_through():
     from activities.disputes import DisputeActivities
@@ -21,7 +22,13 @@ with workflow.unsafe.imports_passed_through():
         build_packet,
         text_size,
     )
-    from redress.models.stripe_evidence import APPEAL_STAGE, FILE_FIELDS, eligibility_refusal
+    from redress.models.stripe_evidence import (
+        APPEAL_STAGE,
+        FILE_FIELDS,
+        eligibility_refusal,
+        has_text,
+        text_chars,
+    )
     from redress.refusals import refuse
 
 
@@ -113,11 +120,19 @@ class DisputeActions(DisputeEffects):
             self.state.enhanced = {**(self.state.enhanced or {}), **given}
         if a.appeal is not None:
             self.state.appeal = a.appeal.model_dump(exclude_none=True)
+        texts = [i for i in items if has_text(i)]
+        sizes: dict[str, int] = {}
+        if texts and workflow.patched(EVIDENCE_SIZES):
+            sizes = {
+                "text_chars": sum(text_chars(i) for i in texts),
+                "text_bytes": sum(text_size(i) for i in texts),
+            }
         self.event(
             "evidence_added",
             cmd.actor,
             kinds=[i.kind for i in items],
             bytes=sum(i.bytes for i in items),
+            **sizes,
             **({"enhanced": sorted(a.enhanced_evidence.given())} if a.enhanced_evidence else {}),
             **({"appeal": True} if a.appeal else {}),
         )

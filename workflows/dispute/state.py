@@ -41,6 +41,9 @@ EVIDENCE_CHECKED = "dispute-evidence-checked"
 # whole seconds: the lost close and the appeal can share one) is the round before's, whatever
 # order the two arrive in: the new round stays open.
 ROUND_VERDICTS = "dispute-round-verdicts"
+# An `evidence_added` entry gives the size of the texts added (`text_chars`, `text_bytes`)
+# beside the files' `bytes`.
+EVIDENCE_SIZES = "dispute-evidence-sizes"
 
 
 class DisputeAlarm(StrEnum):

@@ -66,6 +66,7 @@ class DisputeWorkflow(DisputeActions):
     ACTION_TYPES = ACTIONS
     ROLES = ROLE_ACTIONS
     CLOSED_NOTE = "a new round opens with the provider's next needs_response event"
+    STATUS_NOTES = {"not_answerable": "the provider allows no response to this dispute"}
 
     @workflow.init
     def __init__(self, inp: DisputeCaseInput) -> None:

@@ -267,6 +267,18 @@ async def dispute_appeal_same_second(env: WorkflowEnvironment, d: DisputeCase) -
     await env.sleep(timedelta(days=121))
 
 
+async def dispute_text_evidence(env: WorkflowEnvironment, d: DisputeCase) -> None:
+    """A text added as evidence: its `evidence_added` entry gives its size
+    (`dispute-evidence-sizes`); defended and won."""
+    due = (await env.get_current_time()) + timedelta(days=10)
+    await d.event("charge.dispute.created", due_by=due, **CHARGEBACK)
+    text = {"kind": "uncategorized_text", "text": "The parcel was signed for. 签收。"}
+    await d.act("agent", type="add_evidence", items=[*EVIDENCE, text])
+    await d.act("agent", type="submit_defense")
+    await d.event("charge.dispute.closed", stage="won")
+    await env.sleep(timedelta(days=121))
+
+
 STEPS: dict[str, Callable[[WorkflowEnvironment, DisputeCase], Awaitable[None]]] = {
     "dispute_defended_won_prearb": dispute_defended_won_prearb,
     "dispute_auto_accepted": dispute_auto_accepted,
@@ -279,6 +291,7 @@ STEPS: dict[str, Callable[[WorkflowEnvironment, DisputeCase], Awaitable[None]]] 
     "dispute_appeal_before_close": dispute_appeal_before_close,
     "dispute_appeal_review_only": dispute_appeal_review_only,
     "dispute_appeal_same_second": dispute_appeal_same_second,
+    "dispute_text_evidence": dispute_text_evidence,
 }
 
 
