@@ -48,8 +48,7 @@ def upsert_case(engine: Engine, view: CaseView) -> bool:
 
     The row before is read first (a deadline the case missed, a continued run's earlier
     timeline); then one statement: INSERT … ON CONFLICT DO UPDATE … WHERE the stored seq
-    is lower. Returns whether the row was written. The claim (`assignee`…) is people's,
-    never written here."""
+    is lower. Whether the row was written. The claim (`assignee`…) is never written here."""
     deadline_name, next_deadline = _next_deadline(view)
     # In UTC: SQLite keeps an instant's wall time and drops its offset.
     next_deadline = next_deadline.astimezone(UTC) if next_deadline else None
