@@ -19,14 +19,18 @@ from temporalio.common import SearchAttributeKey
 from redress import search_attributes as sa
 from redress.models import (
     complaint,
+    complaint_labels,
     dispute,
+    dispute_labels,
     dispute_samples,
     dispute_verdicts,
     payment_failure,
     payment_failure_intake,
+    payment_failure_labels,
     platform_actions,
     platform_complaint,
     platform_intake,
+    platform_labels,
 )
 from redress.models.case import CaseInput, Role
 from redress.models.intake import CaseMessage, CaseNews, CaseStart, IntakeContext
@@ -131,6 +135,9 @@ class CaseKind:
     # None (the form is not offered) or the fields it leaves out (a dotted name, with what
     # is nested in it). None here: every form the roles and statuses allow, whole.
     console_offer: str | None = None
+    # The console's words for the kind's codes: its name, statuses, outcomes, deadlines,
+    # categories, timeline entries → {"en": …, "zh-CN": …} (one not here shows its code).
+    labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def workflow_type(self) -> str:
@@ -220,6 +227,7 @@ KINDS: dict[str, CaseKind] = {
             policy=complaint.SECTION,
             sample=complaint.sample_event,
             replay_scenarios="tests.replay.scenarios.complaint:SCENARIOS",
+            labels=complaint_labels.LABELS,
         ),
         CaseKind(
             name=platform_complaint.KIND,
@@ -237,6 +245,7 @@ KINDS: dict[str, CaseKind] = {
             activities="activities.verification:for_worker",
             search_attributes=(sa.PRIORITY, sa.ESCALATED),
             replay_scenarios="tests.replay.scenarios.platform_complaint:SCENARIOS",
+            labels=platform_labels.LABELS,
             tables="redress.models.platform_tables",
             legacy_marks=(("platform_complaint_0001", ("table", "simulated_verifications", "")),),
         ),
@@ -258,6 +267,7 @@ KINDS: dict[str, CaseKind] = {
             search_attributes=(sa.ESCALATED,),
             automatic_deadlines=frozenset({dispute.SUBMIT_BY}),
             replay_scenarios="tests.replay.scenarios.dispute:SCENARIOS",
+            labels=dispute_labels.LABELS,
             activities="activities.disputes:for_worker",
             other_workflows=("workflows.prevention:PreventionNoticeWorkflow",),
             legacy_marks=(
@@ -284,6 +294,7 @@ KINDS: dict[str, CaseKind] = {
             other_workflows=("workflows.payment_failure_alerts:PaymentFailureAlertsWorkflow",),
             search_attributes=(sa.ESCALATED,),
             replay_scenarios="tests.replay.scenarios.payment_failure:SCENARIOS",
+            labels=payment_failure_labels.LABELS,
             routers=("redress.payments.failure_api:router",),
             schedules=("workflows.payment_failure_alerts:ensure_alert_schedule",),
             legacy_marks=(("payment_failure_0001", ("table", "payment_attempts", "")),),

@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
 from redress.api.deps import AppState, Principal, app_state
-from redress.console import i18n, session
+from redress.console import i18n, labels, session
 from redress.console.session import Session
 from redress.console.values import shown, stamp
 
@@ -79,6 +79,8 @@ def render(v: Visit, template: str, status: int = 200, **context: Any) -> HTMLRe
     page = ENV.get_template(template).render(
         lang=lang,
         t=i18n.translator(lang),
+        label=labels.labeler(lang),
+        word=lambda code, kind=None: labels.word(code, lang, kind),
         principal=v.principal,
         who=display(v.principal) if v.principal else "",
         csrf=v.session.csrf if v.session else "",

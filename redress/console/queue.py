@@ -93,6 +93,7 @@ async def queue(request: Request, cursor: str | None = None) -> Response:
         total=page.total,
         filters=filters,
         kinds=list(kinds.KINDS),
+        statuses=kinds.statuses(),
         sorts=("", *SORTS),
         next_cursor=page.next_cursor,
         cursor=cursor,

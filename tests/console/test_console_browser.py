@@ -100,13 +100,13 @@ async def test_a_desk_works_the_queue_in_the_browser(desk: Desk, browser: Browse
 
     # A fresh complaint: refuse the refund with evidence; the timeline shows it.
     await page.click(f'a[href="/console/cases/{fresh}"]')
-    await expect(page.locator("#status")).to_have_text("awaiting_response")
+    await expect(page.locator("#status")).to_have_attribute("data-code", "awaiting_response")
     await expect(page.locator('form[data-action="platform_verdict"]')).to_have_count(0)
     form = page.locator('form[data-action="refuse_refund"]')
     await form.locator('[name="f.explanation"]').fill("Delivered and signed for on 3 Dec")
     await form.locator('[name="f.evidence"]').fill("courier-receipt-8812.pdf\nsigned-pod.jpg")
     await form.locator('button[type="submit"]').click()
-    await expect(page.locator("#status")).to_have_text("platform_review")
+    await expect(page.locator("#status")).to_have_attribute("data-code", "platform_review")
     refusal = page.locator('#timeline li[data-type="refund_refused"]')
     await expect(refusal).to_contain_text("courier-receipt-8812.pdf")
     await expect(refusal).to_contain_text("Li Lei")  # people, not token hashes
@@ -117,7 +117,7 @@ async def test_a_desk_works_the_queue_in_the_browser(desk: Desk, browser: Browse
     await refund.locator('[name="f.amount"]').fill("99999")
     await refund.locator('button[type="submit"]').click()
     await expect(page.locator("#refusal")).to_be_visible()
-    await expect(page.locator("#status")).to_have_text("platform_review")
+    await expect(page.locator("#status")).to_have_attribute("data-code", "platform_review")
 
     # No platform verdict for an agent, and a forged one is refused (403) and audited.
     await page.goto(f"{desk.base}/console/cases/{fresh}")
