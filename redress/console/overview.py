@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from starlette.responses import Response
 
 from redress import kinds
-from redress.console import i18n
+from redress.console import i18n, labels
 from redress.console.pages import Visit, aware, now, render, signed_in
 from redress.console.svg import Chart, bars
 from redress.logs import get_logger
@@ -79,7 +79,7 @@ def case_charts(
                 won[decided] += 1
     ranked = sorted(by_cat, key=lambda c: -sum(by_cat[c].values()))
     shown = ranked[:TOP_CATEGORIES]
-    series = {c: [float(by_cat[c][n]) for n in range(WEEKS)] for c in shown}
+    series = {_legend(c, lang): [float(by_cat[c][n]) for n in range(WEEKS)] for c in shown}
     rest = ranked[TOP_CATEGORIES:]
     if rest:
         series["…"] = [float(sum(by_cat[c][n] for c in rest)) for n in range(WEEKS)]
@@ -99,6 +99,12 @@ def case_charts(
             ),
         ),
     ]
+
+
+def _legend(code: str, lang: str) -> str:
+    """A category in a chart's legend: its word, with its code (the API's name) after it."""
+    word = labels.word(code, lang)
+    return code if word == code else f"{word} · {code}"
 
 
 def all_charts(v: Visit, lang: str) -> list[Chart]:

@@ -68,20 +68,22 @@ def test_a_zh_cn_queue_shows_words_and_submits_codes() -> None:
         next_deadline_name="submit_by",
         overdue=False,
     )
-    page = render(
-        _visit("zh-CN"),
-        "queue.html",
-        error="",
-        rows=[(row, "2 天", False)],
-        total=1,
-        filters={"status": "needs_response"},
-        kinds=list(kinds.KINDS),
-        statuses=kinds.statuses(),
-        sorts=("",),
-        next_cursor=None,
-        cursor=None,
-        query={},
-    ).body.decode()
+    page = bytes(
+        render(
+            _visit("zh-CN"),
+            "queue.html",
+            error="",
+            rows=[(row, "2 天", False)],
+            total=1,
+            filters={"status": "needs_response"},
+            kinds=list(kinds.KINDS),
+            statuses=kinds.statuses(),
+            sorts=("",),
+            next_cursor=None,
+            cursor=None,
+            query={},
+        ).body
+    ).decode()
     assert '<span class="code" title="needs_response">待应诉</span>' in page
     assert '<span class="code" title="submit_by">提交截止</span>' in page
     assert '<span class="code" title="fraud">欺诈</span>' in page
@@ -112,23 +114,25 @@ def test_a_zh_cn_case_page_shows_words_and_keeps_codes() -> None:
             "timeline": [{"at": at, "type": "escalated", "actor": "agent-1"}],
         }
     )
-    page = render(
-        _visit("zh-CN", "/console/cases/complaint-x-1"),
-        "case.html",
-        view=view,
-        deadlines=[("respond_by", view.deadlines["respond_by"], "4 天", False)],
-        missed=None,
-        penalties=[],
-        timeline=[(e, {}) for e in view.timeline],
-        notices=[],
-        details={},
-        packet=None,
-        key_names=i18n.key_names("zh-CN"),
-        forms=[],
-        web_ui="http://ui",
-        refused="",
-        done="",
-    ).body.decode()
+    page = bytes(
+        render(
+            _visit("zh-CN", "/console/cases/complaint-x-1"),
+            "case.html",
+            view=view,
+            deadlines=[("respond_by", view.deadlines["respond_by"], "4 天", False)],
+            missed=None,
+            penalties=[],
+            timeline=[(e, {}) for e in view.timeline],
+            notices=[],
+            details={},
+            packet=None,
+            key_names=i18n.key_names("zh-CN"),
+            forms=[],
+            web_ui="http://ui",
+            refused="",
+            done="",
+        ).body
+    ).decode()
     assert 'data-code="awaiting_response"' in page
     assert '<span class="code" title="awaiting_response">待商户处理</span>' in page
     assert '<span class="code" title="respond_by">处理截止</span>' in page
