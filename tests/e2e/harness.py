@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -40,6 +41,44 @@ def antom_keys() -> tuple[str, str]:
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     return private, public.decode()
+
+
+async def post_antom(
+    stack: Stack, body: dict[str, Any], signed_for: str = "/webhooks/antom"
+) -> httpx.Response:
+    """A notifyDispute body posted to `/webhooks/antom`, signed by Antom's own SDK for the
+    path `signed_for` (another path: a signature the API must refuse)."""
+    from com.alipay.ams.api.tools import signature_tool
+
+    raw = json.dumps(body)
+    at = str(int(time.time() * 1000))
+    sig = signature_tool.sign("POST", signed_for, ANTOM_CLIENT_ID, at, raw, antom_keys()[0])
+    headers = {
+        "Content-Type": "application/json; charset=UTF-8",
+        "Client-Id": ANTOM_CLIENT_ID,
+        "Request-Time": at,
+        "Signature": f"algorithm=RSA256,keyVersion=1,signature={sig}",
+    }
+    return await stack.http.post("/webhooks/antom", content=raw.encode(), headers=headers)
+
+
+def antom_created(now: datetime, **fields: Any) -> dict[str, Any]:
+    """Antom's notifyDispute `DISPUTE_CREATED` (the shape of tests/providers/samples.py
+    `ANTOM_CREATED`) with a fresh dispute and payment, dated `now`, due 7 days later;
+    `fields` replace or add Antom's own fields."""
+    return {
+        "disputeId": f"2026{uuid.uuid4().int % 10**16:016d}",
+        "paymentId": f"pay{uuid.uuid4().hex[:20]}",
+        "paymentRequestId": "PAY-1",
+        "disputeNotificationType": "DISPUTE_CREATED",
+        "disputeTime": now.isoformat(),
+        "notifyTime": now.isoformat(),
+        "defenseDueTime": (now + timedelta(days=7)).isoformat(),
+        "disputeAmount": {"currency": "KRW", "value": "14204"},
+        "disputeReasonCode": "13.1",
+        "defendable": "true",
+        **fields,
+    }
 
 
 TOKENS = {"agent": "agent-secret-1", "supervisor": "sup-secret-1", "platform": "plat-secret-1"}

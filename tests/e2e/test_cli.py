@@ -13,10 +13,16 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from redress.models.dispute_samples import sample_event
-from tests.e2e.harness import ANTOM_CLIENT_ID, STRIPE_SECRET, TOKENS, Stack, antom_keys
+from tests.e2e.harness import (
+    ANTOM_CLIENT_ID,
+    STRIPE_SECRET,
+    TOKENS,
+    Stack,
+    antom_created,
+    antom_keys,
+)
 
 BIN = Path(sys.executable).parent / "redress"
 
@@ -138,20 +144,10 @@ async def test_a_stripe_verdict_and_an_antom_notification_sent_by_hand(
     case = await stack.wait_for(case_id, lambda c: c["status"] == "closed")
     assert case["outcome"] == "won"
 
-    now = datetime.now(UTC).replace(microsecond=0)
-    antom_id = f"2026{uuid.uuid4().int % 10**16:016d}"
-    notification: dict[str, Any] = {
-        "disputeId": antom_id,
-        "paymentId": f"pay{uuid.uuid4().hex[:20]}",
-        "paymentRequestId": "PAY-CLI",
-        "disputeNotificationType": "DISPUTE_CREATED",
-        "disputeTime": now.isoformat(),
-        "notifyTime": now.isoformat(),
-        "defenseDueTime": (now + timedelta(days=7)).isoformat(),
-        "disputeAmount": {"currency": "KRW", "value": "14204"},
-        "disputeReasonCode": "13.1",
-        "defendable": "true",
-    }
+    notification = antom_created(
+        datetime.now(UTC).replace(microsecond=0), paymentRequestId="PAY-CLI"
+    )
+    antom_id = notification["disputeId"]
     code, out, err = await redress(
         stack, tmp_path, "send-event", "--provider", "antom", json.dumps(notification)
     )
@@ -204,20 +200,10 @@ async def test_a_verdict_by_shortcut_on_a_sample_dispute(
     case = await stack.wait_for(case_id, lambda c: c["status"] == "closed")
     assert case["outcome"] == "won"
 
-    antom_id = f"2026{uuid.uuid4().int % 10**16:016d}"
     now = datetime.now(UTC).replace(microsecond=0)
-    opened = {
-        "disputeId": antom_id,
-        "paymentId": f"pay{uuid.uuid4().hex[:20]}",
-        "paymentRequestId": "PAY-CLI",
-        "disputeNotificationType": "DISPUTE_CREATED",
-        "disputeTime": now.isoformat(),
-        "notifyTime": now.isoformat(),
-        "defenseDueTime": (now + timedelta(days=7)).isoformat(),
-        "disputeAmount": {"currency": "USD", "value": "4999"},
-        "disputeReasonCode": "13.1",
-        "defendable": "true",
-    }
+    usd = {"currency": "USD", "value": "4999"}
+    opened = antom_created(now, paymentRequestId="PAY-CLI", disputeAmount=usd)
+    antom_id = opened["disputeId"]
     code, _, err = await redress(
         stack, tmp_path, "send-event", "--provider", "antom", json.dumps(opened)
     )

@@ -151,39 +151,14 @@ async def test_antom_dispute_over_http(stack: Stack) -> None:
     it requires, the verdict closes the case, a redelivery changes nothing."""
     from datetime import UTC, datetime, timedelta
 
-    from com.alipay.ams.api.tools import signature_tool
-
-    from tests.e2e.harness import ANTOM_CLIENT_ID, antom_keys
-
-    async def post(body: dict[str, Any], path: str = "/webhooks/antom") -> httpx.Response:
-        raw = json.dumps(body)
-        at = str(int(time.time() * 1000))
-        sig = signature_tool.sign("POST", path, ANTOM_CLIENT_ID, at, raw, antom_keys()[0])
-        headers = {
-            "Content-Type": "application/json; charset=UTF-8",
-            "Client-Id": ANTOM_CLIENT_ID,
-            "Request-Time": at,
-            "Signature": f"algorithm=RSA256,keyVersion=1,signature={sig}",
-        }
-        return await stack.http.post("/webhooks/antom", content=raw.encode(), headers=headers)
+    from tests.e2e.harness import antom_created, post_antom
 
     async with running_worker(stack.env.client, stack.engine, stack.task_queue):
         now = datetime.now(UTC).replace(microsecond=0)
-        dispute_id = f"2026{uuid.uuid4().int % 10**16:016d}"
-        created = {
-            "disputeId": dispute_id,
-            "paymentId": f"pay{uuid.uuid4().hex[:20]}",
-            "paymentRequestId": "PAY-1",
-            "disputeNotificationType": "DISPUTE_CREATED",
-            "disputeTime": now.isoformat(),
-            "notifyTime": now.isoformat(),
-            "defenseDueTime": (now + timedelta(days=7)).isoformat(),
-            "disputeAmount": {"currency": "KRW", "value": "14204"},
-            "disputeReasonCode": "13.1",
-            "defendable": "true",
-        }
+        created = antom_created(now)
+        dispute_id = created["disputeId"]
         ack = {"result": {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "success"}}
-        r = await post(created)
+        r = await post_antom(stack, created)
         assert (r.status_code, r.json()) == (200, ack), r.text
         case_id = f"dispute-antom-{dispute_id}"
         case = await stack.wait_for(case_id, lambda c: c["version"] >= 1)
@@ -192,7 +167,7 @@ async def test_antom_dispute_over_http(stack: Stack) -> None:
             "KRW",
             "M-ANTOM",
         )
-        assert (await post(created)).json() == ack  # a resend: the same case, once
+        assert (await post_antom(stack, created)).json() == ack  # a resend: the same case, once
 
         judged = {
             **created,
@@ -201,10 +176,10 @@ async def test_antom_dispute_over_http(stack: Stack) -> None:
             "disputeJudgedTime": (now + timedelta(seconds=5)).isoformat(),
             "notifyTime": (now + timedelta(seconds=5)).isoformat(),
         }
-        assert (await post(judged)).json() == ack
+        assert (await post_antom(stack, judged)).json() == ack
         case = await stack.wait_for(case_id, lambda c: c["status"] == "closed")
         assert case["outcome"] == "won"
         # Signed for another path: refused, nothing recorded.
-        r = await post({**created, "disputeId": "999"}, path="/elsewhere")
+        r = await post_antom(stack, {**created, "disputeId": "999"}, signed_for="/elsewhere")
         assert r.status_code == 400
         assert (await stack.read("/cases/dispute-antom-999")).status_code == 404

@@ -15,8 +15,7 @@ import io
 import json
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime
 
 import stripe
 from pypdf import PdfReader
@@ -24,7 +23,7 @@ from sqlmodel import Session, select
 
 from redress.models.dispute_samples import sample_event
 from redress.models.dispute_tables import DisputeRequestRecord
-from tests.e2e.harness import ANTOM_CLIENT_ID, STRIPE_SECRET, Stack, antom_keys
+from tests.e2e.harness import STRIPE_SECRET, Stack, antom_created, post_antom
 from tests.harness import running_worker
 from tests.providers.samples import ELIGIBLE
 
@@ -92,36 +91,13 @@ async def test_stripe_evidence_over_http(stack: Stack) -> None:
 
 
 async def test_antom_defence_document_over_http(stack: Stack) -> None:
-    from com.alipay.ams.api.tools import signature_tool
-
     async with running_worker(stack.env.client, stack.engine, stack.task_queue):
         now = datetime.now(UTC).replace(microsecond=0)
-        dispute_id = f"2026{uuid.uuid4().int % 10**16:016d}"
-        created: dict[str, Any] = {
-            "disputeId": dispute_id,
-            "paymentId": f"pay{uuid.uuid4().hex[:20]}",
-            "paymentRequestId": "PAY-1",
-            "disputeNotificationType": "DISPUTE_CREATED",
-            "disputeTime": now.isoformat(),
-            "notifyTime": now.isoformat(),
-            "defenseDueTime": (now + timedelta(days=7)).isoformat(),
-            "disputeAmount": {"currency": "KRW", "value": "14204"},
-            "disputeReasonCode": "13.1",
-            "disputeReasonMsg": "Merchandise/Services Not Received",
-            "disputeSource": "Visa",
-            "defendable": "true",
-        }
-        raw = json.dumps(created)
-        at = str(int(time.time() * 1000))
-        path = "/webhooks/antom"
-        sig = signature_tool.sign("POST", path, ANTOM_CLIENT_ID, at, raw, antom_keys()[0])
-        headers = {
-            "Content-Type": "application/json; charset=UTF-8",
-            "Client-Id": ANTOM_CLIENT_ID,
-            "Request-Time": at,
-            "Signature": f"algorithm=RSA256,keyVersion=1,signature={sig}",
-        }
-        r = await stack.http.post(path, content=raw.encode(), headers=headers)
+        created = antom_created(
+            now, disputeReasonMsg="Merchandise/Services Not Received", disputeSource="Visa"
+        )
+        dispute_id = created["disputeId"]
+        r = await post_antom(stack, created)
         assert r.status_code == 200, r.text
         case_id = f"dispute-antom-{dispute_id}"
         case = await stack.wait_for(case_id, lambda c: c["version"] >= 1)

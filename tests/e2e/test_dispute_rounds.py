@@ -16,10 +16,9 @@ from typing import Any
 import httpx
 import pytest
 import stripe
-from com.alipay.ams.api.tools import signature_tool
 
 from redress.models.dispute_samples import sample_event
-from tests.e2e.harness import ANTOM_CLIENT_ID, STRIPE_SECRET, Stack, antom_keys
+from tests.e2e.harness import STRIPE_SECRET, Stack, antom_created, post_antom
 from tests.harness import running_worker
 
 
@@ -33,19 +32,6 @@ async def post_stripe(stack: Stack, event: dict[str, Any]) -> httpx.Response:
         content=body.encode(),
         headers={"Stripe-Signature": header, "content-type": "application/json"},
     )
-
-
-async def post_antom(stack: Stack, body: dict[str, Any]) -> httpx.Response:
-    raw = json.dumps(body)
-    at = str(int(time.time() * 1000))
-    sig = signature_tool.sign("POST", "/webhooks/antom", ANTOM_CLIENT_ID, at, raw, antom_keys()[0])
-    headers = {
-        "Content-Type": "application/json; charset=UTF-8",
-        "Client-Id": ANTOM_CLIENT_ID,
-        "Request-Time": at,
-        "Signature": f"algorithm=RSA256,keyVersion=1,signature={sig}",
-    }
-    return await stack.http.post("/webhooks/antom", content=raw.encode(), headers=headers)
 
 
 def kinds(case: dict[str, Any]) -> list[str]:
@@ -113,23 +99,10 @@ async def test_antom_validation_then_judged_over_http(stack: Stack) -> None:
         # Antom's own times, a minute back: the judged notification without one is dated
         # when it arrives, after them.
         now = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
-        dispute_id = f"2026{uuid.uuid4().int % 10**16:016d}"
-        base = {
-            "disputeId": dispute_id,
-            "paymentId": f"pay{uuid.uuid4().hex[:20]}",
-            "paymentRequestId": "PAY-RR",
-        }
-        created = {
-            **base,
-            "disputeNotificationType": "DISPUTE_CREATED",
-            "disputeType": "RETRIEVAL_REQUEST",
-            "disputeTime": now.isoformat(),
-            "notifyTime": now.isoformat(),
-            "defenseDueTime": (now + timedelta(days=7)).isoformat(),
-            "disputeAmount": {"currency": "KRW", "value": "14204"},
-            "disputeReasonCode": "2006",
-            "defendable": "true",
-        }
+        retrieval = {"disputeType": "RETRIEVAL_REQUEST", "disputeReasonCode": "2006"}
+        created = antom_created(now, paymentRequestId="PAY-RR", **retrieval)
+        dispute_id = created["disputeId"]
+        base = {k: created[k] for k in ("disputeId", "paymentId", "paymentRequestId")}
         assert (await post_antom(stack, created)).status_code == 200
         case_id = f"dispute-antom-{dispute_id}"
         case = await stack.wait_for(case_id, lambda c: c["version"] >= 1)
@@ -180,20 +153,10 @@ async def test_no_defence_where_the_provider_allows_none_over_http(stack: Stack)
     does not allow a response): not_answerable, no deadlines, `submit_defense` 409."""
     async with running_worker(stack.env.client, stack.engine, stack.task_queue):
         now = datetime.now(UTC).replace(microsecond=0)
-        dispute_id = f"2026{uuid.uuid4().int % 10**16:016d}"
-        created = {
-            "disputeId": dispute_id,
-            "paymentId": f"pay{uuid.uuid4().hex[:20]}",
-            "paymentRequestId": "PAY-ND",
-            "disputeNotificationType": "DISPUTE_CREATED",
-            "disputeType": "CHARGEBACK",
-            "disputeTime": now.isoformat(),
-            "notifyTime": now.isoformat(),
-            "defenseDueTime": (now + timedelta(days=7)).isoformat(),
-            "disputeAmount": {"currency": "KRW", "value": "14204"},
-            "disputeReasonCode": "13.1",
-            "defendable": "false",
-        }
+        created = antom_created(
+            now, paymentRequestId="PAY-ND", disputeType="CHARGEBACK", defendable="false"
+        )
+        dispute_id = created["disputeId"]
         assert (await post_antom(stack, created)).status_code == 200
         case_id = f"dispute-antom-{dispute_id}"
         case = await stack.wait_for(case_id, lambda c: c["version"] >= 1)
